@@ -1,0 +1,679 @@
+"""The Python half of specscope's collector.
+
+specscope embeds CPython and loads this module from its own binary. `run`
+takes a request (a JSON string), runs the target program, warms it up with
+`--call`, and returns the raw snapshot as a JSON string. Everything here is
+plain data gathering; decoding of counters and cache values happens in Rust.
+
+The module keeps its own references to `dis`, `opcode`, `sys`, `io` and `os`
+so that a program which replaces them (or `print`, or `sys.stdout`) cannot
+change what is collected.
+"""
+
+import dis as _dis
+import difflib as _difflib
+import fnmatch as _fnmatch
+import importlib.util as _importlib_util
+import io as _io
+import json as _json
+import linecache as _linecache
+import opcode as _opcode
+import os as _os
+import signal as _signal
+import sys as _sys
+import tempfile as _tempfile
+import time as _time
+import traceback as _traceback
+import types as _types
+
+_BASE_OF = {
+    spec: base
+    for base, family in _opcode._specializations.items()
+    for spec in family
+}
+_CACHE_FORMAT = {name: list(fmt.items()) for name, fmt in _opcode._cache_format.items()}
+_JUMP_OPS = set(getattr(_dis, "hasjump", ())) | set(getattr(_dis, "hasjrel", ())) | set(
+    getattr(_dis, "hasjabs", ())
+)
+_OPMAP = dict(_opcode.opmap)
+_CO_OPTIMIZED = 0x1
+_CO_NEWLOCALS = 0x2
+_CO_GENERATOR = 0x20
+_CO_COROUTINE = 0x80
+_CO_ASYNC_GENERATOR = 0x200
+
+# Code objects of the last collection, kept so that tests can disassemble the
+# very objects that were collected, in the same interpreter.
+_last_code_objects = []
+
+
+class TargetError(Exception):
+    """The target cannot be run at all: missing, unreadable, not Python."""
+
+    def __init__(self, kind, message, **detail):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.detail = detail
+
+
+class _Stop(BaseException):
+    """Raised into the program to stop it: timeout, os._exit."""
+
+    def __init__(self, reason, status=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+# ---------------------------------------------------------------- output capture
+
+
+class _Output:
+    """Collects what the program writes, up to a limit; counts the rest."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.kept = 0
+        self.dropped = 0
+        self.chunks = []  # [stream, text]
+
+    def add(self, stream, text):
+        if not text:
+            return
+        size = len(text.encode("utf-8", "replace"))
+        room = self.limit - self.kept
+        if room <= 0:
+            self.dropped += size
+            return
+        if size > room:
+            head = text.encode("utf-8", "replace")[:room].decode("utf-8", "ignore")
+            self.dropped += size - len(head.encode("utf-8"))
+            text, size = head, len(head.encode("utf-8"))
+        self.kept += size
+        if self.chunks and self.chunks[-1][0] == stream:
+            self.chunks[-1][1] += text
+        else:
+            self.chunks.append([stream, text])
+
+
+class _Stream(_io.TextIOBase):
+    def __init__(self, output, name):
+        self._output = output
+        self._name = name
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("write() argument must be str, not %s" % type(text).__name__)
+        self._output.add(self._name, text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "strict"
+
+
+class _Captured:
+    """Redirects Python-level and fd-level output and stdin while the program runs."""
+
+    def __init__(self, output):
+        self.output = output
+
+    def __enter__(self):
+        s = _sys
+        self.saved = (s.stdout, s.stderr, s.stdin, s.argv, list(s.path))
+        for stream in (s.stdout, s.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        self.tmp = _tempfile.TemporaryFile()
+        self.saved_fds = []
+        devnull = _os.open(_os.devnull, _os.O_RDONLY)
+        for fd, target in ((0, devnull), (1, self.tmp.fileno()), (2, self.tmp.fileno())):
+            try:
+                self.saved_fds.append((fd, _os.dup(fd)))
+                _os.dup2(target, fd)
+            except OSError:
+                pass
+        _os.close(devnull)
+        s.stdout = _Stream(self.output, "stdout")
+        s.stderr = _Stream(self.output, "stderr")
+        s.stdin = _io.StringIO("")
+        return self
+
+    def __exit__(self, *exc):
+        s = _sys
+        s.stdout, s.stderr, s.stdin, s.argv, s.path[:] = self.saved
+        for fd, saved in self.saved_fds:
+            _os.dup2(saved, fd)
+            _os.close(saved)
+        try:
+            self.tmp.seek(0)
+            raw = self.tmp.read(self.output.limit + 1)
+            total = self.tmp.seek(0, 2)
+            if raw:
+                self.output.add("fd", raw.decode("utf-8", "replace"))
+                self.output.dropped += max(0, total - len(raw))
+        finally:
+            self.tmp.close()
+        return False
+
+
+# ---------------------------------------------------------------- running
+
+
+def _read_source(path):
+    if not _os.path.exists(path):
+        raise TargetError("missing", "no such file: %s" % path, path=path)
+    if _os.path.isdir(path):
+        raise TargetError("directory", "%s is a folder, not a Python file" % path, path=path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise TargetError("unreadable", "cannot read %s: %s" % (path, e.strerror), path=path)
+    try:
+        encoding, _ = __import__("tokenize").detect_encoding(_io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as e:
+        raise TargetError("encoding", "%s is not valid source text: %s" % (path, e), path=path)
+
+
+def _compile(source, filename):
+    try:
+        return compile(source, filename, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        text = (e.text or "").rstrip("\n")
+        raise TargetError(
+            "syntax",
+            "%s: %s" % (type(e).__name__, e.msg),
+            path=e.filename or filename,
+            line=e.lineno,
+            col=e.offset,
+            end_col=getattr(e, "end_offset", None),
+            text=text,
+        )
+    except ValueError as e:  # source with NUL bytes
+        raise TargetError("syntax", "cannot compile %s: %s" % (filename, e), path=filename)
+
+
+def _resolve_target(target):
+    """Returns (module code, filename, source, argv0, sys.path[0])."""
+    kind = target["kind"]
+    if kind == "demo":
+        filename = target["filename"]
+        source = target["source"]
+        return _compile(source, filename), filename, source, filename, ""
+    if kind == "code":
+        source = target["code"]
+        return _compile(source, "<string>"), "<string>", source, "-c", ""
+    if kind == "script":
+        path = target["path"]
+        source = _read_source(path)
+        folder = _os.path.dirname(_os.path.abspath(path))
+        return _compile(source, path), path, source, path, folder
+    if kind == "module":
+        name = target["module"]
+        _sys.path.insert(0, _os.getcwd())
+        try:
+            spec = _importlib_util.find_spec(name)
+            if spec is not None and spec.submodule_search_locations is not None:
+                spec = _importlib_util.find_spec(name + ".__main__")
+        except Exception as e:
+            raise TargetError("module", "cannot find module %s: %s" % (name, e), module=name)
+        finally:
+            del _sys.path[0]
+        if spec is None or spec.origin is None or not spec.has_location:
+            raise TargetError("module", "no module named %s" % name, module=name)
+        path = spec.origin
+        source = _read_source(path)
+        return _compile(source, path), path, source, path, _os.getcwd()
+    raise TargetError("request", "unknown target kind %r" % kind)
+
+
+def _format_exception(exc):
+    lines = _traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return "".join(lines)
+
+
+def _trim_traceback(exc, frames_to_skip):
+    tb = exc.__traceback__
+    for _ in range(frames_to_skip):
+        if tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+    return exc.with_traceback(tb)
+
+
+class _Guard:
+    """Ctrl-C, --timeout and os._exit become exceptions inside the program."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+
+    def __enter__(self):
+        self.saved_exit = _os._exit
+
+        def _exit(status):
+            raise _Stop("os._exit", status)
+
+        _os._exit = _exit
+        self.saved_int = None
+        self.saved_alarm = None
+        try:
+            self.saved_int = _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+            if self.timeout:
+
+                def _alarm(signum, frame):
+                    raise _Stop("timeout")
+
+                self.saved_alarm = _signal.signal(_signal.SIGALRM, _alarm)
+                _signal.setitimer(_signal.ITIMER_REAL, self.timeout)
+        except ValueError:  # not the main thread: no signals
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        _os._exit = self.saved_exit
+        try:
+            if self.timeout:
+                _signal.setitimer(_signal.ITIMER_REAL, 0)
+                if self.saved_alarm is not None:
+                    _signal.signal(_signal.SIGALRM, self.saved_alarm)
+            if self.saved_int is not None:
+                _signal.signal(_signal.SIGINT, self.saved_int)
+        except ValueError:
+            pass
+        return False
+
+
+def _run_phase(fn, report, phase):
+    """Runs fn(); records how it ended. Returns False if the run must stop."""
+    try:
+        fn()
+        return True
+    except SystemExit as e:
+        report["exit"] = {"phase": phase, "how": "sys.exit", "status": _exit_status(e.code)}
+        return False
+    except _Stop as e:
+        report["stopped"] = {"phase": phase, "reason": e.reason}
+        if e.reason == "os._exit":
+            report["exit"] = {"phase": phase, "how": "os._exit", "status": e.status}
+            del report["stopped"]
+        return False
+    except KeyboardInterrupt:
+        report["stopped"] = {"phase": phase, "reason": "interrupt"}
+        return False
+    except BaseException as e:
+        report["exception"] = {
+            "phase": phase,
+            "type": type(e).__name__,
+            "message": str(e),
+            "traceback": _format_exception(_trim_traceback(e, 1)),
+        }
+        return False
+
+
+def _exit_status(code):
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+# ---------------------------------------------------------------- code objects
+
+
+def _walk(code, parent, out):
+    index = len(out)
+    out.append((code, parent))
+    for const in code.co_consts:
+        if isinstance(const, _types.CodeType):
+            _walk(const, index, out)
+
+
+def _kind(code):
+    flags = code.co_flags
+    if code.co_name == "<module>":
+        return "module"
+    if flags & _CO_ASYNC_GENERATOR:
+        return "async_generator"
+    if flags & _CO_COROUTINE:
+        return "coroutine"
+    if code.co_name == "<lambda>":
+        return "lambda"
+    if code.co_name in ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"):
+        return "comprehension"
+    if flags & _CO_GENERATOR:
+        return "generator"
+    if not flags & (_CO_OPTIMIZED | _CO_NEWLOCALS):
+        return "class"
+    return "function"
+
+
+def _exception_table(code):
+    try:
+        entries = _dis._parse_exception_table(code)
+    except Exception:
+        return []
+    return [[e.start, e.end, e.target, e.depth, bool(e.lasti)] for e in entries]
+
+
+def _instructions(code):
+    live = code._co_code_adaptive
+    result = []
+    for ins in _dis.get_instructions(code, adaptive=True):
+        opname = ins.opname
+        base = getattr(ins, "baseopname", None) or _BASE_OF.get(opname, opname)
+        caches = []
+        unit = ins.offset + 2
+        for name, size in _CACHE_FORMAT.get(base, ()):
+            units = [
+                live[u] | (live[u + 1] << 8) for u in range(unit, unit + 2 * size, 2)
+            ]
+            caches.append([name, size, units])
+            unit += 2 * size
+        if hasattr(ins, "line_number"):
+            starts, line = bool(ins.starts_line), ins.line_number
+        else:
+            starts = ins.starts_line is not None
+            line = ins.starts_line if starts else None
+        pos = ins.positions
+        positions = None if pos is None else [pos.lineno, pos.end_lineno, pos.col_offset, pos.end_col_offset]
+        target = None
+        if ins.opcode in _JUMP_OPS or _OPMAP.get(base) in _JUMP_OPS:
+            target = ins.argval if isinstance(ins.argval, int) else None
+        result.append(
+            [
+                ins.offset,
+                opname,
+                base,
+                ins.arg,
+                ins.argrepr,
+                starts,
+                line,
+                positions,
+                bool(ins.is_jump_target),
+                getattr(ins, "label", None),
+                target,
+                caches,
+            ]
+        )
+    # Lines of 3.11/3.12 are known only where they start: carry them forward.
+    current = None
+    for row in result:
+        if row[6] is not None:
+            current = row[6]
+        elif not row[5] and current is not None and not hasattr(_dis.Instruction, "line_number"):
+            row[6] = current
+    return result
+
+
+def _describe(code, parent, executed):
+    return {
+        "qualname": getattr(code, "co_qualname", code.co_name),
+        "name": code.co_name,
+        "filename": code.co_filename,
+        "first_line": code.co_firstlineno,
+        "repr": repr(code),
+        "kind": _kind(code),
+        "parent": parent,
+        "executed": executed,
+        "exception_table": _exception_table(code),
+        "instructions": _instructions(code),
+    }
+
+
+def _module_code_objects(name, captured):
+    """Every code object of an imported module's file, in dis order."""
+    module = _sys.modules.get(name)
+    if module is None:
+        raise TargetError("select", "module %s was not imported by the program" % name, module=name)
+    filename = getattr(module, "__file__", None)
+    top = captured.get(filename)
+    out = []
+    if top is not None:
+        _walk(top, None, out)
+        return out, True
+    # The module was imported before collection began: its top-level code is
+    # gone, but every function and class body still holds its code object.
+    seen = set()
+    roots = []
+
+    def visit(obj, depth):
+        if depth > 4 or id(obj) in seen:
+            return
+        seen.add(id(obj))
+        code = getattr(obj, "__code__", None)
+        if isinstance(code, _types.CodeType) and code.co_filename == filename:
+            roots.append(code)
+            return
+        if isinstance(obj, (staticmethod, classmethod)):
+            visit(obj.__func__, depth + 1)
+        elif isinstance(obj, property):
+            for f in (obj.fget, obj.fset, obj.fdel):
+                if f is not None:
+                    visit(f, depth + 1)
+        elif isinstance(obj, type) and getattr(obj, "__module__", None) == name:
+            for value in list(vars(obj).values()):
+                visit(value, depth + 1)
+
+    for value in list(vars(module).values()):
+        visit(value, 0)
+    roots.sort(key=lambda c: c.co_firstlineno)
+    for code in roots:
+        _walk(code, None, out)
+    return out, False
+
+
+def _select(main_objects, patterns, captured):
+    """Applies -f patterns. Returns [(code, parent, executed_flag)], misses."""
+    if not patterns:
+        return main_objects, []
+    chosen = []
+    misses = []
+    by_module = {}
+    for pat in patterns:
+        if ":" in pat:
+            module, _, qual = pat.partition(":")
+            by_module.setdefault(module, []).append((pat, qual or "*"))
+        else:
+            by_module.setdefault(None, []).append((pat, pat))
+    for module, pats in by_module.items():
+        if module is None:
+            objects = main_objects
+        else:
+            found, _complete = _module_code_objects(module, captured)
+            objects = [(c, p, False) for c, p in found]
+        names = [getattr(c, "co_qualname", c.co_name) for c, _, _ in objects]
+        keep = [False] * len(objects)
+        for pat, qual in pats:
+            hit = False
+            for i, n in enumerate(names):
+                if _fnmatch.fnmatchcase(n, qual):
+                    keep[i] = True
+                    hit = True
+            if not hit:
+                close = _difflib.get_close_matches(qual, sorted(set(names)), n=3, cutoff=0.5)
+                misses.append({"pattern": pat, "suggestions": [
+                    (module + ":" + c) if module else c for c in close
+                ]})
+        index_map = {}
+        for i, (code, parent, executed) in enumerate(objects):
+            if keep[i]:
+                index_map[i] = len(chosen)
+                chosen.append((code, parent, executed, index_map))
+    # Parents are indexes into the chosen list when the parent was chosen too.
+    result = []
+    for code, parent, executed, index_map in chosen:
+        result.append((code, index_map.get(parent) if parent is not None else None, executed))
+    return result, misses
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def _capture_module_code(store):
+    """Keeps the top-level code object of every module executed from now on."""
+
+    def hook(event, args):
+        if event == "exec" and store["on"]:
+            code = args[0]
+            if isinstance(code, _types.CodeType) and code.co_name == "<module>":
+                store["codes"].setdefault(code.co_filename, code)
+
+    return hook
+
+
+_audit_store = {"on": False, "codes": {}}
+_audit_installed = False
+
+
+def run(request_json):
+    global _audit_installed, _last_code_objects
+    request = _json.loads(request_json)
+    try:
+        code, filename, source, argv0, path0 = _resolve_target(request["target"])
+    except TargetError as e:
+        return _json.dumps({"error": dict(kind=e.kind, message=e.message, **e.detail)})
+
+    if any(":" in p for p in request.get("patterns", ())) and not _audit_installed:
+        _sys.addaudithook(_capture_module_code(_audit_store))
+        _audit_installed = True
+    _audit_store["codes"] = {}
+    _audit_store["on"] = True
+
+    if not _os.path.exists(filename):
+        lines = source.splitlines(True)
+        _linecache.cache[filename] = (len(source), None, lines, filename)
+
+    main = _types.ModuleType("__main__")
+    main.__file__ = filename if request["target"]["kind"] != "code" else None
+    if main.__file__ is None:
+        del main.__file__
+    main.__builtins__ = __builtins__
+    saved_main = _sys.modules.get("__main__")
+    output = _Output(request.get("output_limit", 1 << 20))
+    report = {"calls_done": 0, "warmup_seconds": 0.0, "program_seconds": 0.0}
+    call = request.get("call")
+    calls = request.get("calls", 0)
+
+    with _Captured(output), _Guard(request.get("timeout")):
+        _sys.argv[:] = [argv0] + list(request.get("args", ()))
+        _sys.path.insert(0, path0)
+        _sys.modules["__main__"] = main
+        try:
+            started = _time.perf_counter()
+            ok = _run_phase(lambda: exec(code, main.__dict__), report, "program")
+            report["program_seconds"] = _time.perf_counter() - started
+            if ok and call:
+                try:
+                    call_code = compile(call, "<call>", "eval", dont_inherit=True)
+                except SyntaxError as e:
+                    report["exception"] = {
+                        "phase": "call",
+                        "type": "SyntaxError",
+                        "message": "--call %r: %s" % (call, e.msg),
+                        "traceback": "",
+                    }
+                else:
+                    namespace = main.__dict__
+
+                    def warm():
+                        for _ in range(calls):
+                            eval(call_code, namespace)
+                            report["calls_done"] += 1
+
+                    started = _time.perf_counter()
+                    _run_phase(warm, report, "call")
+                    report["warmup_seconds"] = _time.perf_counter() - started
+        finally:
+            _audit_store["on"] = False
+            if saved_main is not None:
+                _sys.modules["__main__"] = saved_main
+
+    report["output"] = output.chunks
+    report["output_dropped_bytes"] = output.dropped
+
+    main_objects = []
+    _walk(code, None, main_objects)
+    main_objects = [(c, p, i == 0) for i, (c, p) in enumerate(main_objects)]
+    try:
+        selected, misses = _select(main_objects, request.get("patterns", ()), _audit_store["codes"])
+    except TargetError as e:
+        return _json.dumps({"error": dict(kind=e.kind, message=e.message, **e.detail), "run": report})
+    _audit_store["codes"] = {}
+    _last_code_objects = [c for c, _, _ in selected]
+
+    files = {}
+    for c, _, _ in selected:
+        if c.co_filename not in files:
+            if c.co_filename == filename:
+                files[c.co_filename] = source
+            else:
+                files[c.co_filename] = "".join(_linecache.getlines(c.co_filename))
+    snapshot = {
+        "python": {
+            "version": "%d.%d.%d" % _sys.version_info[:3],
+            "full_version": _sys.version,
+            "families": {k: list(v) for k, v in _opcode._specializations.items()},
+        },
+        "target": {"kind": request["target"]["kind"], "filename": filename, "argv": [argv0] + list(request.get("args", ()))},
+        "call": call,
+        "calls": calls,
+        "files": files,
+        "code_objects": [_describe(c, p, e) for c, p, e in selected],
+        "run": report,
+        "misses": misses,
+    }
+    return _json.dumps(snapshot)
+
+
+def reference_dis(fix_cache_values):
+    """dis.dis text of each code object of the last collection, in this interpreter.
+
+    With fix_cache_values, cache values are taken from successive slices of
+    `_co_code_adaptive` (CPython 3.13.0's dis reads every field from the first
+    cache unit); everything else is dis's own formatting.
+    """
+    out = []
+    patched = None
+    if fix_cache_values and hasattr(_dis, "Formatter"):
+        original = _dis._get_instructions_bytes
+
+        def fixed(code, *args, **kwargs):
+            for ins in original(code, *args, **kwargs):
+                if ins.cache_info:
+                    offset = ins.offset + 2
+                    info = []
+                    for name, size, _data in ins.cache_info:
+                        info.append((name, size, code[offset:offset + 2 * size]))
+                        offset += 2 * size
+                    ins = ins._replace(cache_info=info)
+                yield ins
+
+        patched = original
+        _dis._get_instructions_bytes = fixed
+    try:
+        for code in _last_code_objects:
+            buf = _io.StringIO()
+            _dis.dis(code, file=buf, depth=0, adaptive=True, show_caches=True)
+            out.append(buf.getvalue())
+    finally:
+        if patched is not None:
+            _dis._get_instructions_bytes = patched
+    return _json.dumps(out)

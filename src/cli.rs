@@ -1,0 +1,255 @@
+//! The command line: parsing (clap), building a [`Request`], and dispatching
+//! to a view. Error messages and exit codes are decided here.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::dump::{self, Format};
+use crate::exit;
+use crate::model::Snapshot;
+use crate::python::{self, CollectError};
+use crate::raw::RawTargetError;
+use crate::request::{Request, Target};
+use crate::text::{sanitize, sanitize_line, ColorChoice, Paint};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "specscope",
+    version,
+    about = "See what CPython's specializing adaptive interpreter (PEP 659) did to your code",
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a subcommand, specscope opens the interactive explorer.\n\
+                  Without a target, it runs the built-in demo."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the collected bytecode to stdout (table, dis or json)
+    Dump(DumpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Colour: auto means when stdout is a terminal and NO_COLOR is not set
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// Python script to run as __main__ (nothing: the built-in demo)
+    #[arg(value_name = "SCRIPT", conflicts_with_all = ["module", "code"])]
+    pub script: Option<PathBuf>,
+    /// Run a module as __main__, like python -m
+    #[arg(short = 'm', value_name = "MODULE", conflicts_with = "code")]
+    pub module: Option<String>,
+    /// Run a string of Python code
+    #[arg(short = 'c', value_name = "CODE")]
+    pub code: Option<String>,
+    /// Evaluate EXPR in the program's globals after it ran ...
+    #[arg(long, value_name = "EXPR")]
+    pub call: Option<String>,
+    /// ... this many times
+    #[arg(short = 'n', long = "calls", value_name = "N", default_value_t = 1000)]
+    pub calls: u64,
+    /// Select code objects by qualname glob (repeatable); MODULE:PAT selects
+    /// from another imported module
+    #[arg(short = 'f', long = "function", value_name = "PAT")]
+    pub patterns: Vec<String>,
+    /// Stop the warm-up after SECS seconds and show what ran
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Arguments for the program (its sys.argv[1:])
+    #[arg(last = true, value_name = "ARGS")]
+    pub args: Vec<String>,
+}
+
+impl TargetArgs {
+    pub fn request(&self) -> Request {
+        let target = if let Some(path) = &self.script {
+            Target::Script(path.clone())
+        } else if let Some(module) = &self.module {
+            Target::Module(module.clone())
+        } else if let Some(code) = &self.code {
+            Target::Code(code.clone())
+        } else {
+            Target::Demo
+        };
+        let mut request = Request::new(target);
+        request.args = self.args.clone();
+        request.call = self.call.clone();
+        request.calls = self.calls;
+        request.patterns = self.patterns.clone();
+        request.timeout = self.timeout.filter(|t| *t > 0.0);
+        request
+    }
+}
+
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Some(Command::Dump(args)) => run_dump(&args),
+        None => {
+            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+                eprintln!(
+                    "specscope: the interactive explorer needs a terminal; use `specscope dump` to print instead"
+                );
+                return exit::NO_TERMINAL;
+            }
+            eprintln!("specscope: the interactive explorer is not part of this build; use `specscope dump`");
+            exit::NO_TERMINAL
+        }
+    }
+}
+
+fn run_dump(args: &DumpArgs) -> u8 {
+    let request = args.target.request();
+    let err_paint = Paint {
+        on: !crate::text::no_color() && std::io::stderr().is_terminal() && args.color != ColorChoice::Never,
+    };
+    let snapshot = match python::collect(&request) {
+        Ok(snapshot) => snapshot,
+        Err(error) => return report_error(&error, err_paint),
+    };
+    dump::report_program(&snapshot, &mut std::io::stderr(), err_paint);
+    let text = dump::render(&snapshot, args.format, args.color.enabled());
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("specscope: cannot write output: {e}");
+            return exit::INTERNAL;
+        }
+    }
+    outcome_code(&snapshot)
+}
+
+/// The exit code that says how the program's run ended.
+pub fn outcome_code(snapshot: &Snapshot) -> u8 {
+    let run = &snapshot.run;
+    if run.exception.is_some() {
+        return exit::PROGRAM_EXCEPTION;
+    }
+    if let Some(stopped) = &run.stopped {
+        return if stopped.reason == "timeout" {
+            exit::TIMEOUT
+        } else {
+            exit::INTERRUPTED
+        };
+    }
+    match &run.exit {
+        Some(e) if e.status != 0 => exit::PROGRAM_EXIT,
+        _ => exit::OK,
+    }
+}
+
+/// Prints one short paragraph for an error and returns its exit code.
+pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
+    let mut err = std::io::stderr();
+    match error {
+        CollectError::Target(t) if t.kind == "syntax" => {
+            let _ = write!(err, "{}", syntax_message(t));
+            exit::SYNTAX
+        }
+        CollectError::Target(t) => {
+            let _ = writeln!(err, "specscope: {}", sanitize_line(&t.message));
+            exit::TARGET
+        }
+        CollectError::Selection { misses, snapshot } => {
+            dump::report_program(snapshot, &mut err, paint);
+            for miss in misses {
+                let _ = write!(
+                    err,
+                    "specscope: -f '{}' matched no code object",
+                    sanitize_line(&miss.pattern)
+                );
+                if miss.suggestions.is_empty() {
+                    let _ = writeln!(err);
+                } else {
+                    let _ = writeln!(
+                        err,
+                        "; did you mean {}?",
+                        miss.suggestions
+                            .iter()
+                            .map(|s| format!("'{}'", sanitize_line(s)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+            }
+            exit::NO_MATCH
+        }
+        CollectError::VersionMismatch {
+            venv,
+            venv_version,
+            linked,
+        } => {
+            let _ = writeln!(
+                err,
+                "specscope: the active virtualenv {} is for Python {}, but specscope is linked with Python {}.\n\
+                 Deactivate it, or build specscope for that version: PYO3_PYTHON=python{} cargo build --release",
+                venv.display(),
+                sanitize_line(venv_version),
+                linked,
+                venv_version.split('.').take(2).collect::<Vec<_>>().join(".")
+            );
+            exit::VERSION_MISMATCH
+        }
+        CollectError::Internal(trace) => {
+            let _ = writeln!(
+                err,
+                "specscope: internal error (please report it):\n{}",
+                sanitize(trace)
+            );
+            exit::INTERNAL
+        }
+    }
+}
+
+/// `app.py:3:9: SyntaxError: invalid syntax`, the line, and a caret.
+pub fn syntax_message(t: &RawTargetError) -> String {
+    let mut msg = format!(
+        "specscope: {}:{}:{}: {}\n",
+        sanitize_line(t.path.as_deref().unwrap_or("?")),
+        t.line.unwrap_or(0),
+        t.col.unwrap_or(0),
+        sanitize_line(&t.message)
+    );
+    if let Some(text) = t.text.as_deref().filter(|s| !s.trim().is_empty()) {
+        let shown = sanitize_line(text.trim_end());
+        msg.push_str(&format!("    {shown}\n"));
+        if let Some(col) = t.col.filter(|c| *c > 0) {
+            let lead: String = shown
+                .chars()
+                .take(col as usize - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let span = t
+                .end_col
+                .filter(|e| *e > col)
+                .map(|e| (e - col) as usize)
+                .unwrap_or(1);
+            msg.push_str(&format!("    {lead}{}\n", "^".repeat(span.min(80))));
+        }
+    }
+    msg
+}

@@ -1,0 +1,233 @@
+//! `--format dis`: the text of `dis.dis(code, adaptive=True, show_caches=True)`
+//! for each code object, in the layout of the Python version that ran it, but
+//! with every cache value read from its own code units.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use crate::model::{CodeObject, Snapshot};
+use crate::text::sanitize;
+use crate::version::DisStyle;
+
+const OPNAME_WIDTH: usize = 20;
+const OPARG_WIDTH: usize = 5;
+
+pub fn render(snapshot: &Snapshot) -> String {
+    let style = snapshot.python.version.facts().dis;
+    let mut out = String::new();
+    for (i, code) in snapshot.code_objects.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "Disassembly of {}:", sanitize(&code.repr));
+        disassemble(code, style, &mut out);
+    }
+    out
+}
+
+/// One code object, exactly as that version's `dis.disassemble` lays it out.
+pub fn disassemble(code: &CodeObject, style: DisStyle, out: &mut String) {
+    match style {
+        DisStyle::Py311 | DisStyle::Py312 => classic(code, style, out),
+        DisStyle::Py313 => labelled(code, out),
+    }
+}
+
+/// Python's `' '.join(fields).rstrip()`.
+fn emit(out: &mut String, fields: &[&str]) {
+    let start = out.len();
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(f);
+    }
+    let trimmed = out[start..].trim_end().len();
+    out.truncate(start + trimmed);
+    out.push('\n');
+}
+
+fn code_len(code: &CodeObject) -> u32 {
+    code.instructions
+        .last()
+        .map(|i| i.offset + 2 + 2 * i.caches.iter().map(|c| c.size).sum::<u32>())
+        .unwrap_or(0)
+}
+
+fn arg_text(arg: i64, width: usize) -> String {
+    format!("{arg:>width$}")
+}
+
+fn classic(code: &CodeObject, style: DisStyle, out: &mut String) {
+    let max_line = code
+        .instructions
+        .iter()
+        .filter(|i| i.starts_line)
+        .filter_map(|i| i.line)
+        .max();
+    let lineno_width = match max_line {
+        None => 0,
+        Some(l) if l >= 1000 => l.to_string().len(),
+        Some(_) => 3,
+    };
+    let max_offset = code_len(code).saturating_sub(2);
+    let offset_width = if max_offset >= 10000 {
+        max_offset.to_string().len()
+    } else {
+        4
+    };
+    let blank_line = " ".repeat(lineno_width);
+    for ins in &code.instructions {
+        let starts = ins.starts_line && ins.line.is_some();
+        if lineno_width > 0 && starts && ins.offset > 0 {
+            out.push('\n');
+        }
+        let lineno = match (starts, ins.line) {
+            (true, Some(l)) => format!("{l:>lineno_width$}"),
+            _ => blank_line.clone(),
+        };
+        let offset = format!("{:>offset_width$}", ins.offset);
+        let opname = format!("{:<OPNAME_WIDTH$}", sanitize(&ins.opname));
+        let mut fields: Vec<&str> = Vec::with_capacity(8);
+        if lineno_width > 0 {
+            fields.push(&lineno);
+        }
+        fields.push("   ");
+        fields.push(if ins.is_jump_target { ">>" } else { "  " });
+        fields.push(&offset);
+        fields.push(&opname);
+        let arg;
+        let argrepr;
+        if let Some(a) = ins.arg {
+            arg = arg_text(a, OPARG_WIDTH);
+            fields.push(&arg);
+            if !ins.argrepr.is_empty() {
+                argrepr = format!("({})", sanitize(&ins.argrepr));
+                fields.push(&argrepr);
+            }
+        }
+        emit(out, &fields);
+        // 3.11 shows cache values only once the instruction was quickened.
+        let show_values = style == DisStyle::Py312 || ins.opname != ins.base_opname;
+        for cache in &ins.caches {
+            for unit in 0..cache.size {
+                let offset = format!("{:>offset_width$}", cache.offset + 2 * unit);
+                let mut fields: Vec<&str> = Vec::with_capacity(7);
+                if lineno_width > 0 {
+                    fields.push(&blank_line);
+                }
+                let value;
+                fields.extend(["   ", "  ", &offset, "CACHE               ", "    0"]);
+                if unit == 0 && show_values {
+                    value = format!("({}: {})", cache.name, cache.value);
+                    fields.push(&value);
+                }
+                emit(out, &fields);
+            }
+        }
+    }
+    if !code.exception_table.is_empty() {
+        out.push_str("ExceptionTable:\n");
+        for e in &code.exception_table {
+            let lasti = if e.lasti { " lasti" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {} to {} -> {} [{}]{lasti}",
+                e.start,
+                e.end.saturating_sub(2),
+                e.target,
+                e.depth
+            );
+        }
+    }
+}
+
+const NO_LINENO: &str = "  --";
+
+fn labelled(code: &CodeObject, out: &mut String) {
+    let starts = code.instructions.iter().filter(|i| i.starts_line);
+    let max_line = starts.clone().filter_map(|i| i.line).filter(|&l| l != 0).max();
+    let mut lineno_width = match max_line {
+        None => 0,
+        Some(l) => l.to_string().len().max(3),
+    };
+    if lineno_width > 0 && lineno_width < NO_LINENO.len() && starts.clone().any(|i| i.line.is_none())
+    {
+        lineno_width = NO_LINENO.len();
+    }
+    let mut labels: BTreeSet<u32> = code.instructions.iter().filter_map(|i| i.jump_target).collect();
+    for e in &code.exception_table {
+        labels.extend([e.start, e.end, e.target]);
+    }
+    let labels: Vec<u32> = labels.into_iter().collect();
+    let label_of = |offset: u32| labels.binary_search(&offset).ok().map(|i| i + 1);
+    let label_width = 4 + labels.len().to_string().len();
+    let blank_line = " ".repeat(lineno_width);
+    let blank_label = " ".repeat(label_width);
+    for ins in &code.instructions {
+        if lineno_width > 0 && ins.starts_line && ins.offset > 0 {
+            out.push('\n');
+        }
+        let lineno = match (ins.starts_line, ins.line) {
+            (true, Some(l)) => format!("{l:>lineno_width$}"),
+            (true, None) => format!("{NO_LINENO:>lineno_width$}"),
+            _ => blank_line.clone(),
+        };
+        let label = match label_of(ins.offset) {
+            Some(n) => format!("{:>label_width$}", format!("L{n}:")),
+            None => blank_label.clone(),
+        };
+        let opname_text = sanitize(&ins.opname);
+        let opname = format!("{:<OPNAME_WIDTH$}", opname_text);
+        let mut fields: Vec<&str> = Vec::with_capacity(8);
+        if lineno_width > 0 {
+            fields.push(&lineno);
+        }
+        fields.push(&label);
+        fields.push("   ");
+        fields.push(&opname);
+        let arg;
+        let argrepr;
+        if let Some(a) = ins.arg {
+            // Long opnames spill into the argument column (3.13's dis).
+            let excess = opname_text.chars().count().saturating_sub(OPNAME_WIDTH);
+            arg = arg_text(a, OPARG_WIDTH.saturating_sub(excess));
+            fields.push(&arg);
+            if !ins.argrepr.is_empty() {
+                argrepr = format!("({})", sanitize(&ins.argrepr));
+                fields.push(&argrepr);
+            }
+        }
+        emit(out, &fields);
+        for cache in &ins.caches {
+            for unit in 0..cache.size {
+                let value;
+                let mut fields: Vec<&str> = Vec::with_capacity(6);
+                if lineno_width > 0 {
+                    fields.push(&blank_line);
+                }
+                fields.extend([blank_label.as_str(), "   ", "CACHE               ", "    0"]);
+                if unit == 0 {
+                    value = format!("({}: {})", cache.name, cache.value);
+                    fields.push(&value);
+                }
+                emit(out, &fields);
+            }
+        }
+    }
+    if !code.exception_table.is_empty() {
+        out.push_str("ExceptionTable:\n");
+        for e in &code.exception_table {
+            let lasti = if e.lasti { " lasti" } else { "" };
+            let l = |o| label_of(o).unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "  L{} to L{} -> L{} [{}]{lasti}",
+                l(e.start),
+                l(e.end),
+                l(e.target),
+                e.depth
+            );
+        }
+    }
+}

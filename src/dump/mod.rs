@@ -1,0 +1,142 @@
+//! The text views of a [`Snapshot`]: `table`, `dis` and `json`.
+
+pub mod dis;
+pub mod json;
+pub mod table;
+
+use std::io::Write;
+
+use crate::model::{CounterState, Instruction, Snapshot, Status};
+use crate::text::{sanitize, Paint};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Dis,
+    Json,
+}
+
+pub fn render(snapshot: &Snapshot, format: Format, color: bool) -> String {
+    match format {
+        Format::Table => table::render(snapshot, Paint { on: color }),
+        Format::Dis => dis::render(snapshot),
+        Format::Json => json::render(snapshot),
+    }
+}
+
+/// The state of an instruction as one of the legend's four kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Specialized,
+    Warming,
+    BackingOff,
+    NoCache,
+}
+
+impl Mark {
+    pub fn of(ins: &Instruction) -> Mark {
+        match ins.status {
+            Status::Specialized => Mark::Specialized,
+            Status::NoCache => Mark::NoCache,
+            Status::Adaptive => match ins.counter.as_ref().map(|c| c.state) {
+                Some(CounterState::BackingOff) => Mark::BackingOff,
+                _ => Mark::Warming,
+            },
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Specialized => "+",
+            Mark::Warming => "~",
+            Mark::BackingOff => "!",
+            Mark::NoCache => " ",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Mark::Specialized => "specialized",
+            Mark::Warming => "adaptive, warming up",
+            Mark::BackingOff => "adaptive, backing off after failed attempts",
+            Mark::NoCache => "no inline cache",
+        }
+    }
+}
+
+/// Writes what the program printed, and how it ended, to `err`, marked as the
+/// program's own.
+pub fn report_program(snapshot: &Snapshot, err: &mut dyn Write, paint: Paint) {
+    let run = &snapshot.run;
+    let mut text = String::new();
+    for chunk in &run.output {
+        text.push_str(&chunk.text);
+    }
+    if !text.is_empty() || run.output_dropped_bytes > 0 {
+        let _ = writeln!(err, "{}", paint.wrap("2", "── output of the program ──"));
+        let _ = write!(err, "{}", sanitize(&text));
+        if !text.ends_with('\n') && !text.is_empty() {
+            let _ = writeln!(err);
+        }
+        if run.output_dropped_bytes > 0 {
+            let _ = writeln!(
+                err,
+                "… {} more not kept",
+                human_bytes(run.output_dropped_bytes)
+            );
+        }
+        let _ = writeln!(err, "{}", paint.wrap("2", "── end of program output ──"));
+    }
+    if let Some(exc) = &run.exception {
+        let _ = write!(err, "{}", sanitize(&exc.traceback));
+        let _ = writeln!(
+            err,
+            "specscope: the {} raised {}; showing what was collected",
+            phase_name(&exc.phase),
+            exc.type_name
+        );
+    }
+    if let Some(exit) = &run.exit {
+        let _ = writeln!(
+            err,
+            "specscope: the {} called {}({}); collection went on",
+            phase_name(&exit.phase),
+            exit.how,
+            exit.status
+        );
+    }
+    if let Some(stopped) = &run.stopped {
+        let why = if stopped.reason == "timeout" {
+            "--timeout"
+        } else {
+            "Ctrl-C"
+        };
+        let _ = writeln!(
+            err,
+            "specscope: {why} stopped the {} after {} calls; showing what ran",
+            phase_name(&stopped.phase),
+            snapshot.warmup.calls_done
+        );
+    }
+}
+
+fn phase_name(phase: &str) -> &'static str {
+    if phase == "call" {
+        "--call expression"
+    } else {
+        "program"
+    }
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const MB: u64 = 1 << 20;
+    const KB: u64 = 1 << 10;
+    if n >= MB {
+        format!("{} MB", n / MB)
+    } else if n >= KB {
+        format!("{} KB", n / KB)
+    } else {
+        format!("{n} bytes")
+    }
+}

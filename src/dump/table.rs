@@ -1,0 +1,173 @@
+//! `--format table`: per code object a header, then one row per instruction
+//! with base and live opnames side by side and the inline caches decoded.
+
+use std::fmt::Write;
+
+use super::Mark;
+use crate::model::{CacheEntry, CodeObject, Counter, Instruction, Snapshot};
+use crate::text::{sanitize_line, Paint};
+
+pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Python {}  ·  {}  ·  {}",
+        snapshot.python.version,
+        sanitize_line(&snapshot.target.filename),
+        warmup_line(snapshot)
+    );
+    let legend: Vec<String> = [Mark::Specialized, Mark::Warming, Mark::BackingOff]
+        .iter()
+        .map(|m| format!("{} {}", paint_mark(paint, *m), m.describe()))
+        .collect();
+    let _ = writeln!(out, "{}", legend.join("   "));
+    for code in &snapshot.code_objects {
+        out.push('\n');
+        code_object(code, paint, &mut out);
+    }
+    out
+}
+
+pub fn warmup_line(snapshot: &Snapshot) -> String {
+    match &snapshot.warmup.call {
+        Some(call) => format!(
+            "{} × {} in {:.1} ms",
+            sanitize_line(call),
+            snapshot.warmup.calls_done,
+            snapshot.warmup.call_seconds * 1000.0
+        ),
+        None => format!(
+            "program ran in {:.1} ms",
+            snapshot.warmup.program_seconds * 1000.0
+        ),
+    }
+}
+
+fn paint_mark(paint: Paint, mark: Mark) -> String {
+    paint.wrap(mark_style(mark), mark.symbol()).into_owned()
+}
+
+fn mark_style(mark: Mark) -> &'static str {
+    match mark {
+        Mark::Specialized => "1;32",
+        Mark::Warming => "33",
+        Mark::BackingOff => "1;31",
+        Mark::NoCache => "2",
+    }
+}
+
+fn code_object(code: &CodeObject, paint: Paint, out: &mut String) {
+    let (specialized, specializable) = code.specialized_share();
+    let ran = if code.ran { "" } else { "  · never ran" };
+    let title = format!("{} ", sanitize_line(&code.qualname));
+    let _ = writeln!(
+        out,
+        "{}({}, {}:{})  specialized {}/{}{}",
+        paint.wrap("1", &title),
+        code.kind.as_str(),
+        sanitize_line(&code.filename),
+        code.first_line,
+        specialized,
+        specializable,
+        ran
+    );
+    let base_width = width(code, |i| i.base_opname.len()).max(4);
+    let live_width = width(code, |i| i.opname.len()).max(4);
+    let argrepr_width = width(code, |i| i.argrepr.chars().count().min(30)).max(7);
+    let _ = writeln!(
+        out,
+        "{}",
+        paint.wrap(
+            "2",
+            &format!(
+                "  {:>5} {:>6}  {:<base_width$}  {:<live_width$}  {:>5}  {:<argrepr_width$}  caches",
+                "line", "offset", "base", "live", "arg", "argrepr"
+            )
+        )
+    );
+    let mut last_line = None;
+    for ins in &code.instructions {
+        let mark = Mark::of(ins);
+        let line = match ins.line {
+            Some(l) if ins.starts_line || last_line != Some(l) => l.to_string(),
+            _ => String::new(),
+        };
+        last_line = ins.line;
+        let live = format!("{:<live_width$}", ins.opname);
+        let live = if ins.changed() {
+            paint.wrap(mark_style(mark), &live).into_owned()
+        } else {
+            live
+        };
+        let arg = ins.arg.map(|a| a.to_string()).unwrap_or_default();
+        let jump = if ins.is_jump_target { ">>" } else { "  " };
+        let argrepr = clip(&sanitize_line(&ins.argrepr), 30);
+        let row = format!(
+            "{} {:>5}{}{:>6}  {:<base_width$}  {}  {:>5}  {:<argrepr_width$}  {}",
+            paint_mark(paint, mark),
+            line,
+            jump,
+            ins.offset,
+            ins.base_opname,
+            live,
+            arg,
+            argrepr,
+            caches_text(ins)
+        );
+        out.push_str(row.trim_end());
+        out.push('\n');
+    }
+}
+
+fn width(code: &CodeObject, f: impl Fn(&Instruction) -> usize) -> usize {
+    code.instructions.iter().map(f).max().unwrap_or(0)
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// `counter=832 (cooldown 52/0) version=131157 index=3`
+pub fn caches_text(ins: &Instruction) -> String {
+    let mut parts = Vec::with_capacity(ins.caches.len());
+    for (i, cache) in ins.caches.iter().enumerate() {
+        match (&ins.counter, i) {
+            (Some(counter), 0) => parts.push(format!("counter={} ({})", cache.value, counter_short(counter))),
+            _ => parts.push(cache_text(cache)),
+        }
+    }
+    parts.join(" ")
+}
+
+fn cache_text(cache: &CacheEntry) -> String {
+    format!("{}={}", cache.name, cache.value)
+}
+
+/// A few words: `cooldown 52/0`, `warming 1/1`, `misses left 53`.
+pub fn counter_short(counter: &Counter) -> String {
+    use crate::model::CounterState::*;
+    use crate::version::COOLDOWN;
+    let pair = match counter.backoff {
+        Some(b) => format!("{}/{}", counter.value, b),
+        None => counter.value.to_string(),
+    };
+    let word = match counter.state {
+        NotQuickened => return "not quickened".into(),
+        Warming => "warming",
+        BackingOff => "backing off",
+        Misses if (counter.value, counter.backoff) == (COOLDOWN.0, Some(COOLDOWN.1)) => {
+            "cooldown"
+        }
+        Misses => "misses left",
+        TraceWarmup => "trace counter",
+        BranchHistory => return format!("branches {:016b}", counter.raw),
+        Unknown => "unknown layout",
+    };
+    format!("{word} {pair}")
+}

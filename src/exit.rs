@@ -1,0 +1,28 @@
+//! Exit codes: documented in the README, stable for scripts.
+
+/// Everything worked.
+pub const OK: u8 = 0;
+/// The program (or the `--call` expression) raised an exception; what was
+/// collected is still shown.
+pub const PROGRAM_EXCEPTION: u8 = 1;
+/// Bad command line (clap's own code).
+pub const USAGE: u8 = 2;
+/// The target does not exist, is a folder, cannot be read, is not text, or
+/// (`-m`) no such module.
+pub const TARGET: u8 = 3;
+/// The target has a syntax error.
+pub const SYNTAX: u8 = 4;
+/// A `-f` pattern matched no code object.
+pub const NO_MATCH: u8 = 5;
+/// The active virtualenv was made for another Python version.
+pub const VERSION_MISMATCH: u8 = 6;
+/// The TUI needs a terminal.
+pub const NO_TERMINAL: u8 = 7;
+/// `--timeout` stopped the warm-up; what ran is shown.
+pub const TIMEOUT: u8 = 8;
+/// The program called `sys.exit` or `os._exit` with a non-zero status.
+pub const PROGRAM_EXIT: u8 = 9;
+/// A bug in specscope itself.
+pub const INTERNAL: u8 = 70;
+/// Ctrl-C stopped the warm-up; what ran is shown.
+pub const INTERRUPTED: u8 = 130;

@@ -1,0 +1,16 @@
+//! specscope: see what CPython's specializing adaptive interpreter (PEP 659)
+//! did to your code.
+//!
+//! Data flows one way: [`cli`] builds a [`request::Request`], the Python
+//! boundary ([`python`]) runs it and returns a [`model::Snapshot`], and a
+//! view ([`dump`]) shows it.
+
+pub mod cli;
+pub mod dump;
+pub mod exit;
+pub mod model;
+pub mod python;
+pub mod raw;
+pub mod request;
+pub mod text;
+pub mod version;

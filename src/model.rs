@@ -1,0 +1,257 @@
+//! The plain data a collection produces: no pyo3, no ratatui, serde-serializable.
+//!
+//! A [`Snapshot`] is what the adaptive interpreter had done to the selected code
+//! objects at one moment; the views (text, JSON, TUI) only ever read it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::version::PythonVersion;
+
+/// Version of the JSON document `dump --format json` writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Snapshot {
+    pub schema: u32,
+    pub python: PythonInfo,
+    pub target: TargetInfo,
+    pub warmup: Warmup,
+    /// Source text of every file a selected code object comes from.
+    pub files: BTreeMap<String, String>,
+    pub code_objects: Vec<CodeObject>,
+    pub run: RunReport,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PythonInfo {
+    pub version: PythonVersion,
+    pub full_version: String,
+    /// Specializable families of this version: base opname → specialized forms.
+    pub families: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TargetInfo {
+    /// `demo`, `script`, `module` or `code`.
+    pub kind: String,
+    pub filename: String,
+    pub argv: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Warmup {
+    pub call: Option<String>,
+    pub calls_requested: u64,
+    pub calls_done: u64,
+    pub program_seconds: f64,
+    pub call_seconds: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeKind {
+    Module,
+    Class,
+    Function,
+    Lambda,
+    Comprehension,
+    Generator,
+    Coroutine,
+    AsyncGenerator,
+}
+
+impl CodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeKind::Module => "module",
+            CodeKind::Class => "class",
+            CodeKind::Function => "function",
+            CodeKind::Lambda => "lambda",
+            CodeKind::Comprehension => "comprehension",
+            CodeKind::Generator => "generator",
+            CodeKind::Coroutine => "coroutine",
+            CodeKind::AsyncGenerator => "async generator",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CodeObject {
+    pub qualname: String,
+    pub name: String,
+    pub filename: String,
+    pub first_line: u32,
+    /// `repr(code)` in the interpreter that ran it, as `dis` prints it.
+    pub repr: String,
+    pub kind: CodeKind,
+    /// Index of the enclosing code object in [`Snapshot::code_objects`].
+    pub parent: Option<usize>,
+    /// Whether the interpreter's state shows this code ran (see `version`).
+    pub ran: bool,
+    pub exception_table: Vec<ExceptionEntry>,
+    pub instructions: Vec<Instruction>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExceptionEntry {
+    pub start: u32,
+    /// Exclusive end offset.
+    pub end: u32,
+    pub target: u32,
+    pub depth: u32,
+    pub lasti: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Positions {
+    pub line: Option<u32>,
+    pub end_line: Option<u32>,
+    pub col: Option<u32>,
+    pub end_col: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The live opname is a specialized (or quickened) form of the base opname.
+    Specialized,
+    /// A specializable instruction still in its generic form: warming up, or
+    /// backing off after failed attempts.
+    Adaptive,
+    /// Nothing to specialize: the instruction has no inline cache of a family.
+    NoCache,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Instruction {
+    pub offset: u32,
+    /// Line of this instruction (carried forward from the last line start).
+    pub line: Option<u32>,
+    pub starts_line: bool,
+    pub positions: Option<Positions>,
+    /// The live, possibly specialized, opname.
+    pub opname: String,
+    pub base_opname: String,
+    pub arg: Option<i64>,
+    pub argrepr: String,
+    pub is_jump_target: bool,
+    /// `dis` label number (3.13+).
+    pub label: Option<u32>,
+    /// Offset this instruction jumps to, for jumps.
+    pub jump_target: Option<u32>,
+    pub status: Status,
+    pub caches: Vec<CacheEntry>,
+    pub counter: Option<Counter>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CacheEntry {
+    pub name: String,
+    /// Size in 16-bit code units.
+    pub size: u32,
+    /// Offset of the entry's first code unit.
+    pub offset: u32,
+    /// The entry read as one little-endian integer, as `dis` prints it.
+    pub value: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterState {
+    /// Code not quickened yet (3.11): caches hold zeros.
+    NotQuickened,
+    /// Generic form counting down to its first specialization attempt.
+    Warming,
+    /// Generic form after failed attempts, waiting longer before the next.
+    BackingOff,
+    /// Specialized form counting guard misses (3.11: until de-optimization;
+    /// 3.12+: until it re-specializes).
+    Misses,
+    /// 3.13 JUMP_BACKWARD: warm-up of the tier-2 trace optimizer.
+    TraceWarmup,
+    /// 3.13 POP_JUMP_IF_*: recent branch directions, one bit each.
+    BranchHistory,
+    /// A Python version whose counter layout this build does not know.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Counter {
+    pub raw: u16,
+    pub value: u16,
+    pub backoff: Option<u8>,
+    pub state: CounterState,
+    pub meaning: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RunReport {
+    /// What the program wrote, in order, per stream (`stdout`, `stderr`, `fd`).
+    pub output: Vec<OutputChunk>,
+    pub output_dropped_bytes: u64,
+    pub exception: Option<ProgramException>,
+    pub exit: Option<ProgramExit>,
+    pub stopped: Option<Stopped>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutputChunk {
+    pub stream: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProgramException {
+    /// `program` or `call`.
+    pub phase: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub message: String,
+    pub traceback: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProgramExit {
+    pub phase: String,
+    /// `sys.exit` or `os._exit`.
+    pub how: String,
+    pub status: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stopped {
+    pub phase: String,
+    /// `timeout` or `interrupt`.
+    pub reason: String,
+}
+
+impl Snapshot {
+    pub fn source_of(&self, code: &CodeObject) -> Option<&str> {
+        self.files.get(&code.filename).map(String::as_str)
+    }
+}
+
+impl CodeObject {
+    /// (specialized, specializable) instruction counts, e.g. `12/40`.
+    pub fn specialized_share(&self) -> (usize, usize) {
+        let specialized = self
+            .instructions
+            .iter()
+            .filter(|i| i.status == Status::Specialized)
+            .count();
+        let specializable = self
+            .instructions
+            .iter()
+            .filter(|i| i.status != Status::NoCache)
+            .count();
+        (specialized, specializable)
+    }
+}
+
+impl Instruction {
+    pub fn changed(&self) -> bool {
+        self.opname != self.base_opname
+    }
+}

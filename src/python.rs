@@ -1,0 +1,175 @@
+//! The Python boundary: the only module that touches pyo3.
+//!
+//! It starts the embedded interpreter, loads the collector shipped in
+//! `assets/collector.py`, hands it a [`Request`] and turns the reply into a
+//! plain [`Snapshot`]. Nothing pyo3-typed leaves this module.
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use pyo3::prelude::*;
+use pyo3::types::PyModule;
+
+use crate::model::Snapshot;
+use crate::raw::{PatternMiss, RawReply, RawTargetError};
+use crate::request::Request;
+use crate::version::PythonVersion;
+
+const COLLECTOR: &str = include_str!("../assets/collector.py");
+
+/// One collection at a time: the collector swaps `sys.stdout`, `__main__`
+/// and file descriptors while a program runs.
+static LOCK: Mutex<()> = Mutex::new(());
+
+#[derive(Debug)]
+pub enum CollectError {
+    /// The target cannot be run: missing, unreadable, not Python, syntax error.
+    Target(RawTargetError),
+    /// `-f` patterns that matched nothing; the snapshot of what did match.
+    Selection {
+        misses: Vec<PatternMiss>,
+        snapshot: Box<Snapshot>,
+    },
+    /// An active virtualenv made for another Python version.
+    VersionMismatch {
+        venv: PathBuf,
+        venv_version: String,
+        linked: PythonVersion,
+    },
+    /// A failure inside specscope's own Python code (a bug), with traceback.
+    Internal(String),
+}
+
+fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    if let Ok(module) = py.import("_specscope_collector") {
+        return Ok(module);
+    }
+    let code = CString::new(COLLECTOR).expect("the collector has no NUL byte");
+    PyModule::from_code(py, &code, c"<specscope collector>", c"_specscope_collector")
+}
+
+fn internal(py: Python<'_>, err: PyErr) -> CollectError {
+    let text = py
+        .import("traceback")
+        .and_then(|tb| tb.call_method1("format_exception", (err.value(py),)))
+        .and_then(|lines| lines.extract::<Vec<String>>())
+        .map(|lines| lines.concat())
+        .unwrap_or_else(|_| err.to_string());
+    CollectError::Internal(text)
+}
+
+/// The version of the linked libpython.
+pub fn linked_version() -> PythonVersion {
+    Python::attach(|py| {
+        let v = py.version_info();
+        PythonVersion {
+            major: v.major,
+            minor: v.minor,
+            micro: v.patch,
+        }
+    })
+}
+
+/// Runs the request's program and collects the selected code objects.
+pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let reply = Python::attach(|py| -> Result<String, CollectError> {
+        activate_virtualenv(py)?;
+        let collector = load_collector(py).map_err(|e| internal(py, e))?;
+        collector
+            .getattr("run")
+            .and_then(|run| run.call1((request.to_json(),)))
+            .and_then(|reply| reply.extract::<String>())
+            .map_err(|e| internal(py, e))
+    })?;
+    let reply: RawReply = serde_json::from_str(&reply)
+        .map_err(|e| CollectError::Internal(format!("unreadable collector reply: {e}")))?;
+    if let Some(error) = reply.error {
+        return Err(CollectError::Target(error));
+    }
+    let raw = reply
+        .snapshot
+        .ok_or_else(|| CollectError::Internal("empty collector reply".into()))?;
+    let misses = raw.misses.clone();
+    let snapshot = raw.into_snapshot().map_err(CollectError::Internal)?;
+    if !misses.is_empty() {
+        return Err(CollectError::Selection {
+            misses,
+            snapshot: Box::new(snapshot),
+        });
+    }
+    Ok(snapshot)
+}
+
+/// `dis.dis(code, adaptive=True, show_caches=True)` of each code object of
+/// the last collection, printed by the same interpreter. With
+/// `fix_cache_values`, cache fields are read from their own units (3.13.0's
+/// `dis` reads all of them from the first). For conformance tests.
+pub fn reference_dis(fix_cache_values: bool) -> Result<Vec<String>, CollectError> {
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    Python::attach(|py| {
+        let collector = load_collector(py).map_err(|e| internal(py, e))?;
+        let text: String = collector
+            .getattr("reference_dis")
+            .and_then(|f| f.call1((fix_cache_values,)))
+            .and_then(|r| r.extract())
+            .map_err(|e| internal(py, e))?;
+        serde_json::from_str(&text).map_err(|e| CollectError::Internal(e.to_string()))
+    })
+}
+
+/// Evaluates a Python expression in a fresh namespace and returns its repr.
+/// For tests that check a fact against the interpreter itself.
+pub fn eval_repr(code: &str, expr: &str) -> Result<String, CollectError> {
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    Python::attach(|py| {
+        let run = || -> PyResult<String> {
+            let globals = pyo3::types::PyDict::new(py);
+            let code = CString::new(code)?;
+            py.run(&code, Some(&globals), None)?;
+            let expr = CString::new(expr)?;
+            py.eval(&expr, Some(&globals), None)?.repr()?.extract()
+        };
+        run().map_err(|e| internal(py, e))
+    })
+}
+
+/// Makes an active virtualenv's packages importable, if its Python matches.
+fn activate_virtualenv(py: Python<'_>) -> Result<(), CollectError> {
+    let Some(venv) = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from) else {
+        return Ok(());
+    };
+    let v = py.version_info();
+    let linked = PythonVersion {
+        major: v.major,
+        minor: v.minor,
+        micro: v.patch,
+    };
+    let Some(venv_version) = venv_python_version(&venv) else {
+        return Ok(());
+    };
+    let short = linked.short();
+    if venv_version != short && !venv_version.starts_with(&format!("{short}.")) {
+        return Err(CollectError::VersionMismatch {
+            venv,
+            venv_version,
+            linked,
+        });
+    }
+    let site = venv.join("lib").join(format!("python{short}")).join("site-packages");
+    if site.is_dir() {
+        py.import("site")
+            .and_then(|s| s.call_method1("addsitedir", (site.to_string_lossy().into_owned(),)))
+            .map_err(|e| internal(py, e))?;
+    }
+    Ok(())
+}
+
+fn venv_python_version(venv: &Path) -> Option<String> {
+    let cfg = std::fs::read_to_string(venv.join("pyvenv.cfg")).ok()?;
+    cfg.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        matches!(key.trim(), "version" | "version_info").then(|| value.trim().to_string())
+    })
+}

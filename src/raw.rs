@@ -1,0 +1,250 @@
+//! Turns the collector's raw JSON into the [`Snapshot`] model, decoding cache
+//! values and counters with the facts of the Python version that produced it.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::model::*;
+use crate::version::{CounterSite, PythonVersion};
+
+#[derive(Deserialize)]
+pub struct RawReply {
+    pub error: Option<RawTargetError>,
+    #[serde(flatten)]
+    pub snapshot: Option<RawSnapshot>,
+}
+
+/// The target could not be run at all.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct RawTargetError {
+    pub kind: String,
+    pub message: String,
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub col: Option<u32>,
+    pub end_col: Option<u32>,
+    pub text: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct RawSnapshot {
+    python: RawPython,
+    target: TargetInfo,
+    call: Option<String>,
+    calls: u64,
+    files: BTreeMap<String, String>,
+    code_objects: Vec<RawCode>,
+    run: RawRun,
+    pub misses: Vec<PatternMiss>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct PatternMiss {
+    pub pattern: String,
+    pub suggestions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawPython {
+    version: String,
+    full_version: String,
+    families: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawRun {
+    calls_done: u64,
+    program_seconds: f64,
+    warmup_seconds: f64,
+    output: Vec<(String, String)>,
+    output_dropped_bytes: u64,
+    exception: Option<ProgramException>,
+    exit: Option<ProgramExit>,
+    stopped: Option<Stopped>,
+}
+
+#[derive(Deserialize)]
+struct RawCode {
+    qualname: String,
+    name: String,
+    filename: String,
+    first_line: u32,
+    repr: String,
+    kind: CodeKind,
+    parent: Option<usize>,
+    executed: bool,
+    exception_table: Vec<(u32, u32, u32, u32, bool)>,
+    instructions: Vec<RawInstruction>,
+}
+
+/// offset, opname, base, arg, argrepr, starts_line, line, positions,
+/// is_jump_target, label, jump_target, caches [(name, size, units)]
+type RawInstruction = (
+    u32,
+    String,
+    String,
+    Option<i64>,
+    String,
+    bool,
+    Option<u32>,
+    Option<[Option<u32>; 4]>,
+    bool,
+    Option<u32>,
+    Option<u32>,
+    Vec<(String, u32, Vec<u16>)>,
+);
+
+impl RawSnapshot {
+    pub fn into_snapshot(self) -> Result<Snapshot, String> {
+        let version: PythonVersion = self.python.version.parse()?;
+        let facts = version.facts();
+        let families = self.python.families;
+        let code_objects = self
+            .code_objects
+            .into_iter()
+            .map(|code| {
+                let instructions: Vec<Instruction> = code
+                    .instructions
+                    .into_iter()
+                    .map(|raw| {
+                        let (offset, opname, base_opname, arg, argrepr, starts_line, line) =
+                            (raw.0, raw.1, raw.2, raw.3, raw.4, raw.5, raw.6);
+                        let mut unit = offset + 2;
+                        let caches: Vec<CacheEntry> = raw
+                            .11
+                            .into_iter()
+                            .map(|(name, size, units)| {
+                                let entry = CacheEntry {
+                                    name,
+                                    size,
+                                    offset: unit,
+                                    value: cache_value(&units),
+                                };
+                                unit += 2 * size;
+                                entry
+                            })
+                            .collect();
+                        let family = families.contains_key(&base_opname);
+                        let changed =
+                            opname != base_opname && !facts.is_adaptive_form(&opname);
+                        let status = if changed {
+                            Status::Specialized
+                        } else if family && !caches.is_empty() {
+                            Status::Adaptive
+                        } else {
+                            Status::NoCache
+                        };
+                        let counter = caches.first().filter(|c| c.name == "counter").map(|c| {
+                            facts.decode_counter(
+                                CounterSite {
+                                    opname: &opname,
+                                    base_opname: &base_opname,
+                                    family,
+                                },
+                                c.value as u16,
+                            )
+                        });
+                        Instruction {
+                            offset,
+                            line,
+                            starts_line,
+                            positions: raw.7.map(|[line, end_line, col, end_col]| Positions {
+                                line,
+                                end_line,
+                                col,
+                                end_col,
+                            }),
+                            opname,
+                            base_opname,
+                            arg,
+                            argrepr,
+                            is_jump_target: raw.8,
+                            label: raw.9,
+                            jump_target: raw.10,
+                            status,
+                            caches,
+                            counter,
+                        }
+                    })
+                    .collect();
+                let ran = code.executed || facts.shows_execution(&instructions);
+                CodeObject {
+                    qualname: code.qualname,
+                    name: code.name,
+                    filename: code.filename,
+                    first_line: code.first_line,
+                    repr: code.repr,
+                    kind: code.kind,
+                    parent: code.parent,
+                    ran,
+                    exception_table: code
+                        .exception_table
+                        .into_iter()
+                        .map(|(start, end, target, depth, lasti)| ExceptionEntry {
+                            start,
+                            end,
+                            target,
+                            depth,
+                            lasti,
+                        })
+                        .collect(),
+                    instructions,
+                }
+            })
+            .collect();
+        Ok(Snapshot {
+            schema: SCHEMA_VERSION,
+            python: PythonInfo {
+                version,
+                full_version: self.python.full_version,
+                families,
+            },
+            target: self.target,
+            warmup: Warmup {
+                call: self.call,
+                calls_requested: self.calls,
+                calls_done: self.run.calls_done,
+                program_seconds: self.run.program_seconds,
+                call_seconds: self.run.warmup_seconds,
+            },
+            files: self.files,
+            code_objects,
+            run: RunReport {
+                output: self
+                    .run
+                    .output
+                    .into_iter()
+                    .map(|(stream, text)| OutputChunk { stream, text })
+                    .collect(),
+                output_dropped_bytes: self.run.output_dropped_bytes,
+                exception: self.run.exception,
+                exit: self.run.exit,
+                stopped: self.run.stopped,
+            },
+        })
+    }
+}
+
+/// A cache entry's code units read as one little-endian integer. Entries wider
+/// than 64 bits (none in 3.11–3.13) keep their low 64 bits.
+pub fn cache_value(units: &[u16]) -> u64 {
+    units
+        .iter()
+        .take(4)
+        .enumerate()
+        .fold(0u64, |acc, (i, &u)| acc | (u as u64) << (16 * i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cache_value;
+
+    #[test]
+    fn cache_units_are_little_endian() {
+        assert_eq!(cache_value(&[0x0055, 0x0002]), 0x0002_0055);
+        assert_eq!(cache_value(&[832]), 832);
+        assert_eq!(cache_value(&[]), 0);
+        assert_eq!(cache_value(&[1, 2, 3, 4, 5]), 0x0004_0003_0002_0001);
+    }
+}

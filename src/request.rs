@@ -1,0 +1,94 @@
+//! What the user asked for, as plain data handed to the Python boundary.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// The built-in demo program, shipped inside the binary.
+pub const DEMO_SOURCE: &str = include_str!("../assets/demo.py");
+pub const DEMO_FILENAME: &str = "demo.py";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Demo,
+    Script(PathBuf),
+    Module(String),
+    Code(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub target: Target,
+    pub args: Vec<String>,
+    pub call: Option<String>,
+    pub calls: u64,
+    /// Qualname globs; `MODULE:PAT` selects from another imported module.
+    pub patterns: Vec<String>,
+    pub timeout: Option<f64>,
+    /// Bytes of program output kept; the rest is counted.
+    pub output_limit: u64,
+}
+
+impl Request {
+    pub fn new(target: Target) -> Request {
+        Request {
+            target,
+            args: Vec::new(),
+            call: None,
+            calls: 1000,
+            patterns: Vec::new(),
+            timeout: None,
+            output_limit: 1 << 20,
+        }
+    }
+
+    /// Short human description: `demo`, `app.py`, `-m pkg`, `-c '…'`.
+    pub fn describe(&self) -> String {
+        match &self.target {
+            Target::Demo => "built-in demo".into(),
+            Target::Script(p) => p.display().to_string(),
+            Target::Module(m) => format!("-m {m}"),
+            Target::Code(c) => {
+                let first = c.lines().next().unwrap_or("");
+                let cut: String = first.chars().take(30).collect();
+                if cut.len() < c.len() {
+                    format!("-c '{cut}…'")
+                } else {
+                    format!("-c '{cut}'")
+                }
+            }
+        }
+    }
+
+    /// The request as the collector reads it.
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            target: serde_json::Value,
+            args: &'a [String],
+            call: Option<&'a str>,
+            calls: u64,
+            patterns: &'a [String],
+            timeout: Option<f64>,
+            output_limit: u64,
+        }
+        let target = match &self.target {
+            Target::Demo => serde_json::json!({
+                "kind": "demo", "source": DEMO_SOURCE, "filename": DEMO_FILENAME,
+            }),
+            Target::Script(p) => serde_json::json!({"kind": "script", "path": p}),
+            Target::Module(m) => serde_json::json!({"kind": "module", "module": m}),
+            Target::Code(c) => serde_json::json!({"kind": "code", "code": c}),
+        };
+        serde_json::to_string(&Wire {
+            target,
+            args: &self.args,
+            call: self.call.as_deref(),
+            calls: if self.call.is_some() { self.calls } else { 0 },
+            patterns: &self.patterns,
+            timeout: self.timeout,
+            output_limit: self.output_limit,
+        })
+        .expect("a request always serializes")
+    }
+}

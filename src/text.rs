@@ -1,0 +1,95 @@
+//! Terminal-safe text: control characters from user programs never reach the
+//! terminal raw, and colour is decided once.
+
+use std::borrow::Cow;
+use std::io::IsTerminal;
+
+/// Replaces control characters (other than newline and tab) with a visible
+/// caret or `\u{..}` form, so text from a user's program cannot move the
+/// cursor, change colours or retitle the terminal.
+pub fn sanitize(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !is_unsafe(c) {
+            out.push(c);
+        } else if (c as u32) < 0x20 {
+            out.push('^');
+            out.push((b'@' + c as u8) as char);
+        } else if c == '\u{7f}' {
+            out.push_str("^?");
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Like [`sanitize`], but newlines and tabs are replaced too (single-line fields).
+pub fn sanitize_line(text: &str) -> Cow<'_, str> {
+    if !text.contains(['\n', '\t', '\r']) {
+        return sanitize(text);
+    }
+    Cow::Owned(sanitize(&text.replace('\t', "    ").replace(['\n', '\r'], "⏎")).into_owned())
+}
+
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Auto means colour when stdout is a terminal and `NO_COLOR` is unset or empty.
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color() && std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+/// `NO_COLOR` set to a non-empty value.
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// ANSI styles for the text dumps.
+#[derive(Debug, Clone, Copy)]
+pub struct Paint {
+    pub on: bool,
+}
+
+impl Paint {
+    pub fn wrap<'a>(&self, code: &str, text: &'a str) -> Cow<'a, str> {
+        if self.on {
+            Cow::Owned(format!("\x1b[{code}m{text}\x1b[0m"))
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_never_pass() {
+        assert_eq!(sanitize("a\x1b[31mb"), "a^[[31mb");
+        assert_eq!(sanitize("bell\x07"), "bell^G");
+        assert_eq!(sanitize("ok\nline\t"), "ok\nline\t");
+        assert_eq!(sanitize("\u{9b}x"), "\\u{9b}x");
+        assert_eq!(sanitize_line("a\nb"), "a⏎b");
+    }
+}

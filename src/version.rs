@@ -1,0 +1,311 @@
+//! Everything that differs between CPython versions, in one place.
+//!
+//! Facts come from the installed headers: `internal/pycore_code.h` (3.11,
+//! 3.12) and `internal/pycore_backoff.h` (3.13), and from each version's
+//! `Lib/dis.py` for the text layout of `dis`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Counter, CounterState, Instruction, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PythonVersion {
+    pub major: u8,
+    pub minor: u8,
+    pub micro: u8,
+}
+
+impl fmt::Display for PythonVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.micro)
+    }
+}
+
+impl std::str::FromStr for PythonVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut parts = s.split('.').map(|p| p.parse::<u8>());
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(Ok(major)), Some(Ok(minor)), micro) => Ok(PythonVersion {
+                major,
+                minor,
+                micro: micro.and_then(Result::ok).unwrap_or(0),
+            }),
+            _ => Err(format!("not a Python version: {s}")),
+        }
+    }
+}
+
+/// How the 16-bit counter in the first cache entry is laid out and used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterLayout {
+    /// 3.11: adaptive forms (`*_ADAPTIVE`) hold `value << 4 | backoff`;
+    /// specialized forms hold a plain miss counter that starts at 53.
+    Split311,
+    /// 3.12 and 3.13: always a 12-bit value and a 4-bit backoff exponent;
+    /// warm-up (1, 1), cooldown after specializing (52, 0).
+    Backoff12,
+    /// A version this build does not know: raw values only.
+    Unknown,
+}
+
+/// How `dis` lays out its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisStyle {
+    /// 3.11: `>>` jump marks, offsets shown; CACHE values only on quickened instructions.
+    Py311,
+    /// 3.12: as 3.11, but CACHE values on every instruction.
+    Py312,
+    /// 3.13: `L1:` labels, no offsets, `--` for instructions without a line.
+    Py313,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionFacts {
+    pub counter: CounterLayout,
+    pub dis: DisStyle,
+    /// CPython 3.13.0's `dis` reads every cache field from the first cache unit.
+    pub dis_cache_info_bug: bool,
+    /// Number of calls (or loop iterations) before 3.11 quickens a code object.
+    pub quickening_delay: Option<u32>,
+}
+
+pub const MISS_COUNTER_START_311: u16 = 53;
+pub const ADAPTIVE_START_311: (u16, u8) = (31, 5);
+pub const WARMUP: (u16, u8) = (1, 1);
+pub const COOLDOWN: (u16, u8) = (52, 0);
+
+impl PythonVersion {
+    pub fn facts(&self) -> VersionFacts {
+        let (counter, dis) = match (self.major, self.minor) {
+            (3, 11) => (CounterLayout::Split311, DisStyle::Py311),
+            (3, 12) => (CounterLayout::Backoff12, DisStyle::Py312),
+            (3, 13) => (CounterLayout::Backoff12, DisStyle::Py313),
+            _ => (CounterLayout::Unknown, DisStyle::Py313),
+        };
+        VersionFacts {
+            counter,
+            dis,
+            dis_cache_info_bug: (self.major, self.minor, self.micro) == (3, 13, 0),
+            quickening_delay: (counter == CounterLayout::Split311).then_some(8),
+        }
+    }
+
+    pub fn short(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+}
+
+/// What the collector knows about the instruction whose counter is decoded.
+#[derive(Debug, Clone, Copy)]
+pub struct CounterSite<'a> {
+    pub opname: &'a str,
+    pub base_opname: &'a str,
+    /// Whether the base opname is a specializable family in this version.
+    pub family: bool,
+}
+
+impl VersionFacts {
+    /// 3.11 keeps a separate opcode for a family's generic, counting form.
+    pub fn is_adaptive_form(&self, opname: &str) -> bool {
+        self.counter == CounterLayout::Split311 && opname.ends_with("_ADAPTIVE")
+    }
+
+    /// Whether the live bytecode shows that the code ran at least once.
+    ///
+    /// 3.11 quickens a code object only after `quickening_delay` calls or loop
+    /// iterations, so code that ran fewer times looks exactly like code that
+    /// never ran. 3.12+ quickens at creation with warm-up counters (1, 1) that
+    /// the first execution of a specializable instruction moves; 3.13 also
+    /// rewrites RESUME to RESUME_CHECK on the first call.
+    pub fn shows_execution(&self, instructions: &[Instruction]) -> bool {
+        instructions.iter().any(|i| {
+            i.opname != i.base_opname
+                || (self.counter == CounterLayout::Backoff12
+                    && i.status == Status::Adaptive
+                    && i.counter.as_ref().is_some_and(|c| {
+                        (c.value, c.backoff) != (WARMUP.0, Some(WARMUP.1))
+                    }))
+        })
+    }
+
+    /// Decodes the first cache entry of an instruction as this version uses it.
+    pub fn decode_counter(&self, site: CounterSite<'_>, raw: u16) -> Counter {
+        let specialized = site.opname != site.base_opname && !self.is_adaptive_form(site.opname);
+        let split = |raw: u16| (raw >> 4, (raw & 0xF) as u8);
+        match self.counter {
+            CounterLayout::Unknown => Counter {
+                raw,
+                value: raw,
+                backoff: None,
+                state: CounterState::Unknown,
+                meaning: "unknown layout for this Python version".into(),
+            },
+            CounterLayout::Split311 if specialized => Counter {
+                raw,
+                value: raw,
+                backoff: None,
+                state: CounterState::Misses,
+                meaning: format!(
+                    "{raw} guard misses left before it de-optimizes (starts at {MISS_COUNTER_START_311})"
+                ),
+            },
+            CounterLayout::Split311 if !self.is_adaptive_form(site.opname) => Counter {
+                raw,
+                value: raw,
+                backoff: None,
+                state: CounterState::NotQuickened,
+                meaning: "not quickened yet: the code has run fewer than 8 times".into(),
+            },
+            CounterLayout::Split311 => {
+                let (value, backoff) = split(raw);
+                adaptive(raw, value, backoff, backoff > ADAPTIVE_START_311.1)
+            }
+            CounterLayout::Backoff12 => {
+                let (value, backoff) = split(raw);
+                if site.base_opname == "JUMP_BACKWARD" && !site.family {
+                    return Counter {
+                        raw,
+                        value,
+                        backoff: Some(backoff),
+                        state: CounterState::TraceWarmup,
+                        meaning: format!(
+                            "tier-2 trace counter ({value}, backoff {backoff}); it only counts in builds with the experimental JIT or tier 2"
+                        ),
+                    };
+                }
+                if site.base_opname.starts_with("POP_JUMP_IF_") {
+                    return Counter {
+                        raw,
+                        value: raw,
+                        backoff: None,
+                        state: CounterState::BranchHistory,
+                        meaning: format!(
+                            "branch history {raw:016b}: one bit per recent execution, 1 = jumped"
+                        ),
+                    };
+                }
+                if specialized {
+                    Counter {
+                        raw,
+                        value,
+                        backoff: Some(backoff),
+                        state: CounterState::Misses,
+                        meaning: if (value, backoff) == COOLDOWN {
+                            format!(
+                                "cooldown ({value}, {backoff}): no guard has missed since it specialized; after {value} misses it re-specializes"
+                            )
+                        } else {
+                            format!(
+                                "{value} more guard misses before it re-specializes (backoff {backoff})"
+                            )
+                        },
+                    }
+                } else {
+                    adaptive(raw, value, backoff, backoff > WARMUP.1)
+                }
+            }
+        }
+    }
+}
+
+fn adaptive(raw: u16, value: u16, backoff: u8, backing_off: bool) -> Counter {
+    let when = if value == 0 {
+        "tries to specialize at its next execution".to_string()
+    } else {
+        format!("tries to specialize after {value} more executions")
+    };
+    let (state, meaning) = if backing_off {
+        (
+            CounterState::BackingOff,
+            format!(
+                "backing off after failed attempts: {when}; a failure waits 2^{} - 1 = {} executions",
+                backoff.saturating_add(1).min(12),
+                (1u32 << backoff.saturating_add(1).min(12)) - 1
+            ),
+        )
+    } else {
+        (CounterState::Warming, format!("warming up: {when}"))
+    };
+    Counter {
+        raw,
+        value,
+        backoff: Some(backoff),
+        state,
+        meaning,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> PythonVersion {
+        s.parse().unwrap()
+    }
+
+    fn site<'a>(opname: &'a str, base: &'a str) -> CounterSite<'a> {
+        CounterSite {
+            opname,
+            base_opname: base,
+            family: true,
+        }
+    }
+
+    #[test]
+    fn cooldown_after_specializing_on_312_and_313() {
+        for version in ["3.12.1", "3.13.0"] {
+            let c = v(version)
+                .facts()
+                .decode_counter(site("BINARY_OP_ADD_INT", "BINARY_OP"), 832);
+            assert_eq!((c.value, c.backoff, c.state), (52, Some(0), CounterState::Misses));
+        }
+    }
+
+    #[test]
+    fn miss_counter_on_311() {
+        let c = v("3.11.7")
+            .facts()
+            .decode_counter(site("BINARY_OP_ADD_INT", "BINARY_OP"), 53);
+        assert_eq!((c.value, c.backoff, c.state), (53, None, CounterState::Misses));
+    }
+
+    #[test]
+    fn adaptive_311_uses_value_and_backoff() {
+        let c = v("3.11.7")
+            .facts()
+            .decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), (31 << 4) | 5);
+        assert_eq!((c.value, c.backoff, c.state), (31, Some(5), CounterState::Warming));
+        let c = v("3.11.7")
+            .facts()
+            .decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), (63 << 4) | 6);
+        assert_eq!(c.state, CounterState::BackingOff);
+    }
+
+    #[test]
+    fn warmup_and_backoff_on_312() {
+        let f = v("3.12.1").facts();
+        let c = f.decode_counter(site("LOAD_ATTR", "LOAD_ATTR"), 17);
+        assert_eq!((c.value, c.backoff, c.state), (1, Some(1), CounterState::Warming));
+        let c = f.decode_counter(site("LOAD_ATTR", "LOAD_ATTR"), (7 << 4) | 3);
+        assert_eq!((c.value, c.backoff, c.state), (7, Some(3), CounterState::BackingOff));
+    }
+
+    #[test]
+    fn unknown_version_does_not_guess() {
+        let c = v("3.15.0")
+            .facts()
+            .decode_counter(site("BINARY_OP_ADD_INT", "BINARY_OP"), 832);
+        assert_eq!(c.state, CounterState::Unknown);
+        assert!(c.meaning.contains("unknown layout"));
+    }
+
+    #[test]
+    fn only_3_13_0_has_the_cache_info_bug() {
+        assert!(v("3.13.0").facts().dis_cache_info_bug);
+        assert!(!v("3.13.1").facts().dis_cache_info_bug);
+        assert!(!v("3.12.1").facts().dis_cache_info_bug);
+    }
+}
