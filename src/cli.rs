@@ -28,12 +28,20 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub target: TargetArgs,
+    /// Colour theme of the explorer (NO_COLOR gives a monochrome view)
+    #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
+    pub theme: crate::tui::ThemeName,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the collected bytecode to stdout (table, dis or json)
     Dump(DumpArgs),
+    /// Explain an opname (a family or a specialized form) for the linked Python
+    Explain {
+        /// e.g. BINARY_OP or LOAD_ATTR_INSTANCE_VALUE
+        opname: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +117,7 @@ pub fn main() -> u8 {
     };
     match cli.command {
         Some(Command::Dump(args)) => run_dump(&args),
+        Some(Command::Explain { opname }) => crate::explain::command(&opname),
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 eprintln!(
@@ -116,8 +125,7 @@ pub fn main() -> u8 {
                 );
                 return exit::NO_TERMINAL;
             }
-            eprintln!("specscope: the interactive explorer is not part of this build; use `specscope dump`");
-            exit::NO_TERMINAL
+            crate::tui::run(&cli.target.request(), cli.theme)
         }
     }
 }

@@ -8,9 +8,11 @@
 pub mod cli;
 pub mod dump;
 pub mod exit;
+pub mod explain;
 pub mod model;
 pub mod python;
 pub mod raw;
 pub mod request;
 pub mod text;
+pub mod tui;
 pub mod version;
