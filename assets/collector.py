@@ -250,11 +250,11 @@ def _format_exception(exc):
     return "".join(lines)
 
 
-def _trim_traceback(exc, frames_to_skip):
+def _trim_traceback(exc):
+    """Drops the collector's own frames from the front of a traceback."""
     tb = exc.__traceback__
-    for _ in range(frames_to_skip):
-        if tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
     return exc.with_traceback(tb)
 
 
@@ -322,7 +322,7 @@ def _run_phase(fn, report, phase):
             "phase": phase,
             "type": type(e).__name__,
             "message": str(e),
-            "traceback": _format_exception(_trim_traceback(e, 1)),
+            "traceback": _format_exception(_trim_traceback(e)),
         }
         return False
 
@@ -424,6 +424,13 @@ def _instructions(code):
 
 
 def _describe(code, parent, executed):
+    table = _exception_table(code)
+    instructions = _instructions(code)
+    # Exception handlers are jump targets too, as dis.dis marks them.
+    handlers = {entry[2] for entry in table}
+    for row in instructions:
+        if row[0] in handlers:
+            row[8] = True
     return {
         "qualname": getattr(code, "co_qualname", code.co_name),
         "name": code.co_name,
@@ -433,8 +440,8 @@ def _describe(code, parent, executed):
         "kind": _kind(code),
         "parent": parent,
         "executed": executed,
-        "exception_table": _exception_table(code),
-        "instructions": _instructions(code),
+        "exception_table": table,
+        "instructions": instructions,
     }
 
 

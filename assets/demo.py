@@ -95,10 +95,11 @@ def iterate_and_unpack(pairs):
 
 
 def polymorphic(values):
-    """One site sees many types: it fails to specialize and backs off."""
+    """One site sees many types that no specialized form covers: every attempt
+    fails, and the counter backs off for longer each time."""
     out = []
     for v in values:
-        out.append(v + v)          # int, float, str, tuple, list: no single form fits
+        out.append(v + v)          # tuple, list, bytes: BINARY_OP has no form for them
     return len(out)
 
 
@@ -111,7 +112,7 @@ def main():
         add(1, 2)
     points = [Point(float(i), 2.0) for i in range(50)]
     slotted = [Slotted(i) for i in range(50)]
-    mixed = [1, 2.0, "s", (1,), [1]] * 20
+    mixed = [(1,), [1], b"x", (2, 3)] * 25
     for _ in range(40):
         arithmetic(20)
         attributes(points)

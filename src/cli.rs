@@ -12,7 +12,7 @@ use crate::model::Snapshot;
 use crate::python::{self, CollectError};
 use crate::raw::RawTargetError;
 use crate::request::{Request, Target};
-use crate::text::{sanitize, sanitize_line, ColorChoice, Paint};
+use crate::text::{ColorChoice, Paint, sanitize, sanitize_line};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -110,7 +110,11 @@ pub fn main() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return code;
         }
@@ -133,7 +137,9 @@ pub fn main() -> u8 {
 fn run_dump(args: &DumpArgs) -> u8 {
     let request = args.target.request();
     let err_paint = Paint {
-        on: !crate::text::no_color() && std::io::stderr().is_terminal() && args.color != ColorChoice::Never,
+        on: !crate::text::no_color()
+            && std::io::stderr().is_terminal()
+            && args.color != ColorChoice::Never,
     };
     let snapshot = match python::collect(&request) {
         Ok(snapshot) => snapshot,
@@ -142,7 +148,10 @@ fn run_dump(args: &DumpArgs) -> u8 {
     dump::report_program(&snapshot, &mut std::io::stderr(), err_paint);
     let text = dump::render(&snapshot, args.format, args.color.enabled());
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("specscope: cannot write output: {e}");
             return exit::INTERNAL;
@@ -218,7 +227,11 @@ pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
                 venv.display(),
                 sanitize_line(venv_version),
                 linked,
-                venv_version.split('.').take(2).collect::<Vec<_>>().join(".")
+                venv_version
+                    .split('.')
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(".")
             );
             exit::VERSION_MISMATCH
         }

@@ -157,7 +157,10 @@ fn activate_virtualenv(py: Python<'_>) -> Result<(), CollectError> {
             linked,
         });
     }
-    let site = venv.join("lib").join(format!("python{short}")).join("site-packages");
+    let site = venv
+        .join("lib")
+        .join(format!("python{short}"))
+        .join("site-packages");
     if site.is_dir() {
         py.import("site")
             .and_then(|s| s.call_method1("addsitedir", (site.to_string_lossy().into_owned(),)))

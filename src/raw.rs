@@ -126,8 +126,7 @@ impl RawSnapshot {
                             })
                             .collect();
                         let family = families.contains_key(&base_opname);
-                        let changed =
-                            opname != base_opname && !facts.is_adaptive_form(&opname);
+                        let changed = opname != base_opname && !facts.is_adaptive_form(&opname);
                         let status = if changed {
                             Status::Specialized
                         } else if family && !caches.is_empty() {

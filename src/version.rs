@@ -125,9 +125,9 @@ impl VersionFacts {
             i.opname != i.base_opname
                 || (self.counter == CounterLayout::Backoff12
                     && i.status == Status::Adaptive
-                    && i.counter.as_ref().is_some_and(|c| {
-                        (c.value, c.backoff) != (WARMUP.0, Some(WARMUP.1))
-                    }))
+                    && i.counter
+                        .as_ref()
+                        .is_some_and(|c| (c.value, c.backoff) != (WARMUP.0, Some(WARMUP.1))))
         })
     }
 
@@ -260,7 +260,10 @@ mod tests {
             let c = v(version)
                 .facts()
                 .decode_counter(site("BINARY_OP_ADD_INT", "BINARY_OP"), 832);
-            assert_eq!((c.value, c.backoff, c.state), (52, Some(0), CounterState::Misses));
+            assert_eq!(
+                (c.value, c.backoff, c.state),
+                (52, Some(0), CounterState::Misses)
+            );
         }
     }
 
@@ -269,7 +272,10 @@ mod tests {
         let c = v("3.11.7")
             .facts()
             .decode_counter(site("BINARY_OP_ADD_INT", "BINARY_OP"), 53);
-        assert_eq!((c.value, c.backoff, c.state), (53, None, CounterState::Misses));
+        assert_eq!(
+            (c.value, c.backoff, c.state),
+            (53, None, CounterState::Misses)
+        );
     }
 
     #[test]
@@ -277,7 +283,10 @@ mod tests {
         let c = v("3.11.7")
             .facts()
             .decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), (31 << 4) | 5);
-        assert_eq!((c.value, c.backoff, c.state), (31, Some(5), CounterState::Warming));
+        assert_eq!(
+            (c.value, c.backoff, c.state),
+            (31, Some(5), CounterState::Warming)
+        );
         let c = v("3.11.7")
             .facts()
             .decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), (63 << 4) | 6);
@@ -288,9 +297,15 @@ mod tests {
     fn warmup_and_backoff_on_312() {
         let f = v("3.12.1").facts();
         let c = f.decode_counter(site("LOAD_ATTR", "LOAD_ATTR"), 17);
-        assert_eq!((c.value, c.backoff, c.state), (1, Some(1), CounterState::Warming));
+        assert_eq!(
+            (c.value, c.backoff, c.state),
+            (1, Some(1), CounterState::Warming)
+        );
         let c = f.decode_counter(site("LOAD_ATTR", "LOAD_ATTR"), (7 << 4) | 3);
-        assert_eq!((c.value, c.backoff, c.state), (7, Some(3), CounterState::BackingOff));
+        assert_eq!(
+            (c.value, c.backoff, c.state),
+            (7, Some(3), CounterState::BackingOff)
+        );
     }
 
     #[test]

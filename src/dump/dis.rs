@@ -146,16 +146,26 @@ const NO_LINENO: &str = "  --";
 
 fn labelled(code: &CodeObject, out: &mut String) {
     let starts = code.instructions.iter().filter(|i| i.starts_line);
-    let max_line = starts.clone().filter_map(|i| i.line).filter(|&l| l != 0).max();
+    let max_line = starts
+        .clone()
+        .filter_map(|i| i.line)
+        .filter(|&l| l != 0)
+        .max();
     let mut lineno_width = match max_line {
         None => 0,
         Some(l) => l.to_string().len().max(3),
     };
-    if lineno_width > 0 && lineno_width < NO_LINENO.len() && starts.clone().any(|i| i.line.is_none())
+    if lineno_width > 0
+        && lineno_width < NO_LINENO.len()
+        && starts.clone().any(|i| i.line.is_none())
     {
         lineno_width = NO_LINENO.len();
     }
-    let mut labels: BTreeSet<u32> = code.instructions.iter().filter_map(|i| i.jump_target).collect();
+    let mut labels: BTreeSet<u32> = code
+        .instructions
+        .iter()
+        .filter_map(|i| i.jump_target)
+        .collect();
     for e in &code.exception_table {
         labels.extend([e.start, e.end, e.target]);
     }

@@ -7,7 +7,7 @@ pub mod table;
 use std::io::Write;
 
 use crate::model::{CounterState, Instruction, Snapshot, Status};
-use crate::text::{sanitize, Paint};
+use crate::text::{Paint, sanitize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Format {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::Mark;
 use crate::model::{CacheEntry, CodeObject, Counter, Instruction, Snapshot};
-use crate::text::{sanitize_line, Paint};
+use crate::text::{Paint, sanitize_line};
 
 pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
     let mut out = String::new();
@@ -138,7 +138,11 @@ pub fn caches_text(ins: &Instruction) -> String {
     let mut parts = Vec::with_capacity(ins.caches.len());
     for (i, cache) in ins.caches.iter().enumerate() {
         match (&ins.counter, i) {
-            (Some(counter), 0) => parts.push(format!("counter={} ({})", cache.value, counter_short(counter))),
+            (Some(counter), 0) => parts.push(format!(
+                "counter={} ({})",
+                cache.value,
+                counter_short(counter)
+            )),
             _ => parts.push(cache_text(cache)),
         }
     }
@@ -161,9 +165,7 @@ pub fn counter_short(counter: &Counter) -> String {
         NotQuickened => return "not quickened".into(),
         Warming => "warming",
         BackingOff => "backing off",
-        Misses if (counter.value, counter.backoff) == (COOLDOWN.0, Some(COOLDOWN.1)) => {
-            "cooldown"
-        }
+        Misses if (counter.value, counter.backoff) == (COOLDOWN.0, Some(COOLDOWN.1)) => "cooldown",
         Misses => "misses left",
         TraceWarmup => "trace counter",
         BranchHistory => return format!("branches {:016b}", counter.raw),

@@ -1,0 +1,133 @@
+//! `--format dis` against `dis.dis(code, adaptive=True, show_caches=True)`
+//! printed by the same embedded interpreter, right after collection.
+//!
+//! On CPython 3.13.0 `dis` reads every cache field from the first cache unit;
+//! there the reference is dis's own layout with each field read from its own
+//! units, and a separate test shows the unpatched `dis` is wrong.
+
+use specscope::dump::dis::disassemble;
+use specscope::model::Snapshot;
+use specscope::python::{collect, reference_dis};
+use specscope::request::{Request, Target};
+
+fn code_request(code: &str, call: &str, calls: u64) -> Request {
+    let mut r = Request::new(Target::Code(code.to_string()));
+    r.call = Some(call.to_string());
+    r.calls = calls;
+    r
+}
+
+/// Collects, then compares every code object with `dis` of the same object.
+fn assert_conforms(request: Request) -> Snapshot {
+    // reference_dis reads the last collection: keep the pair together.
+    static PAIR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _pair = PAIR.lock().unwrap_or_else(|e| e.into_inner());
+    let snapshot = collect(&request).expect("collection succeeds");
+    assert!(
+        snapshot.run.exception.is_none(),
+        "{:?}",
+        snapshot.run.exception
+    );
+    let reference = reference_dis(true).expect("dis runs");
+    assert_eq!(reference.len(), snapshot.code_objects.len());
+    let style = snapshot.python.version.facts().dis;
+    for (code, expected) in snapshot.code_objects.iter().zip(&reference) {
+        let mut ours = String::new();
+        disassemble(code, style, &mut ours);
+        if ours != *expected {
+            let diff: Vec<String> = ours
+                .lines()
+                .zip(expected.lines())
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .take(5)
+                .map(|(n, (a, b))| format!("line {}:\n  ours: {a:?}\n  dis:  {b:?}", n + 1))
+                .collect();
+            panic!(
+                "{} differs from dis ({} vs {} lines):\n{}",
+                code.qualname,
+                ours.lines().count(),
+                expected.lines().count(),
+                diff.join("\n")
+            );
+        }
+    }
+    snapshot
+}
+
+#[test]
+fn demo_matches_dis() {
+    let snapshot = assert_conforms(Request::new(Target::Demo));
+    assert!(snapshot.code_objects.len() > 10);
+}
+
+#[test]
+fn super_instructions_match_dis() {
+    assert_conforms(code_request(
+        "def load_test(x, y=0):\n    a, b = x, y\n    return a, b\n",
+        "load_test(0, 0)",
+        10,
+    ));
+}
+
+#[test]
+fn binary_specialization_matches_dis() {
+    assert_conforms(code_request(
+        "def ints(a, b):\n    return a + b\n\
+         def strs(a, b):\n    return a + b\n\
+         def first(a):\n    return a[0]\n\
+         def work():\n    ints(1, 2); strs('a', 'b'); first([0]); first({0: '1'})\n",
+        "work()",
+        10,
+    ));
+}
+
+#[test]
+fn load_attr_and_call_specialization_match_dis() {
+    assert_conforms(code_request(
+        "def attr():\n    return 'a'.__class__\n\
+         def call():\n    return str(1)\n\
+         class Point:\n    def __init__(self, x):\n        self.x = x\n\
+         def read(p):\n    return p.x\n\
+         def work():\n    attr(); call(); read(Point(1))\n",
+        "work()",
+        10,
+    ));
+}
+
+#[test]
+fn loop_quickening_matches_dis() {
+    assert_conforms(code_request(
+        "def load_test(x, y=0):\n    a, b = x, y\n    return a, b\n\
+         def loop_test():\n    for i in [1, 2, 3] * 3:\n        load_test(i)\n",
+        "loop_test()",
+        4,
+    ));
+}
+
+#[test]
+fn extended_arg_matches_dis() {
+    let mut code =
+        String::from("def extended_arg_quick():\n    *_, _ = ...\ndef many():\n    x = 0\n");
+    for i in 0..300 {
+        code.push_str(&format!("    x = x + {i}.5\n"));
+    }
+    code.push_str("    return x\ndef work():\n    many()\n");
+    assert_conforms(code_request(&code, "work()", 10));
+}
+
+#[test]
+fn exception_tables_generators_and_long_code_match_dis() {
+    let mut body = String::from("def long():\n    t = 0\n");
+    for i in 0..400 {
+        body.push_str(&format!("    t += {i}\n"));
+    }
+    body.push_str(
+        "    return t\n\
+         def guarded(x):\n    try:\n        return 1 / x\n    except ZeroDivisionError:\n        return None\n    finally:\n        pass\n\
+         def gen(n):\n    for i in range(n):\n        yield i\n\
+         async def coro():\n    return 1\n\
+         def work():\n    long(); guarded(0); guarded(2); list(gen(3)); [x for x in range(3)]; (lambda: 1)()\n",
+    );
+    assert_conforms(code_request(&body, "work()", 20));
+}

@@ -1,0 +1,158 @@
+//! Facts a person would check about what the adaptive interpreter did.
+
+use specscope::model::{CodeObject, CounterState, Instruction, Snapshot, Status};
+use specscope::python::collect;
+use specscope::request::{Request, Target};
+
+fn run(code: &str, call: &str, calls: u64) -> Snapshot {
+    let mut r = Request::new(Target::Code(code.to_string()));
+    r.call = Some(call.to_string());
+    r.calls = calls;
+    collect(&r).expect("collection succeeds")
+}
+
+fn code<'a>(s: &'a Snapshot, qualname: &str) -> &'a CodeObject {
+    s.code_objects
+        .iter()
+        .find(|c| c.qualname == qualname)
+        .unwrap_or_else(|| panic!("no code object {qualname}"))
+}
+
+fn plus(c: &CodeObject) -> &Instruction {
+    c.instructions
+        .iter()
+        .find(|i| i.base_opname == "BINARY_OP" && i.argrepr == "+")
+        .expect("a + in the code")
+}
+
+#[test]
+fn add_of_ints_specializes_and_its_counter_reads_as_documented() {
+    let s = run(
+        "def add(a, b):\n    return a + b\n\ndef never():\n    return 1\n",
+        "add(1, 2)",
+        20_000,
+    );
+    assert_eq!(s.warmup.calls_done, 20_000);
+    let add = code(&s, "add");
+    let op = plus(add);
+    assert_eq!(op.opname, "BINARY_OP_ADD_INT");
+    assert_eq!(op.status, Status::Specialized);
+    let counter = op.counter.as_ref().expect("BINARY_OP has a counter");
+    match s.python.version.minor {
+        11 => {
+            // A specialized 3.11 instruction counts misses down from 53.
+            assert_eq!(
+                (counter.raw, counter.value, counter.backoff),
+                (53, 53, None)
+            );
+            assert_eq!(counter.state, CounterState::Misses);
+        }
+        _ => {
+            // 3.12+: cooldown (value 52, backoff 0), raw 52 << 4 = 832.
+            assert_eq!(
+                (counter.raw, counter.value, counter.backoff),
+                (832, 52, Some(0))
+            );
+            assert!(counter.meaning.contains("cooldown"), "{}", counter.meaning);
+        }
+    }
+    assert!(add.ran);
+    assert!(
+        !code(&s, "never").ran,
+        "a never-called function is reported as never run"
+    );
+}
+
+#[test]
+fn the_demo_warms_the_classic_families() {
+    let s = collect(&Request::new(Target::Demo)).expect("demo runs");
+    let all: Vec<&Instruction> = s
+        .code_objects
+        .iter()
+        .flat_map(|c| &c.instructions)
+        .collect();
+    let has = |name: &str| all.iter().any(|i| i.opname == name);
+    for name in [
+        "BINARY_OP_ADD_INT",
+        "BINARY_OP_ADD_FLOAT",
+        "BINARY_OP_MULTIPLY_FLOAT",
+        "LOAD_ATTR_SLOT",
+        "LOAD_ATTR_MODULE",
+        "STORE_ATTR_INSTANCE_VALUE",
+        "LOAD_GLOBAL_MODULE",
+        "LOAD_GLOBAL_BUILTIN",
+        "UNPACK_SEQUENCE_TWO_TUPLE",
+        "LOAD_ATTR_INSTANCE_VALUE",
+        "STORE_SUBSCR_LIST_INT",
+        "BINARY_SUBSCR_LIST_INT",
+    ] {
+        assert!(has(name), "the demo shows {name}");
+    }
+    let per_version: &[&str] = match s.python.version.minor {
+        11 => &[
+            "COMPARE_OP_INT_JUMP",
+            "PRECALL_NO_KW_LEN",
+            "PRECALL_NO_KW_ISINSTANCE",
+            "PRECALL_NO_KW_LIST_APPEND",
+        ],
+        12 => &[
+            "COMPARE_OP_INT",
+            "CALL_NO_KW_LEN",
+            "FOR_ITER_RANGE",
+            "FOR_ITER_LIST",
+            "FOR_ITER_GEN",
+            "CALL_NO_KW_LIST_APPEND",
+        ],
+        _ => &[
+            "COMPARE_OP_INT",
+            "CALL_LEN",
+            "FOR_ITER_GEN",
+            "CALL_LIST_APPEND",
+            "TO_BOOL_LIST",
+            "CONTAINS_OP_SET",
+        ],
+    };
+    for name in per_version {
+        assert!(has(name), "the demo shows {name}");
+    }
+    // The polymorphic site fails to specialize and backs off.
+    let poly = code(&s, "polymorphic");
+    let op = plus(poly);
+    assert_eq!(op.status, Status::Adaptive, "{}", op.opname);
+    assert_eq!(
+        op.counter.as_ref().map(|c| c.state),
+        Some(CounterState::BackingOff)
+    );
+    assert!(!code(&s, "never_called").ran);
+    assert_eq!(plus(code(&s, "add")).opname, "BINARY_OP_ADD_INT");
+}
+
+#[test]
+fn cache_values_are_read_from_their_own_units() {
+    // The type version in LOAD_ATTR's cache is the class's real version: the
+    // --call prints it with _testcapi, in the same run. CPython 3.13.0's dis
+    // prints another number there (it reads the first cache unit).
+    let s = run(
+        "import _testcapi\n\
+         class Point:\n    def __init__(self, x):\n        self.x = x\n\
+         def read(p):\n    return p.x\n",
+        "(read(Point(1)), print(_testcapi.type_get_version(Point)))",
+        100,
+    );
+    let load = code(&s, "read")
+        .instructions
+        .iter()
+        .find(|i| i.base_opname == "LOAD_ATTR")
+        .expect("read loads an attribute");
+    assert_eq!(load.opname, "LOAD_ATTR_INSTANCE_VALUE");
+    let version = load
+        .caches
+        .iter()
+        .find(|c| c.name == "version")
+        .unwrap()
+        .value;
+    let output: String = s.run.output.iter().map(|c| c.text.as_str()).collect();
+    let printed: u64 = output.lines().last().unwrap().trim().parse().unwrap();
+    assert_eq!(version, printed, "the cache holds the class's type version");
+    assert!(version > 0);
+}
