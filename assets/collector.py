@@ -373,10 +373,35 @@ def _exception_table(code):
     return [[e.start, e.end, e.target, e.depth, bool(e.lasti)] for e in entries]
 
 
+def _dis_instructions(code):
+    """The instructions exactly as dis.dis(code, adaptive=True) prints them.
+
+    From 3.13 on, get_instructions numbers jump labels without counting the
+    exception table, while dis.dis counts it; build them the way dis.dis does.
+    """
+    if not hasattr(_dis, "ArgResolver"):
+        return _dis.get_instructions(code, adaptive=True)
+    entries = _dis._parse_exception_table(code)
+    labels = _dis._make_labels_map(code.co_code, exception_entries=entries)
+    resolver = _dis.ArgResolver(
+        co_consts=code.co_consts,
+        names=code.co_names,
+        varname_from_oparg=code._varname_from_oparg,
+        labels_map=labels,
+    )
+    return _dis._get_instructions_bytes(
+        _dis._get_code_array(code, True),
+        linestarts=dict(_dis.findlinestarts(code)),
+        co_positions=code.co_positions(),
+        original_code=code.co_code,
+        arg_resolver=resolver,
+    )
+
+
 def _instructions(code):
     live = code._co_code_adaptive
     result = []
-    for ins in _dis.get_instructions(code, adaptive=True):
+    for ins in _dis_instructions(code):
         opname = ins.opname
         base = getattr(ins, "baseopname", None) or _BASE_OF.get(opname, opname)
         caches = []

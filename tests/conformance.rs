@@ -18,10 +18,18 @@ fn code_request(code: &str, call: &str, calls: u64) -> Request {
 }
 
 /// Collects, then compares every code object with `dis` of the same object.
-fn assert_conforms(request: Request) -> Snapshot {
-    // reference_dis reads the last collection: keep the pair together.
+/// reference_dis reads the last collection: keep each pair together.
+fn static_pair_test<T>(f: impl FnOnce() -> T) -> T {
     static PAIR: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _pair = PAIR.lock().unwrap_or_else(|e| e.into_inner());
+    f()
+}
+
+fn assert_conforms(request: Request) -> Snapshot {
+    static_pair_test(|| conforms(request))
+}
+
+fn conforms(request: Request) -> Snapshot {
     let snapshot = collect(&request).expect("collection succeeds");
     assert!(
         snapshot.run.exception.is_none(),
@@ -130,4 +138,51 @@ fn exception_tables_generators_and_long_code_match_dis() {
          def work():\n    long(); guarded(0); guarded(2); list(gen(3)); [x for x in range(3)]; (lambda: 1)()\n",
     );
     assert_conforms(code_request(&body, "work()", 20));
+}
+
+#[test]
+fn type_version_is_true_where_3_13_0_dis_is_wrong() {
+    static_pair_test(|| {
+        let mut request = code_request(
+            "import _testcapi\n\
+             class Point:\n    def __init__(self, x):\n        self.x = x\n\
+             def read(p):\n    return p.x\n",
+            "(read(Point(1)), print(_testcapi.type_get_version(Point)))",
+            100,
+        );
+        request.patterns = vec!["read".into()];
+        let snapshot = collect(&request).unwrap();
+        let output: String = snapshot
+            .run
+            .output
+            .iter()
+            .map(|c| c.text.as_str())
+            .collect();
+        let true_version: u64 = output.lines().last().unwrap().trim().parse().unwrap();
+        let expected = format!("(version: {true_version})");
+
+        let mut ours = String::new();
+        disassemble(
+            &snapshot.code_objects[0],
+            snapshot.python.version.facts().dis,
+            &mut ours,
+        );
+        assert!(
+            ours.contains(&expected),
+            "specscope shows {expected}:\n{ours}"
+        );
+
+        let raw_dis = &reference_dis(false).unwrap()[0];
+        if snapshot.python.version.facts().dis_cache_info_bug {
+            assert!(
+                !raw_dis.contains(&expected),
+                "3.13.0's dis misreads the version:\n{raw_dis}"
+            );
+        } else {
+            assert!(
+                raw_dis.contains(&expected),
+                "dis shows {expected}:\n{raw_dis}"
+            );
+        }
+    });
 }
