@@ -385,3 +385,31 @@ fn the_explorer_without_a_terminal_points_to_dump() {
         .code(7)
         .stderr(predicate::str::contains("specscope dump"));
 }
+
+#[test]
+fn a_virtualenv_of_the_linked_python_is_honoured() {
+    let linked = specscope::python::linked_version();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pyvenv.cfg",
+        &format!("home = /usr/bin\nversion = {linked}\n"),
+    );
+    let site = dir
+        .path()
+        .join("lib")
+        .join(format!("python{}", linked.short()))
+        .join("site-packages");
+    fs::create_dir_all(&site).unwrap();
+    write(&site, "venv_only_pkg.py", "WHERE = 'from the venv'\n");
+    specscope()
+        .args([
+            "dump",
+            "-c",
+            "import venv_only_pkg\nprint(venv_only_pkg.WHERE)",
+        ])
+        .env("VIRTUAL_ENV", dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("from the venv"));
+}
