@@ -1,6 +1,835 @@
-//! Explanations of opnames (being written).
+//! Explanations of opnames: what each family of the specializing interpreter
+//! does, and what each specialized form assumes, skips, and needs to stay.
+//!
+//! The texts live in `assets/explain/*.md`, one file per family (plus a few
+//! files for instructions that are not families). The format:
+//!
+//! - `# NAME [3.11 3.12]` starts an entry: a family's base opname or a
+//!   standalone instruction. The bracket lists the versions in which the
+//!   opname exists; without it, the entry holds for every version.
+//! - `## NAME [3.12]` starts a member of the family above it.
+//! - Paragraphs are separated by blank lines. A paragraph that starts with a
+//!   version tag (`[3.11]`, `[3.12 3.13]`) only holds for those versions.
+//! - After the tag, `Cache: counter 1, index 1` gives the inline-cache layout
+//!   (field name, size in 16-bit units, as in `opcode._cache_format`),
+//!   `Counter: ...` says what the first cache entry means, and
+//!   `Also: NAME, NAME` lists further opnames the entry explains.
+//! - Lines starting with `- ` are list items.
+//!
+//! `counters.md` holds the generic counter texts under `# @family`,
+//! `# @adaptive`, `# @specialized` and `# @uncached`.
 
-pub fn command(_opname: &str) -> u8 {
-    eprintln!("specscope: explanations are not part of this build");
-    crate::exit::USAGE
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use crate::text::sanitize_line;
+use crate::version::PythonVersion;
+
+/// Family base opname → its specialized forms, as `opcode._specializations`.
+pub type Families = BTreeMap<String, Vec<String>>;
+
+const WIDTH: usize = 80;
+
+const SOURCES: &[&str] = &[
+    include_str!("../assets/explain/counters.md"),
+    include_str!("../assets/explain/binary_op.md"),
+    include_str!("../assets/explain/binary_subscr.md"),
+    include_str!("../assets/explain/call.md"),
+    include_str!("../assets/explain/precall.md"),
+    include_str!("../assets/explain/compare_op.md"),
+    include_str!("../assets/explain/contains_op.md"),
+    include_str!("../assets/explain/for_iter.md"),
+    include_str!("../assets/explain/load_attr.md"),
+    include_str!("../assets/explain/load_method.md"),
+    include_str!("../assets/explain/load_super_attr.md"),
+    include_str!("../assets/explain/load_global.md"),
+    include_str!("../assets/explain/store_attr.md"),
+    include_str!("../assets/explain/store_subscr.md"),
+    include_str!("../assets/explain/unpack_sequence.md"),
+    include_str!("../assets/explain/send.md"),
+    include_str!("../assets/explain/to_bool.md"),
+    include_str!("../assets/explain/superinstructions.md"),
+    include_str!("../assets/explain/quickened.md"),
+    include_str!("../assets/explain/branches.md"),
+    include_str!("../assets/explain/instrumented.md"),
+];
+
+/// The versions the texts are written for.
+pub const WRITTEN_FOR: &[(u8, u8)] = &[(3, 11), (3, 12), (3, 13)];
+
+/// One field of an instruction's inline cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheField {
+    pub name: String,
+    /// Size in 16-bit code units.
+    pub units: u8,
+}
+
+/// What an opname is in the asked version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The base opname of a family: the generic form the compiler emits.
+    Family,
+    /// 3.11's counting form of a family (`*_ADAPTIVE`).
+    Adaptive,
+    /// A specialized (or quickened, or combined) form of a family.
+    Specialized,
+    /// An instruction outside the families (superinstruction, branch, ...).
+    Standalone,
+}
+
+/// A family, seen from one of its opnames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Family {
+    pub base: String,
+    pub members: Vec<String>,
+    /// The opname that was asked about (the base or one of the members).
+    pub asked: String,
+}
+
+/// Everything the texts say about one opname in one version.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub opname: String,
+    pub version: PythonVersion,
+    pub role: Role,
+    pub family: Option<Family>,
+    /// Paragraphs that hold for this version; list items start with `- `.
+    pub paragraphs: Vec<String>,
+    /// The inline-cache layout; empty when the instruction has no cache.
+    pub cache: Vec<CacheField>,
+    /// What the first cache entry counts in this version.
+    pub counter: Vec<String>,
+    /// False when no text is written for this opname in this version.
+    pub written: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    Found(Explanation),
+    /// The opname exists only in other versions; the explanation is the one
+    /// for the newest of them.
+    OtherVersions {
+        versions: Vec<String>,
+        explanation: Box<Explanation>,
+    },
+    Unknown {
+        opname: String,
+        suggestions: Vec<String>,
+    },
+}
+
+/// Looks an opname up with the families as the texts describe them for
+/// `version`. Needs no interpreter, so any view can use it.
+pub fn lookup(opname: &str, version: PythonVersion) -> Lookup {
+    lookup_in(opname, version, &families(version))
+}
+
+/// Looks an opname up with the families of a real interpreter (for the linked
+/// one, [`linked_families`]).
+pub fn lookup_in(opname: &str, version: PythonVersion, families: &Families) -> Lookup {
+    let name = opname.trim().to_ascii_uppercase();
+    let lib = &*LIBRARY;
+    if let Some(explanation) = explain(lib, &name, version, families) {
+        return Lookup::Found(explanation);
+    }
+    let elsewhere: Vec<(u8, u8)> = WRITTEN_FOR
+        .iter()
+        .copied()
+        .filter(|&v| lib.exists(&name, v))
+        .collect();
+    if let Some(&newest) = elsewhere.last() {
+        let other = PythonVersion {
+            major: newest.0,
+            minor: newest.1,
+            micro: 0,
+        };
+        if let Some(explanation) = explain(lib, &name, other, &self::families(other)) {
+            return Lookup::OtherVersions {
+                versions: elsewhere.iter().map(|(a, b)| format!("{a}.{b}")).collect(),
+                explanation: Box::new(explanation),
+            };
+        }
+    }
+    let mut known: BTreeSet<&str> = lib.names();
+    for (base, members) in families {
+        known.insert(base);
+        known.extend(members.iter().map(String::as_str));
+    }
+    Lookup::Unknown {
+        suggestions: suggest(&name, known),
+        opname: opname.to_string(),
+    }
+}
+
+/// The families as the texts describe them for `version` (empty for a
+/// version the texts are not written for).
+pub fn families(version: PythonVersion) -> Families {
+    let v = (version.major, version.minor);
+    let lib = &*LIBRARY;
+    let mut out = Families::new();
+    for entry in lib
+        .entries
+        .iter()
+        .filter(|e| e.parent.is_none() && e.exists_in(v))
+    {
+        let members: Vec<String> = lib
+            .entries
+            .iter()
+            .filter(|m| m.parent.as_deref() == Some(&entry.name) && m.exists_in(v))
+            .map(|m| m.name.clone())
+            .collect();
+        if !members.is_empty() {
+            out.insert(entry.name.clone(), members);
+        }
+    }
+    out
+}
+
+/// The cache layout the texts give for an opname's entry in `version`, or
+/// `None` when the texts give none (the instruction has no cache).
+pub fn cache_layout(opname: &str, version: PythonVersion) -> Option<Vec<CacheField>> {
+    let v = (version.major, version.minor);
+    LIBRARY
+        .entry(opname, v)
+        .and_then(|e| e.cache(v))
+        .map(<[CacheField]>::to_vec)
+}
+
+/// Every opname the texts explain for `version` (entries, members, `Also:`).
+pub fn explained_opnames(version: PythonVersion) -> BTreeSet<String> {
+    let v = (version.major, version.minor);
+    let mut out = BTreeSet::new();
+    for entry in LIBRARY
+        .entries
+        .iter()
+        .filter(|e| e.exists_in(v) && !e.name.starts_with('@'))
+    {
+        out.insert(entry.name.clone());
+        out.extend(entry.aliases(v).iter().cloned());
+    }
+    out
+}
+
+/// The families of the linked interpreter, from its `opcode._specializations`.
+pub fn linked_families() -> Result<Families, String> {
+    crate::python::specializations().map_err(|e| format!("{e:?}"))
+}
+
+/// `specscope explain OPNAME`: prints the explanation for the linked Python.
+pub fn command(opname: &str) -> u8 {
+    let version = crate::python::linked_version();
+    let families = match linked_families() {
+        Ok(families) => families,
+        Err(e) => {
+            eprintln!("specscope: cannot read opcode._specializations: {e}");
+            return crate::exit::INTERNAL;
+        }
+    };
+    match lookup_in(opname, version, &families) {
+        Lookup::Found(explanation) => {
+            print!("{}", explanation.render(WIDTH));
+            crate::exit::OK
+        }
+        Lookup::OtherVersions {
+            versions,
+            explanation,
+        } => {
+            let note = format!(
+                "{} is not an opname of the linked Python {}; it exists in {}. \
+                 This is its explanation for {}.",
+                explanation.opname,
+                version.short(),
+                versions.join(", "),
+                explanation.version.short(),
+            );
+            println!("{}\n", wrap(&note, WIDTH, "", "").join("\n"));
+            print!("{}", explanation.render(WIDTH));
+            crate::exit::OK
+        }
+        Lookup::Unknown {
+            opname,
+            suggestions,
+        } => {
+            let mut message = format!(
+                "specscope: {} is not an opname known to Python {}",
+                sanitize_line(&opname),
+                version.short()
+            );
+            if !suggestions.is_empty() {
+                message.push_str(&format!("; did you mean {}?", suggestions.join(", ")));
+            }
+            eprintln!("{message}");
+            crate::exit::USAGE
+        }
+    }
+}
+
+impl Explanation {
+    /// Plain text for a terminal or a handout, wrapped to `width` columns.
+    pub fn render(&self, width: usize) -> String {
+        let mut out = String::new();
+        let what = match (self.role, &self.family) {
+            (Role::Family, _) => "family".to_string(),
+            (Role::Adaptive, Some(f)) => format!("adaptive form of {}", f.base),
+            (Role::Specialized, Some(f)) => format!("specialized form of {}", f.base),
+            _ => "instruction".to_string(),
+        };
+        out.push_str(&format!(
+            "{}  ({what}, Python {})\n\n",
+            self.opname,
+            self.version.short()
+        ));
+        if !self.written {
+            let note = format!(
+                "No explanation is written for {} in Python {}; the texts cover {}.",
+                self.opname,
+                self.version.short(),
+                WRITTEN_FOR
+                    .iter()
+                    .map(|(a, b)| format!("{a}.{b}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            push_paragraph(&mut out, &note, width, "");
+        }
+        for paragraph in &self.paragraphs {
+            push_paragraph(&mut out, paragraph, width, "");
+        }
+        out.push_str("Inline cache\n");
+        if self.cache.is_empty() {
+            push_paragraph(
+                &mut out,
+                "none: this instruction carries no cache entries.",
+                width,
+                "  ",
+            );
+        } else {
+            let total: u32 = self.cache.iter().map(|f| u32::from(f.units)).sum();
+            let wide = self.cache.iter().map(|f| f.name.len()).max().unwrap_or(0);
+            out.push_str(&format!(
+                "  {total} code unit{} ({} bytes) after the instruction:\n",
+                if total == 1 { "" } else { "s" },
+                total * 2
+            ));
+            for field in &self.cache {
+                out.push_str(&format!(
+                    "    {:wide$}  {} unit{}\n",
+                    field.name,
+                    field.units,
+                    if field.units == 1 { "" } else { "s" }
+                ));
+            }
+            out.push('\n');
+        }
+        if !self.counter.is_empty() {
+            out.push_str("Counter\n");
+            for paragraph in &self.counter {
+                push_paragraph(&mut out, paragraph, width, "  ");
+            }
+        }
+        if let Some(family) = &self.family {
+            out.push_str(&format!(
+                "Family {} in Python {} ({} specialized form{})\n",
+                family.base,
+                self.version.short(),
+                family.members.len(),
+                if family.members.len() == 1 { "" } else { "s" }
+            ));
+            let mark = |name: &str| if name == family.asked { "* " } else { "  " };
+            out.push_str(&format!(
+                "  {}{}  (generic form)\n",
+                mark(&family.base),
+                family.base
+            ));
+            for member in &family.members {
+                out.push_str(&format!("  {}{member}\n", mark(member)));
+            }
+        }
+        out
+    }
+}
+
+fn push_paragraph(out: &mut String, paragraph: &str, width: usize, indent: &str) {
+    for line in paragraph.lines() {
+        let (first, hang, body) = match line.strip_prefix("- ") {
+            Some(item) => (format!("{indent}- "), format!("{indent}  "), item),
+            None => (indent.to_string(), indent.to_string(), line),
+        };
+        for wrapped in wrap(body, width, &first, &hang) {
+            out.push_str(&wrapped);
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+}
+
+/// Greedy word wrap; a word longer than the line stays whole.
+fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    if !empty || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Close names for a misspelt opname, nearest first.
+fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let limit = (name.len() / 4).clamp(2, 4);
+    let mut scored: Vec<(usize, &str)> = known
+        .into_iter()
+        .filter(|k| !k.starts_with('@'))
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|&(d, _)| d <= limit)
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, k)| k.to_string())
+        .collect()
+}
+
+/// Levenshtein distance over bytes (opnames are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+// ---------------------------------------------------------------------------
+// The parsed texts.
+
+type Tag = Option<Vec<(u8, u8)>>;
+
+fn holds(tag: &Tag, v: (u8, u8)) -> bool {
+    tag.as_ref().is_none_or(|vs| vs.contains(&v))
+}
+
+#[derive(Debug)]
+enum Body {
+    Prose(String),
+    Cache(Vec<CacheField>),
+    Counter(String),
+    Also(Vec<String>),
+}
+
+#[derive(Debug)]
+struct Paragraph {
+    tag: Tag,
+    body: Body,
+}
+
+#[derive(Debug)]
+struct Entry {
+    name: String,
+    parent: Option<String>,
+    exists: Tag,
+    paragraphs: Vec<Paragraph>,
+}
+
+impl Entry {
+    fn exists_in(&self, v: (u8, u8)) -> bool {
+        holds(&self.exists, v)
+    }
+
+    fn visible(&self, v: (u8, u8)) -> impl Iterator<Item = &Body> {
+        self.paragraphs
+            .iter()
+            .filter(move |p| holds(&p.tag, v))
+            .map(|p| &p.body)
+    }
+
+    fn cache(&self, v: (u8, u8)) -> Option<&[CacheField]> {
+        self.visible(v).find_map(|b| match b {
+            Body::Cache(fields) => Some(fields.as_slice()),
+            _ => None,
+        })
+    }
+
+    fn aliases(&self, v: (u8, u8)) -> Vec<String> {
+        self.visible(v)
+            .filter_map(|b| match b {
+                Body::Also(names) => Some(names.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    fn prose(&self, v: (u8, u8)) -> Vec<String> {
+        self.visible(v)
+            .filter_map(|b| match b {
+                Body::Prose(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn counter(&self, v: (u8, u8)) -> Vec<String> {
+        self.visible(v)
+            .filter_map(|b| match b {
+                Body::Counter(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+struct Library {
+    entries: Vec<Entry>,
+}
+
+static LIBRARY: LazyLock<Library> = LazyLock::new(|| {
+    let mut entries = Vec::new();
+    for source in SOURCES {
+        parse(source, &mut entries);
+    }
+    Library { entries }
+});
+
+impl Library {
+    /// The entry that explains `name` in version `v` (by name or `Also:`).
+    fn entry(&self, name: &str, v: (u8, u8)) -> Option<&Entry> {
+        let by_name = |e: &&Entry| e.name == name && e.exists_in(v);
+        self.entries.iter().find(by_name).or_else(|| {
+            self.entries
+                .iter()
+                .find(|e| e.aliases(v).iter().any(|a| a == name))
+        })
+    }
+
+    fn exists(&self, name: &str, v: (u8, u8)) -> bool {
+        self.entry(name, v).is_some()
+    }
+
+    fn names(&self) -> BTreeSet<&str> {
+        let mut out = BTreeSet::new();
+        for entry in &self.entries {
+            out.insert(entry.name.as_str());
+            for p in &entry.paragraphs {
+                if let Body::Also(names) = &p.body {
+                    out.extend(names.iter().map(String::as_str));
+                }
+            }
+        }
+        out
+    }
+
+    fn counter_text(&self, kind: &str, v: (u8, u8)) -> Vec<String> {
+        self.entries
+            .iter()
+            .find(|e| e.name == kind)
+            .map(|e| e.prose(v))
+            .unwrap_or_default()
+    }
+}
+
+fn explain(
+    lib: &Library,
+    name: &str,
+    version: PythonVersion,
+    families: &Families,
+) -> Option<Explanation> {
+    let v = (version.major, version.minor);
+    let in_family = families
+        .iter()
+        .find(|(base, members)| *base == name || members.iter().any(|m| m == name));
+    let (role, family) = match in_family {
+        Some((base, members)) => {
+            let role = if base == name {
+                Role::Family
+            } else if v == (3, 11) && name.ends_with("_ADAPTIVE") {
+                Role::Adaptive
+            } else {
+                Role::Specialized
+            };
+            let family = Family {
+                base: base.clone(),
+                members: members.clone(),
+                asked: name.to_string(),
+            };
+            (role, Some(family))
+        }
+        None if lib.exists(name, v) && !name.starts_with('@') => (Role::Standalone, None),
+        None => return None,
+    };
+    let entry = lib.entry(name, v);
+    // Members share the cache of their family's base instruction.
+    let cache_owner = match &family {
+        Some(f) => lib.entry(&f.base, v),
+        None => entry,
+    };
+    let cache = cache_owner
+        .and_then(|e| e.cache(v))
+        .map(<[CacheField]>::to_vec)
+        .unwrap_or_default();
+    let mut counter = entry.map(|e| e.counter(v)).unwrap_or_default();
+    if counter.is_empty() && family.is_some() {
+        let kind = match role {
+            _ if cache.is_empty() => "@uncached",
+            Role::Family => "@family",
+            Role::Adaptive => "@adaptive",
+            _ => "@specialized",
+        };
+        counter = lib.counter_text(kind, v);
+    }
+    let paragraphs = entry.map(|e| e.prose(v)).unwrap_or_default();
+    Some(Explanation {
+        opname: name.to_string(),
+        version,
+        role,
+        family,
+        written: !paragraphs.is_empty(),
+        paragraphs,
+        cache,
+        counter,
+    })
+}
+
+fn parse_tag(text: &str) -> (Tag, &str) {
+    let text = text.trim_start();
+    let Some(rest) = text.strip_prefix('[') else {
+        return (None, text);
+    };
+    let Some((inside, after)) = rest.split_once(']') else {
+        return (None, text);
+    };
+    let versions: Option<Vec<(u8, u8)>> = inside
+        .split_whitespace()
+        .map(|v| {
+            let (a, b) = v.split_once('.')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .collect();
+    match versions {
+        Some(vs) if !vs.is_empty() => (Some(vs), after.trim_start()),
+        _ => (None, text),
+    }
+}
+
+fn parse_cache(fields: &str) -> Vec<CacheField> {
+    fields
+        .trim_end_matches('.')
+        .split(',')
+        .filter_map(|field| {
+            let (name, units) = field.trim().rsplit_once(' ')?;
+            Some(CacheField {
+                name: name.trim().to_string(),
+                units: units.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+fn parse(source: &str, entries: &mut Vec<Entry>) {
+    let mut family: Option<String> = None;
+    let mut paragraph: Vec<&str> = Vec::new();
+    let flush = |paragraph: &mut Vec<&str>, entries: &mut Vec<Entry>| {
+        if paragraph.is_empty() {
+            return;
+        }
+        let joined = paragraph.join("\n");
+        paragraph.clear();
+        let Some(entry) = entries.last_mut() else {
+            return;
+        };
+        let (tag, text) = parse_tag(&joined);
+        let body = if let Some(fields) = text.strip_prefix("Cache:") {
+            Body::Cache(parse_cache(fields))
+        } else if let Some(names) = text.strip_prefix("Also:") {
+            Body::Also(
+                names
+                    .split(',')
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty())
+                    .collect(),
+            )
+        } else if let Some(counter) = text.strip_prefix("Counter:") {
+            Body::Counter(join_lines(counter.trim()))
+        } else {
+            Body::Prose(join_lines(text))
+        };
+        entry.paragraphs.push(Paragraph { tag, body });
+    };
+    for line in source.lines() {
+        let heading = line
+            .strip_prefix("## ")
+            .map(|h| (true, h))
+            .or_else(|| line.strip_prefix("# ").map(|h| (false, h)));
+        if let Some((member, heading)) = heading {
+            flush(&mut paragraph, entries);
+            let (name, tag) = match heading.split_once(' ') {
+                Some((name, rest)) => (name, parse_tag(rest).0),
+                None => (heading.trim(), None),
+            };
+            if !member {
+                family = Some(name.to_string());
+            }
+            entries.push(Entry {
+                name: name.to_string(),
+                parent: if member { family.clone() } else { None },
+                exists: tag,
+                paragraphs: Vec::new(),
+            });
+        } else if line.trim().is_empty() {
+            flush(&mut paragraph, entries);
+        } else {
+            paragraph.push(line);
+        }
+    }
+    flush(&mut paragraph, entries);
+}
+
+/// Joins a paragraph's source lines: list items stay on their own lines,
+/// everything else flows into one line.
+fn join_lines(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("- ") && !out.is_empty() {
+            out.push('\n');
+        } else if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> PythonVersion {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("BINARY_OP_ADD_INTT", "BINARY_OP_ADD_INT"), 1);
+        assert_eq!(edit_distance("LOAD_ATR", "LOAD_ATTR"), 1);
+        assert_eq!(edit_distance("", "ABC"), 3);
+        assert_eq!(edit_distance("CALL", "CALL"), 0);
+    }
+
+    #[test]
+    fn misspelt_names_get_suggestions() {
+        match lookup("BINARY_OP_ADD_INTT", v("3.12.1")) {
+            Lookup::Unknown { suggestions, .. } => {
+                assert_eq!(
+                    suggestions.first().map(String::as_str),
+                    Some("BINARY_OP_ADD_INT")
+                )
+            }
+            other => panic!("expected an unknown name, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tags_select_paragraphs_by_version() {
+        let (tag, rest) = parse_tag("[3.12 3.13] Cache: counter 1");
+        assert_eq!(tag, Some(vec![(3, 12), (3, 13)]));
+        assert_eq!(rest, "Cache: counter 1");
+        assert_eq!(parse_tag("[x] text").0, None);
+        assert_eq!(
+            parse_cache(" counter 1, version 2, index 1"),
+            vec![
+                CacheField {
+                    name: "counter".into(),
+                    units: 1
+                },
+                CacheField {
+                    name: "version".into(),
+                    units: 2
+                },
+                CacheField {
+                    name: "index".into(),
+                    units: 1
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn wrapping_keeps_lines_within_the_width() {
+        for version in ["3.11.7", "3.12.1", "3.13.0"] {
+            for name in explained_opnames(v(version)) {
+                if let Lookup::Found(e) = lookup(&name, v(version)) {
+                    for line in e.render(WIDTH).lines() {
+                        assert!(line.chars().count() <= WIDTH, "{name} {version}: {line}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_311_families_are_the_ones_written_for_311() {
+        // A fact from CPython 3.11's opcode._specializations, independent of
+        // the linked interpreter.
+        let f = families(v("3.11.7"));
+        assert!(f["LOAD_METHOD"].contains(&"LOAD_METHOD_WITH_VALUES".to_string()));
+        assert!(f["PRECALL"].contains(&"PRECALL_NO_KW_LEN".to_string()));
+        assert!(!f.contains_key("TO_BOOL"));
+        assert_eq!(f["BINARY_OP"].len(), 9);
+    }
+
+    #[test]
+    fn every_written_version_explains_the_add_int_guard_and_counter() {
+        for (version, counter) in [("3.11.7", "53"), ("3.12.1", "52"), ("3.13.0", "52")] {
+            let Lookup::Found(e) = lookup("BINARY_OP_ADD_INT", v(version)) else {
+                panic!("BINARY_OP_ADD_INT not found for {version}");
+            };
+            assert_eq!(e.role, Role::Specialized);
+            let text = e.render(WIDTH);
+            assert!(text.contains("int"), "{version}: {text}");
+            assert!(
+                e.counter.join(" ").contains(counter),
+                "{version}: {:?}",
+                e.counter
+            );
+        }
+    }
+
+    #[test]
+    fn an_opname_of_another_version_says_where_it_exists() {
+        match lookup("LOAD_METHOD", v("3.13.0")) {
+            Lookup::OtherVersions {
+                versions,
+                explanation,
+            } => {
+                assert_eq!(versions, vec!["3.11".to_string()]);
+                assert_eq!(explanation.version.short(), "3.11");
+                assert_eq!(explanation.role, Role::Family);
+            }
+            other => panic!("expected another version, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lookup_ignores_case() {
+        assert!(matches!(lookup("binary_op", v("3.12.1")), Lookup::Found(_)));
+    }
 }

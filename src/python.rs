@@ -176,3 +176,14 @@ fn venv_python_version(venv: &Path) -> Option<String> {
         matches!(key.trim(), "version" | "version_info").then(|| value.trim().to_string())
     })
 }
+
+/// `opcode._specializations` of the linked interpreter: each family's base
+/// opname and its specialized forms, in the interpreter's own order.
+pub fn specializations() -> Result<std::collections::BTreeMap<String, Vec<String>>, CollectError> {
+    Python::attach(|py| {
+        py.import("opcode")
+            .and_then(|opcode| opcode.getattr("_specializations"))
+            .and_then(|families| families.extract())
+            .map_err(|e| internal(py, e))
+    })
+}
