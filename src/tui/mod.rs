@@ -1,4 +1,31 @@
-//! The interactive explorer (being written).
+//! The interactive explorer: a ratatui TUI over one [`Snapshot`].
+//!
+//! [`run`] collects the snapshot first (errors print as in dump mode), then
+//! hands it to an [`App`]; the app never calls Python.
+
+pub mod app;
+pub mod highlight;
+pub mod keys;
+pub mod theme;
+mod views;
+
+use std::io::{self, IsTerminal};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+pub use app::{App, Mode, Pane};
+pub use theme::Theme;
+pub use views::{MIN_HEIGHT, MIN_WIDTH};
+
+use crate::model::Snapshot;
+use crate::request::Request;
+use crate::text::Paint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum ThemeName {
@@ -7,7 +34,63 @@ pub enum ThemeName {
     Light,
 }
 
-pub fn run(_request: &crate::request::Request, _theme: ThemeName) -> u8 {
-    eprintln!("specscope: the interactive explorer is not part of this build; use `specscope dump`");
-    crate::exit::NO_TERMINAL
+/// Collects, then explores until the user quits. Returns the exit code that
+/// says how the program's run ended.
+pub fn run(request: &crate::request::Request, theme: ThemeName) -> u8 {
+    let snapshot = match collect(request) {
+        Ok(snapshot) => snapshot,
+        Err(code) => return code,
+    };
+    let code = crate::cli::outcome_code(&snapshot);
+    let app = App::new(snapshot, Theme::new(theme, crate::text::no_color()));
+    match explore(app) {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("specscope: the terminal failed: {e}");
+            crate::exit::INTERNAL
+        }
+    }
+}
+
+fn collect(request: &Request) -> Result<Snapshot, u8> {
+    crate::python::collect(request).map_err(|error| {
+        let paint = Paint {
+            on: !crate::text::no_color() && io::stderr().is_terminal(),
+        };
+        crate::cli::report_error(&error, paint)
+    })
+}
+
+/// Runs the app in the terminal. `ratatui::init` restores the terminal on
+/// panic; the hook installed after it also turns mouse reporting off first.
+fn explore(app: App) -> io::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    let result = execute!(io::stdout(), EnableMouseCapture).and_then(|_| app.run(&mut terminal));
+    let _ = execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+/// Draws one frame of `app` into a fresh buffer of `width`×`height`, as the
+/// terminal would show it (for benchmarks and tests).
+pub fn draw_frame(app: &App, width: u16, height: u16) -> Buffer {
+    let area = Rect::new(0, 0, width, height);
+    let mut buffer = Buffer::empty(area);
+    app.render(area, &mut buffer);
+    buffer
+}
+
+/// A test terminal showing one frame of `app`.
+pub fn test_terminal(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal =
+        Terminal::new(TestBackend::new(width, height)).expect("a test backend never fails");
+    terminal
+        .draw(|frame| frame.render_widget(app, frame.area()))
+        .expect("a test backend never fails");
+    terminal
 }

@@ -1,0 +1,163 @@
+//! The bytecode of the current code object: one row per instruction, base
+//! and live opname side by side, optional CACHE rows, and a legend.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::{clip, pane_block, scroll_into_view};
+use crate::dump::Mark;
+use crate::dump::table::counter_short;
+use crate::model::{CodeObject, Instruction};
+use crate::text::sanitize_line;
+use crate::tui::app::{App, BytecodeRow, Pane};
+use crate::tui::theme::Theme;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.theme;
+    let Some(code) = app.code_object() else {
+        pane_block(app, Pane::Bytecode, " Bytecode ").render(area, buf);
+        return;
+    };
+    let (specialized, specializable) = code.specialized_share();
+    let ran = if code.ran { "" } else { " · never ran" };
+    let title = format!(
+        " Bytecode · {} ({}, line {}) · {specialized}/{specializable} specialized{ran} ",
+        sanitize_line(&code.qualname),
+        code.kind.as_str(),
+        code.first_line
+    );
+    let block = pane_block(app, Pane::Bytecode, title).title_bottom(legend(t));
+    let inner = block.inner(area);
+    block.render(area, buf);
+
+    let cursor = app.row_of.get(app.selected).copied().unwrap_or(0);
+    let offset = scroll_into_view(&app.viewports.bytecode, inner, cursor, app.rows.len());
+    let columns = Columns::of(code, app.show_base);
+    let lines: Vec<Line> = app
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(usize::from(inner.height))
+        .map(|(row, kind)| {
+            let line = match *kind {
+                BytecodeRow::Instruction(i) => instruction_row(t, &columns, &code.instructions[i]),
+                BytecodeRow::Cache {
+                    instruction,
+                    entry,
+                    unit,
+                } => cache_row(t, &columns, &code.instructions[instruction], entry, unit),
+            };
+            if row == cursor {
+                line.patch_style(t.selection(app.focus == Pane::Bytecode))
+            } else {
+                line
+            }
+        })
+        .collect();
+    Paragraph::new(lines).render(inner, buf);
+}
+
+fn legend(t: Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for mark in [Mark::Specialized, Mark::Warming, Mark::BackingOff] {
+        spans.push(Span::styled(mark.symbol(), t.mark(mark)));
+        let words = match mark {
+            Mark::Specialized => " specialized  ",
+            Mark::Warming => " warming  ",
+            Mark::BackingOff => " backing off  ",
+            Mark::NoCache => "",
+        };
+        spans.push(Span::styled(words, t.dim()));
+    }
+    spans.push(Span::styled("blank no cache  ", t.dim()));
+    spans.push(Span::styled(">>", t.jump()));
+    spans.push(Span::styled(" jump target ", t.dim()));
+    Line::from(spans)
+}
+
+struct Columns {
+    base: Option<usize>,
+    live: usize,
+}
+
+impl Columns {
+    fn of(code: &CodeObject, show_base: bool) -> Columns {
+        let widest =
+            |f: fn(&Instruction) -> usize| code.instructions.iter().map(f).max().unwrap_or(0);
+        Columns {
+            base: show_base.then(|| widest(|i| i.base_opname.len()).max(4)),
+            live: widest(|i| i.opname.len()).max(5),
+        }
+    }
+}
+
+fn instruction_row(t: Theme, columns: &Columns, ins: &Instruction) -> Line<'static> {
+    let mark = Mark::of(ins);
+    let line = match ins.line {
+        Some(l) if ins.starts_line => l.to_string(),
+        _ => String::new(),
+    };
+    let target = if ins.is_jump_target { ">>" } else { "  " };
+    let mut spans = vec![
+        Span::styled(mark.symbol().to_string(), t.mark(mark)),
+        Span::styled(format!("{line:>5}"), t.line_number(false)),
+        Span::styled(format!(" {target}"), t.jump()),
+        Span::raw(format!("{:>5}  ", ins.offset)),
+    ];
+    if let Some(width) = columns.base {
+        spans.push(Span::styled(
+            format!("{:<width$}  ", sanitize_line(&ins.base_opname)),
+            t.base_opcode(),
+        ));
+    }
+    let live = columns.live;
+    spans.push(Span::styled(
+        format!("{:<live$}", sanitize_line(&ins.opname)),
+        t.opcode(mark, ins.changed()),
+    ));
+    let arg = ins.arg.map(|a| a.to_string()).unwrap_or_default();
+    spans.push(Span::raw(format!(" {arg:>4}  ")));
+    let argrepr = clip(&sanitize_line(&ins.argrepr), 60);
+    if ins.jump_target.is_some() {
+        spans.push(Span::styled("→ ", t.jump()));
+    }
+    spans.push(Span::raw(argrepr));
+    Line::from(spans)
+}
+
+fn cache_row(
+    t: Theme,
+    columns: &Columns,
+    ins: &Instruction,
+    entry: usize,
+    unit: u32,
+) -> Line<'static> {
+    let cache = &ins.caches[entry];
+    let offset = cache.offset + unit * 2;
+    let mut spans = vec![Span::raw(format!(
+        "{:>1}{:>5} {:>2}{offset:>5}  ",
+        "", "", ""
+    ))];
+    if let Some(width) = columns.base {
+        spans.push(Span::raw(" ".repeat(width + 2)));
+    }
+    let live = columns.live;
+    let value = if unit > 0 {
+        String::new()
+    } else {
+        match (&ins.counter, entry) {
+            (Some(counter), 0) => format!(
+                "{}: {} ({})",
+                cache.name,
+                cache.value,
+                counter_short(counter)
+            ),
+            _ => format!("{}: {}", cache.name, cache.value),
+        }
+    };
+    spans.push(Span::raw(format!("{:<live$}    0  {value}", "CACHE")));
+    Line::from(spans).style(t.cache_row())
+}

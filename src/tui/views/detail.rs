@@ -1,0 +1,149 @@
+//! The selected instruction in full: its state, each inline-cache field and
+//! the counter in words.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use crate::dump::Mark;
+use crate::dump::table::counter_short;
+use crate::model::{CacheEntry, Instruction};
+use crate::text::sanitize_line;
+use crate::tui::app::App;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(false))
+        .title(Line::from(" Detail ").style(t.title(false)));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(ins) = app.selected_instruction() else {
+        Paragraph::new("no instruction selected")
+            .style(t.dim())
+            .render(inner, buf);
+        return;
+    };
+    let mark = Mark::of(ins);
+    let mut lines = Vec::new();
+
+    let mut head = vec![Span::styled(
+        sanitize_line(&ins.opname).into_owned(),
+        t.opcode(mark, ins.changed()),
+    )];
+    if ins.changed() {
+        head.push(Span::styled(
+            format!(" ← {}", sanitize_line(&ins.base_opname)),
+            t.base_opcode(),
+        ));
+    }
+    head.push(Span::raw(format!("  offset {}", ins.offset)));
+    if let Some(p) = ins.positions {
+        head.push(Span::raw(format!("  {}", positions_text(&p))));
+    }
+    if let Some(arg) = ins.arg {
+        head.push(Span::raw(format!("  arg {arg}")));
+    }
+    if !ins.argrepr.is_empty() {
+        head.push(Span::raw(format!(" ({})", sanitize_line(&ins.argrepr))));
+    }
+    lines.push(Line::from(head));
+
+    let mut state = vec![
+        Span::styled(format!("{} ", mark.symbol()), t.mark(mark)),
+        Span::styled(mark.describe(), t.mark(mark)),
+    ];
+    if let Some(target) = ins.jump_target {
+        state.push(Span::styled(
+            format!(" · jumps to offset {target} (Enter follows)"),
+            t.jump(),
+        ));
+    } else if app.nested_code(ins).is_some() {
+        state.push(Span::styled(
+            " · loads a code object (Enter opens it)",
+            t.jump(),
+        ));
+    }
+    lines.push(Line::from(state));
+
+    if ins.caches.is_empty() {
+        lines.push(Line::styled("no inline cache", t.dim()));
+    } else {
+        let name_width = ins
+            .caches
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(5);
+        lines.push(Line::styled(
+            format!("{:<name_width$}  size  {:>10}  meaning", "cache", "value"),
+            t.label(),
+        ));
+        for (i, cache) in ins.caches.iter().enumerate() {
+            lines.push(cache_line(ins, i, cache, name_width));
+        }
+    }
+    if let Some(counter) = &ins.counter {
+        lines.push(Line::from(vec![
+            Span::styled("counter: ", t.label()),
+            Span::raw(format!(
+                "{} — {}",
+                counter_short(counter),
+                sanitize_line(&counter.meaning)
+            )),
+        ]));
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
+fn positions_text(p: &crate::model::Positions) -> String {
+    let col = |c: Option<u32>| c.map_or("?".to_string(), |c| c.to_string());
+    match (p.line, p.end_line) {
+        (Some(l), Some(e)) if l == e => format!("line {l} col {}–{}", col(p.col), col(p.end_col)),
+        (Some(l), Some(e)) => format!("lines {l}:{}–{e}:{}", col(p.col), col(p.end_col)),
+        (Some(l), None) => format!("line {l}"),
+        _ => "no position".to_string(),
+    }
+}
+
+fn cache_line(
+    ins: &Instruction,
+    index: usize,
+    cache: &CacheEntry,
+    name_width: usize,
+) -> Line<'static> {
+    let meaning = match (&ins.counter, index) {
+        (Some(counter), 0) => counter_short(counter),
+        _ => field_meaning(&cache.name).to_string(),
+    };
+    Line::raw(format!(
+        "{:<name_width$}  {:>4}  {:>10}  {}",
+        sanitize_line(&cache.name),
+        cache.size,
+        cache.value,
+        meaning
+    ))
+}
+
+/// What a cache field holds, in a few words, by its name in `_cache_format`.
+fn field_meaning(name: &str) -> &'static str {
+    match name {
+        "counter" => "adaptive counter",
+        "version" | "type_version" => "type version tag the guard checks",
+        "keys_version" => "dict-keys version the guard checks",
+        "module_keys_version" => "module globals keys version",
+        "builtin_keys_version" => "builtins keys version",
+        "index" => "index into the dict or values array",
+        "func_version" => "function version the guard checks",
+        "min_args" => "minimum number of arguments",
+        "descr" => "cached descriptor (object pointer)",
+        "dict_offset" => "offset of __dict__ in the object",
+        "mask" => "dict keys mask",
+        _ => "",
+    }
+}

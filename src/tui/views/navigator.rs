@@ -1,0 +1,60 @@
+//! The code-object navigator: module → class → function, nested code
+//! indented under its parent, each with its specialized share.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::{clip, pane_block, scroll_into_view};
+use crate::model::CodeKind;
+use crate::text::sanitize_line;
+use crate::tui::app::{App, Pane};
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.theme;
+    let block = pane_block(app, Pane::Navigator, " Code objects ");
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let selected = app.navigator_selected();
+    let offset = scroll_into_view(&app.viewports.navigator, inner, selected, app.tree.len());
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = app
+        .tree
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(usize::from(inner.height))
+        .map(|(row, entry)| {
+            let code = &app.snapshot.code_objects[entry.code];
+            let (specialized, specializable) = code.specialized_share();
+            let share = format!("{specialized}/{specializable}");
+            let name = match code.kind {
+                CodeKind::Module => sanitize_line(&code.filename).into_owned(),
+                _ => sanitize_line(&code.name).into_owned(),
+            };
+            let indent = "  ".repeat(entry.depth.min(6));
+            let room = width.saturating_sub(indent.chars().count() + share.len() + 1);
+            let name = clip(&name, room);
+            let pad =
+                width.saturating_sub(indent.chars().count() + name.chars().count() + share.len());
+            let base = if code.ran { t.text() } else { t.never_ran() };
+            let share_style = if specialized > 0 {
+                t.mark(crate::dump::Mark::Specialized)
+            } else {
+                t.dim()
+            };
+            let mut line = Line::from(vec![
+                Span::raw(indent),
+                Span::styled(name, base),
+                Span::raw(" ".repeat(pad)),
+                Span::styled(share, if code.ran { share_style } else { t.never_ran() }),
+            ]);
+            if row == selected {
+                line = line.patch_style(t.selection(app.focus == Pane::Navigator));
+            }
+            line
+        })
+        .collect();
+    Paragraph::new(lines).render(inner, buf);
+}
