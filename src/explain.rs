@@ -275,11 +275,17 @@ impl Explanation {
             (Role::Specialized, Some(f)) => format!("specialized form of {}", f.base),
             _ => "instruction".to_string(),
         };
-        out.push_str(&format!(
-            "{}  ({what}, Python {})\n\n",
-            self.opname,
-            self.version.short()
-        ));
+        let title = format!("{}  ({what}, Python {})", self.opname, self.version.short());
+        if title.chars().count() <= width {
+            out.push_str(&title);
+        } else {
+            out.push_str(&format!(
+                "{}\n({what}, Python {})",
+                self.opname,
+                self.version.short()
+            ));
+        }
+        out.push_str("\n\n");
         if !self.written {
             let note = format!(
                 "No explanation is written for {} in Python {}; the texts cover {}.",
