@@ -144,7 +144,7 @@ pub const KEYS: &[Binding] = &[
         keys: &[Code(KeyCode::Enter)],
         action: Action::Open,
         help: "follow a jump, open a nested code object, or open the selection",
-        hint: Some("follow/open"),
+        hint: Some("open"),
     },
     Binding {
         keys: &[Code(KeyCode::Backspace)],

@@ -29,45 +29,53 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mark = Mark::of(ins);
     let mut lines = Vec::new();
 
-    let mut head = vec![Span::styled(
-        sanitize_line(&ins.opname).into_owned(),
-        t.opcode(mark, ins.changed()),
-    )];
+    let mut head = vec![
+        Span::styled(format!("{} ", mark.symbol()), t.mark(mark)),
+        Span::styled(
+            sanitize_line(&ins.opname).into_owned(),
+            t.opcode(mark, ins.changed()),
+        ),
+    ];
     if ins.changed() {
         head.push(Span::styled(
             format!(" ← {}", sanitize_line(&ins.base_opname)),
             t.base_opcode(),
         ));
     }
-    head.push(Span::raw(format!("  offset {}", ins.offset)));
-    if let Some(p) = ins.positions {
-        head.push(Span::raw(format!("  {}", positions_text(&p))));
-    }
-    if let Some(arg) = ins.arg {
-        head.push(Span::raw(format!("  arg {arg}")));
-    }
-    if !ins.argrepr.is_empty() {
-        head.push(Span::raw(format!(" ({})", sanitize_line(&ins.argrepr))));
-    }
+    head.push(Span::styled(format!("  {}", mark.describe()), t.mark(mark)));
     lines.push(Line::from(head));
 
-    let mut state = vec![
-        Span::styled(format!("{} ", mark.symbol()), t.mark(mark)),
-        Span::styled(mark.describe(), t.mark(mark)),
-    ];
+    let mut place = vec![format!("offset {}", ins.offset)];
+    if let Some(p) = ins.positions {
+        place.push(positions_text(&p));
+    }
+    if let Some(arg) = ins.arg {
+        place.push(format!("arg {arg}"));
+    }
+    if !ins.argrepr.is_empty() {
+        place.push(format!("({})", sanitize_line(&ins.argrepr)));
+    }
+    let mut second = vec![Span::raw(place.join(" · "))];
     if let Some(target) = ins.jump_target {
-        state.push(Span::styled(
-            format!(" · jumps to offset {target} (Enter follows)"),
+        second.push(Span::styled(
+            format!(" · jumps to {target} (Enter follows)"),
             t.jump(),
         ));
     } else if app.nested_code(ins).is_some() {
-        state.push(Span::styled(
-            " · loads a code object (Enter opens it)",
-            t.jump(),
-        ));
+        second.push(Span::styled(" · a code object (Enter opens it)", t.jump()));
     }
-    lines.push(Line::from(state));
+    lines.push(Line::from(second));
 
+    if let Some(counter) = &ins.counter {
+        lines.push(Line::from(vec![
+            Span::styled("counter: ", t.label()),
+            Span::raw(format!(
+                "{} — {}",
+                counter_short(counter),
+                sanitize_line(&counter.meaning)
+            )),
+        ]));
+    }
     if ins.caches.is_empty() {
         lines.push(Line::styled("no inline cache", t.dim()));
     } else {
@@ -85,16 +93,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         for (i, cache) in ins.caches.iter().enumerate() {
             lines.push(cache_line(ins, i, cache, name_width));
         }
-    }
-    if let Some(counter) = &ins.counter {
-        lines.push(Line::from(vec![
-            Span::styled("counter: ", t.label()),
-            Span::raw(format!(
-                "{} — {}",
-                counter_short(counter),
-                sanitize_line(&counter.meaning)
-            )),
-        ]));
     }
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
