@@ -410,7 +410,7 @@ def _instructions(code):
             units = [
                 live[u] | (live[u + 1] << 8) for u in range(unit, unit + 2 * size, 2)
             ]
-            caches.append([name, size, units])
+            caches.append([name, size, units, None])
             unit += 2 * size
         if hasattr(ins, "line_number"):
             starts, line = bool(ins.starts_line), ins.line_number
@@ -448,9 +448,184 @@ def _instructions(code):
     return result
 
 
-def _describe(code, parent, executed):
+class _Resolver:
+    """Says what cache values refer to, by matching live candidates.
+
+    Type versions are matched against every class reachable from `object`,
+    function versions against functions in loaded modules and classes, and
+    `descr` pointers against the attributes of the class the instruction
+    checks. An address is only ever compared with `id()` of a live object,
+    never followed.
+    """
+
+    def __init__(self):
+        self._native = sys_modules_get("_specscope_collector")
+        self._types = None
+        self._funcs = None
+
+    def _type_version(self, cls):
+        try:
+            return self._native.type_version(cls)
+        except Exception:
+            return 0
+
+    def cls(self, version):
+        if not version:
+            return None
+        if self._types is None:
+            found = {}
+            stack, seen = [object], set()
+            while stack:
+                t = stack.pop()
+                if id(t) in seen:
+                    continue
+                seen.add(id(t))
+                v = self._type_version(t)
+                if v:
+                    found.setdefault(v, t)
+                try:
+                    stack.extend(type.__subclasses__(t))
+                except Exception:
+                    pass
+            self._types = found
+        return self._types.get(version)
+
+    def func(self, version):
+        if not version:
+            return None
+        if self._funcs is None:
+            found = {}
+
+            def add(f):
+                try:
+                    v = self._native.function_version(f)
+                except Exception:
+                    return
+                if v:
+                    found.setdefault(v, f)
+
+            spaces = [vars(m) for m in list(_sys.modules.values()) if hasattr(m, "__dict__")]
+            spaces.append(_namespaces_in_use[0] if _namespaces_in_use else {})
+            for space in spaces:
+                for value in list(space.values()):
+                    if isinstance(value, _types.FunctionType):
+                        add(value)
+                    elif isinstance(value, type):
+                        for attr in list(vars(value).values()):
+                            add(getattr(attr, "__func__", attr))
+            self._funcs = found
+        return self._funcs.get(version)
+
+    def describe(self, base, opname, name, value, row_argrepr, fields, namespace):
+        if name == "counter":
+            return None
+        if name in ("version", "type_version"):
+            if opname == "LOAD_ATTR_MODULE":
+                return "keys version of the module's dict"
+            return self._type_text(value)
+        if name == "func_version":
+            if opname == "CALL_ALLOC_AND_ENTER_INIT":
+                return self._type_text(value)
+            if not value:
+                return "not set"
+            f = self.func(value)
+            if f is None:
+                return "function version %d: no live function found with it" % value
+            return "function %s" % _qualname(f)
+        if name == "module_keys_version":
+            return "keys version of the globals of module %s" % namespace.get("__name__", "?")
+        if name == "builtin_keys_version":
+            return "keys version of the builtins dict"
+        if name == "keys_version":
+            cls = self.cls(fields.get("version") or fields.get("type_version"))
+            if cls is not None and opname.endswith("WITH_VALUES"):
+                return "keys version of the shared keys of %s instances" % _qualname(cls)
+            return "a dict keys version"
+        if name == "index" and base == "LOAD_GLOBAL":
+            return self._global_text(opname, value, row_argrepr, namespace)
+        if name == "descr":
+            return self._descr_text(value, fields)
+        return None
+
+    def _type_text(self, value):
+        if not value:
+            return "not set"
+        cls = self.cls(value)
+        if cls is None:
+            return "type version %d: no live class has it now" % value
+        return "type version of %s" % _qualname(cls)
+
+    def _global_text(self, opname, index, argrepr, namespace):
+        wanted = argrepr.replace("NULL + ", "").replace(" + NULL", "").strip()
+        if opname.endswith("_BUILTIN"):
+            space, where = vars(__import__("builtins")), "builtins"
+        elif opname.endswith("_MODULE"):
+            space, where = namespace, "the module's globals"
+        else:
+            return None
+        keys = list(space)
+        if 0 <= index < len(keys) and keys[index] == wanted:
+            return "entry %d of %s: %s" % (index, where, wanted)
+        return "entry %d of %s (not matched to a name)" % (index, where)
+
+    def _descr_text(self, address, fields):
+        if not address:
+            return "not set"
+        cls = self.cls(fields.get("version") or fields.get("type_version"))
+        if cls is not None:
+            for klass in getattr(cls, "__mro__", ()):
+                for attr_name, attr in list(vars(klass).items()):
+                    for candidate in (attr, getattr(attr, "fget", None), getattr(attr, "__func__", None)):
+                        if candidate is not None and id(candidate) == address:
+                            return "%s.%s (%s)" % (_qualname(klass), attr_name, type(candidate).__name__)
+        return "object at %#x: not found among the class's attributes" % address
+
+
+def _describe_all(selected, main_namespace):
+    resolver = _Resolver()
+    _namespaces_in_use[:] = [main_namespace]
+    try:
+        return [_describe(c, p, e, space, resolver) for c, p, e, space in selected]
+    finally:
+        _namespaces_in_use[:] = []
+
+
+def sys_modules_get(name):
+    return _sys.modules.get(name)
+
+
+def _qualname(obj):
+    module = getattr(obj, "__module__", None)
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "?")
+    if module and module not in ("builtins", "__main__"):
+        return "%s.%s" % (module, name)
+    return name
+
+
+# The namespace of the program being collected, for function candidates.
+_namespaces_in_use = []
+
+
+def _describe(code, parent, executed, namespace, resolver):
     table = _exception_table(code)
     instructions = _instructions(code)
+    for row in instructions:
+        caches = row[11]
+        if not caches:
+            continue
+        fields = {}
+        for cache in caches:
+            value = 0
+            for i, unit in enumerate(cache[2]):
+                value |= unit << (16 * i)
+            fields[cache[0]] = value
+        for cache in caches:
+            try:
+                cache[3] = resolver.describe(
+                    row[2], row[1], cache[0], fields[cache[0]], row[4], fields, namespace
+                )
+            except Exception as e:  # a candidate object misbehaved; say so
+                cache[3] = "unresolved (%s)" % type(e).__name__
     # Exception handlers are jump targets too, as dis.dis marks them.
     handlers = {entry[2] for entry in table}
     for row in instructions:
@@ -513,7 +688,7 @@ def _module_code_objects(name, captured):
 
 
 def _select(main_objects, patterns, captured):
-    """Applies -f patterns. Returns [(code, parent, executed_flag)], misses."""
+    """Applies -f patterns. Returns [(code, parent, executed, namespace)], misses."""
     if not patterns:
         return main_objects, []
     chosen = []
@@ -530,8 +705,9 @@ def _select(main_objects, patterns, captured):
             objects = main_objects
         else:
             found, _complete = _module_code_objects(module, captured)
-            objects = [(c, p, False) for c, p in found]
-        names = [getattr(c, "co_qualname", c.co_name) for c, _, _ in objects]
+            space = vars(_sys.modules[module])
+            objects = [(c, p, False, space) for c, p in found]
+        names = [getattr(c, "co_qualname", c.co_name) for c, _, _, _ in objects]
         keep = [False] * len(objects)
         for pat, qual in pats:
             hit = False
@@ -545,14 +721,15 @@ def _select(main_objects, patterns, captured):
                     (module + ":" + c) if module else c for c in close
                 ]})
         index_map = {}
-        for i, (code, parent, executed) in enumerate(objects):
+        for i, (code, parent, executed, space) in enumerate(objects):
             if keep[i]:
                 index_map[i] = len(chosen)
-                chosen.append((code, parent, executed, index_map))
+                chosen.append((code, parent, executed, space, index_map))
     # Parents are indexes into the chosen list when the parent was chosen too.
     result = []
-    for code, parent, executed, index_map in chosen:
-        result.append((code, index_map.get(parent) if parent is not None else None, executed))
+    for code, parent, executed, space, index_map in chosen:
+        parent = index_map.get(parent) if parent is not None else None
+        result.append((code, parent, executed, space))
     return result, misses
 
 
@@ -578,6 +755,9 @@ _audit_installed = False
 def run(request_json):
     global _audit_installed, _last_code_objects
     request = _json.loads(request_json)
+    # Where the interpreter's C struct differs from opcode._cache_format.
+    for base, layout in request.get("cache_layouts", {}).items():
+        _CACHE_FORMAT[base] = [tuple(field) for field in layout]
     try:
         code, filename, source, argv0, path0 = _resolve_target(request["target"])
     except TargetError as e:
@@ -594,9 +774,8 @@ def run(request_json):
         _linecache.cache[filename] = (len(source), None, lines, filename)
 
     main = _types.ModuleType("__main__")
-    main.__file__ = filename if request["target"]["kind"] != "code" else None
-    if main.__file__ is None:
-        del main.__file__
+    if request["target"]["kind"] != "code":
+        main.__file__ = filename
     main.__builtins__ = __builtins__
     saved_main = _sys.modules.get("__main__")
     output = _Output(request.get("output_limit", 1 << 20))
@@ -643,16 +822,16 @@ def run(request_json):
 
     main_objects = []
     _walk(code, None, main_objects)
-    main_objects = [(c, p, i == 0) for i, (c, p) in enumerate(main_objects)]
+    main_objects = [(c, p, i == 0, main.__dict__) for i, (c, p) in enumerate(main_objects)]
     try:
         selected, misses = _select(main_objects, request.get("patterns", ()), _audit_store["codes"])
     except TargetError as e:
         return _json.dumps({"error": dict(kind=e.kind, message=e.message, **e.detail), "run": report})
     _audit_store["codes"] = {}
-    _last_code_objects = [c for c, _, _ in selected]
+    _last_code_objects = [c for c, _, _, _ in selected]
 
     files = {}
-    for c, _, _ in selected:
+    for c, _, _, _ in selected:
         if c.co_filename not in files:
             if c.co_filename == filename:
                 files[c.co_filename] = source
@@ -668,7 +847,7 @@ def run(request_json):
         "call": call,
         "calls": calls,
         "files": files,
-        "code_objects": [_describe(c, p, e) for c, p, e in selected],
+        "code_objects": _describe_all(selected, main.__dict__),
         "run": report,
         "misses": misses,
     }

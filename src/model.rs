@@ -155,6 +155,9 @@ pub struct CacheEntry {
     pub offset: u32,
     /// The entry read as one little-endian integer, as `dis` prints it.
     pub value: u64,
+    /// What the value refers to (a class, a function, a global, a dict), or
+    /// for the counter what it means; `None` where there is nothing to say.
+    pub meaning: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
-use pyo3::types::PyModule;
+use pyo3::types::{PyFunction, PyModule, PyType};
 
 use crate::model::Snapshot;
 use crate::raw::{PatternMiss, RawReply, RawTargetError};
@@ -46,7 +46,27 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         return Ok(module);
     }
     let code = CString::new(COLLECTOR).expect("the collector has no NUL byte");
-    PyModule::from_code(py, &code, c"<specscope collector>", c"_specscope_collector")
+    let module = PyModule::from_code(py, &code, c"<specscope collector>", c"_specscope_collector")?;
+    module.add_function(wrap_pyfunction!(type_version, &module)?)?;
+    module.add_function(wrap_pyfunction!(function_version, &module)?)?;
+    Ok(module)
+}
+
+/// A class's `tp_version_tag`: what LOAD_ATTR and friends store in their
+/// `version` cache entry. Read from a live type object handed in by Python.
+#[pyfunction]
+fn type_version(cls: &Bound<'_, PyType>) -> u32 {
+    // SAFETY: `cls` is a live type object; pyo3-ffi's PyTypeObject matches
+    // the layout of the linked CPython.
+    unsafe { (*cls.as_type_ptr()).tp_version_tag }
+}
+
+/// A function's `func_version`: what CALL stores in its `func_version` entry.
+#[pyfunction]
+fn function_version(func: &Bound<'_, PyFunction>) -> u32 {
+    // SAFETY: `func` is a live function object (checked by the extraction);
+    // pyo3-ffi's PyFunctionObject matches the layout of the linked CPython.
+    unsafe { (*(func.as_ptr() as *mut pyo3::ffi::PyFunctionObject)).func_version }
 }
 
 fn internal(py: Python<'_>, err: PyErr) -> CollectError {
@@ -61,14 +81,16 @@ fn internal(py: Python<'_>, err: PyErr) -> CollectError {
 
 /// The version of the linked libpython.
 pub fn linked_version() -> PythonVersion {
-    Python::attach(|py| {
-        let v = py.version_info();
-        PythonVersion {
-            major: v.major,
-            minor: v.minor,
-            micro: v.patch,
-        }
-    })
+    Python::attach(linked_in)
+}
+
+fn linked_in(py: Python<'_>) -> PythonVersion {
+    let v = py.version_info();
+    PythonVersion {
+        major: v.major,
+        minor: v.minor,
+        micro: v.patch,
+    }
 }
 
 /// Runs the request's program and collects the selected code objects.
@@ -79,7 +101,7 @@ pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
         let collector = load_collector(py).map_err(|e| internal(py, e))?;
         collector
             .getattr("run")
-            .and_then(|run| run.call1((request.to_json(),)))
+            .and_then(|run| run.call1((request.to_json(&linked_in(py).facts()),)))
             .and_then(|reply| reply.extract::<String>())
             .map_err(|e| internal(py, e))
     })?;
@@ -140,12 +162,7 @@ fn activate_virtualenv(py: Python<'_>) -> Result<(), CollectError> {
     let Some(venv) = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from) else {
         return Ok(());
     };
-    let v = py.version_info();
-    let linked = PythonVersion {
-        major: v.major,
-        minor: v.minor,
-        micro: v.patch,
-    };
+    let linked = linked_in(py);
     let Some(venv_version) = venv_python_version(&venv) else {
         return Ok(());
     };

@@ -79,7 +79,7 @@ struct RawCode {
 }
 
 /// offset, opname, base, arg, argrepr, starts_line, line, positions,
-/// is_jump_target, label, jump_target, caches [(name, size, units)]
+/// is_jump_target, label, jump_target, caches [(name, size, units, meaning)]
 type RawInstruction = (
     u32,
     String,
@@ -92,7 +92,7 @@ type RawInstruction = (
     bool,
     Option<u32>,
     Option<u32>,
-    Vec<(String, u32, Vec<u16>)>,
+    Vec<(String, u32, Vec<u16>, Option<String>)>,
 );
 
 impl RawSnapshot {
@@ -114,12 +114,13 @@ impl RawSnapshot {
                         let caches: Vec<CacheEntry> = raw
                             .11
                             .into_iter()
-                            .map(|(name, size, units)| {
+                            .map(|(name, size, units, meaning)| {
                                 let entry = CacheEntry {
                                     name,
                                     size,
                                     offset: unit,
                                     value: cache_value(&units),
+                                    meaning,
                                 };
                                 unit += 2 * size;
                                 entry
@@ -134,6 +135,7 @@ impl RawSnapshot {
                         } else {
                             Status::NoCache
                         };
+                        let mut caches = caches;
                         let counter = caches.first().filter(|c| c.name == "counter").map(|c| {
                             facts.decode_counter(
                                 CounterSite {
@@ -144,6 +146,9 @@ impl RawSnapshot {
                                 c.value as u16,
                             )
                         });
+                        if let (Some(counter), Some(first)) = (&counter, caches.first_mut()) {
+                            first.meaning = Some(counter.meaning.clone());
+                        }
                         Instruction {
                             offset,
                             line,

@@ -60,8 +60,9 @@ impl Request {
         }
     }
 
-    /// The request as the collector reads it.
-    pub fn to_json(&self) -> String {
+    /// The request as the collector reads it, for an interpreter whose
+    /// version facts are `facts`.
+    pub fn to_json(&self, facts: &crate::version::VersionFacts) -> String {
         #[derive(Serialize)]
         struct Wire<'a> {
             target: serde_json::Value,
@@ -71,6 +72,7 @@ impl Request {
             patterns: &'a [String],
             timeout: Option<f64>,
             output_limit: u64,
+            cache_layouts: serde_json::Map<String, serde_json::Value>,
         }
         let target = match &self.target {
             Target::Demo => serde_json::json!({
@@ -88,6 +90,11 @@ impl Request {
             patterns: &self.patterns,
             timeout: self.timeout,
             output_limit: self.output_limit,
+            cache_layouts: facts
+                .cache_layout_fixes()
+                .iter()
+                .map(|(base, layout, _)| (base.to_string(), serde_json::json!(layout)))
+                .collect(),
         })
         .expect("a request always serializes")
     }

@@ -72,6 +72,24 @@ pub struct VersionFacts {
     pub quickening_delay: Option<u32>,
 }
 
+/// A cache layout: (field name, size in code units), in memory order.
+pub type CacheLayout = &'static [(&'static str, u32)];
+
+/// 3.13's `_PyLoadGlobalCache` puts both keys versions before `index`, while
+/// `opcode._cache_format` (and so `dis`) lists `index` first.
+const LOAD_GLOBAL_313_STRUCT: CacheLayout = &[
+    ("counter", 1),
+    ("module_keys_version", 1),
+    ("builtin_keys_version", 1),
+    ("index", 1),
+];
+const LOAD_GLOBAL_313_DIS: CacheLayout = &[
+    ("counter", 1),
+    ("index", 1),
+    ("module_keys_version", 1),
+    ("builtin_keys_version", 1),
+];
+
 pub const MISS_COUNTER_START_311: u16 = 53;
 pub const ADAPTIVE_START_311: (u16, u8) = (31, 5);
 pub const WARMUP: (u16, u8) = (1, 1);
@@ -108,6 +126,26 @@ pub struct CounterSite<'a> {
 }
 
 impl VersionFacts {
+    /// Opcodes whose real cache layout (the C struct in `pycore_code.h`)
+    /// differs from `opcode._cache_format`: base opname → (struct layout,
+    /// the layout `dis` prints).
+    pub fn cache_layout_fixes(&self) -> &'static [(&'static str, CacheLayout, CacheLayout)] {
+        match self.dis {
+            DisStyle::Py313 if self.counter == CounterLayout::Backoff12 => {
+                &[("LOAD_GLOBAL", LOAD_GLOBAL_313_STRUCT, LOAD_GLOBAL_313_DIS)]
+            }
+            _ => &[],
+        }
+    }
+
+    /// The layout `dis` prints for `base`, where it differs from the real one.
+    pub fn dis_cache_layout(&self, base: &str) -> Option<CacheLayout> {
+        self.cache_layout_fixes()
+            .iter()
+            .find(|(name, _, _)| *name == base)
+            .map(|(_, _, dis)| *dis)
+    }
+
     /// 3.11 keeps a separate opcode for a family's generic, counting form.
     pub fn is_adaptive_form(&self, opname: &str) -> bool {
         self.counter == CounterLayout::Split311 && opname.ends_with("_ADAPTIVE")

@@ -126,7 +126,7 @@ fn json_has_every_schema_field() {
                 assert!(ins.get(key).is_some(), "instruction has {key}");
             }
             for cache in ins["caches"].as_array().unwrap() {
-                for key in ["name", "size", "value"] {
+                for key in ["name", "size", "value", "meaning"] {
                     assert!(cache.get(key).is_some(), "cache entry has {key}");
                 }
             }

@@ -151,8 +151,68 @@ fn cache_values_are_read_from_their_own_units() {
         .find(|c| c.name == "version")
         .unwrap()
         .value;
-    let output: String = s.run.output.iter().map(|c| c.text.as_str()).collect();
+    let output: String = s
+        .run
+        .output
+        .iter()
+        .filter(|c| c.stream == "stdout")
+        .map(|c| c.text.as_str())
+        .collect();
     let printed: u64 = output.lines().last().unwrap().trim().parse().unwrap();
     assert_eq!(version, printed, "the cache holds the class's type version");
     assert!(version > 0);
+}
+
+fn cache_meaning(ins: &Instruction, field: &str) -> String {
+    ins.caches
+        .iter()
+        .find(|c| c.name == field)
+        .and_then(|c| c.meaning.clone())
+        .unwrap_or_else(|| panic!("{} has a meaning for {field}", ins.opname))
+}
+
+#[test]
+fn cache_values_name_what_they_refer_to() {
+    let s = run(
+        "class Point:\n    def __init__(self, x):\n        self.x = x\n    def get(self):\n        return self.x\n\
+         \ndef helper(v):\n    return v\n\
+         \ndef read(p):\n    return helper(p.x) + len([p.get()])\n",
+        "read(Point(1))",
+        200,
+    );
+    let read = code(&s, "read");
+    let find = |pred: &dyn Fn(&Instruction) -> bool| {
+        *read
+            .instructions
+            .iter()
+            .filter(|i| pred(i))
+            .collect::<Vec<_>>()
+            .first()
+            .expect("instruction present")
+    };
+    let attr_x = find(&|i| i.base_opname == "LOAD_ATTR" && i.argrepr == "x");
+    assert_eq!(attr_x.opname, "LOAD_ATTR_INSTANCE_VALUE");
+    assert_eq!(cache_meaning(attr_x, "version"), "type version of Point");
+
+    let global_helper = find(&|i| i.base_opname == "LOAD_GLOBAL" && i.argrepr.contains("helper"));
+    assert!(cache_meaning(global_helper, "index").ends_with("of the module's globals: helper"));
+    assert_eq!(
+        cache_meaning(global_helper, "module_keys_version"),
+        "keys version of the globals of module __main__"
+    );
+    let global_len = find(&|i| i.base_opname == "LOAD_GLOBAL" && i.argrepr.contains("len"));
+    assert!(cache_meaning(global_len, "index").ends_with("of builtins: len"));
+    assert_eq!(
+        cache_meaning(global_len, "builtin_keys_version"),
+        "keys version of the builtins dict"
+    );
+
+    let call_helper = find(&|i| i.opname == "CALL_PY_EXACT_ARGS");
+    assert_eq!(
+        cache_meaning(call_helper, "func_version"),
+        "function helper"
+    );
+
+    let method = find(&|i| i.opname.ends_with("METHOD_WITH_VALUES"));
+    assert_eq!(cache_meaning(method, "descr"), "Point.get (function)");
 }

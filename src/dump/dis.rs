@@ -5,32 +5,61 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::model::{CodeObject, Snapshot};
+use crate::model::{CodeObject, Instruction, Snapshot};
 use crate::text::sanitize;
-use crate::version::DisStyle;
+use crate::version::{DisStyle, VersionFacts};
 
 const OPNAME_WIDTH: usize = 20;
 const OPARG_WIDTH: usize = 5;
 
 pub fn render(snapshot: &Snapshot) -> String {
-    let style = snapshot.python.version.facts().dis;
+    let facts = snapshot.python.version.facts();
     let mut out = String::new();
     for (i, code) in snapshot.code_objects.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
         let _ = writeln!(out, "Disassembly of {}:", sanitize(&code.repr));
-        disassemble(code, style, &mut out);
+        disassemble(code, &facts, &mut out);
     }
     out
 }
 
 /// One code object, exactly as that version's `dis.disassemble` lays it out.
-pub fn disassemble(code: &CodeObject, style: DisStyle, out: &mut String) {
-    match style {
-        DisStyle::Py311 | DisStyle::Py312 => classic(code, style, out),
-        DisStyle::Py313 => labelled(code, out),
+pub fn disassemble(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
+    match facts.dis {
+        DisStyle::Py311 | DisStyle::Py312 => classic(code, facts, out),
+        DisStyle::Py313 => labelled(code, facts, out),
     }
+}
+
+/// The cache entries in the order and with the names `dis` prints: where
+/// `dis` disagrees with the interpreter's layout, its names go with the
+/// values at its positions.
+fn dis_caches(ins: &Instruction, facts: &VersionFacts) -> Vec<(String, u32, u32, u64)> {
+    let own = || {
+        ins.caches
+            .iter()
+            .map(|c| (c.name.clone(), c.size, c.offset, c.value))
+            .collect()
+    };
+    let Some(layout) = facts.dis_cache_layout(&ins.base_opname) else {
+        return own();
+    };
+    let mut offset = ins.offset + 2;
+    let mut out = Vec::with_capacity(layout.len());
+    for (name, size) in layout {
+        match ins
+            .caches
+            .iter()
+            .find(|c| c.offset == offset && c.size == *size)
+        {
+            Some(c) => out.push((name.to_string(), *size, offset, c.value)),
+            None => return own(),
+        }
+        offset += 2 * size;
+    }
+    out
 }
 
 /// Python's `' '.join(fields).rstrip()`.
@@ -58,7 +87,8 @@ fn arg_text(arg: i64, width: usize) -> String {
     format!("{arg:>width$}")
 }
 
-fn classic(code: &CodeObject, style: DisStyle, out: &mut String) {
+fn classic(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
+    let style = facts.dis;
     let max_line = code
         .instructions
         .iter()
@@ -109,9 +139,9 @@ fn classic(code: &CodeObject, style: DisStyle, out: &mut String) {
         emit(out, &fields);
         // 3.11 shows cache values only once the instruction was quickened.
         let show_values = style == DisStyle::Py312 || ins.opname != ins.base_opname;
-        for cache in &ins.caches {
-            for unit in 0..cache.size {
-                let offset = format!("{:>offset_width$}", cache.offset + 2 * unit);
+        for (name, size, cache_offset, cache_value) in dis_caches(ins, facts) {
+            for unit in 0..size {
+                let offset = format!("{:>offset_width$}", cache_offset + 2 * unit);
                 let mut fields: Vec<&str> = Vec::with_capacity(7);
                 if lineno_width > 0 {
                     fields.push(&blank_line);
@@ -119,7 +149,7 @@ fn classic(code: &CodeObject, style: DisStyle, out: &mut String) {
                 let value;
                 fields.extend(["   ", "  ", &offset, "CACHE               ", "    0"]);
                 if unit == 0 && show_values {
-                    value = format!("({}: {})", cache.name, cache.value);
+                    value = format!("({name}: {cache_value})");
                     fields.push(&value);
                 }
                 emit(out, &fields);
@@ -144,7 +174,7 @@ fn classic(code: &CodeObject, style: DisStyle, out: &mut String) {
 
 const NO_LINENO: &str = "  --";
 
-fn labelled(code: &CodeObject, out: &mut String) {
+fn labelled(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
     let starts = code.instructions.iter().filter(|i| i.starts_line);
     let max_line = starts
         .clone()
@@ -209,8 +239,8 @@ fn labelled(code: &CodeObject, out: &mut String) {
             }
         }
         emit(out, &fields);
-        for cache in &ins.caches {
-            for unit in 0..cache.size {
+        for (name, size, _, cache_value) in dis_caches(ins, facts) {
+            for unit in 0..size {
                 let value;
                 let mut fields: Vec<&str> = Vec::with_capacity(6);
                 if lineno_width > 0 {
@@ -218,7 +248,7 @@ fn labelled(code: &CodeObject, out: &mut String) {
                 }
                 fields.extend([blank_label.as_str(), "   ", "CACHE               ", "    0"]);
                 if unit == 0 {
-                    value = format!("({}: {})", cache.name, cache.value);
+                    value = format!("({name}: {cache_value})");
                     fields.push(&value);
                 }
                 emit(out, &fields);

@@ -150,7 +150,15 @@ pub fn caches_text(ins: &Instruction) -> String {
 }
 
 fn cache_text(cache: &CacheEntry) -> String {
-    format!("{}={}", cache.name, cache.value)
+    match &cache.meaning {
+        Some(meaning) => format!(
+            "{}={} ({})",
+            cache.name,
+            cache.value,
+            sanitize_line(meaning)
+        ),
+        None => format!("{}={}", cache.name, cache.value),
+    }
 }
 
 /// A few words: `cooldown 52/0`, `warming 1/1`, `misses left 53`.
