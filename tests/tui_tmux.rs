@@ -1,0 +1,141 @@
+//! The real explorer in a real terminal (tmux): it draws, answers keys,
+//! and gives the terminal back when it quits. Skipped when tmux is absent.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str) -> Option<Tmux> {
+        let available = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !available {
+            eprintln!("note: tmux is not installed; skipping the terminal test");
+            return None;
+        }
+        let tmux = Tmux {
+            socket: format!("specscope-{name}-{}", std::process::id()),
+        };
+        let ok = tmux
+            .run(&["new-session", "-d", "-x", "120", "-y", "40", "sh"])
+            .status
+            .success();
+        assert!(ok, "tmux starts a session");
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
+    }
+
+    fn alternate_screen_on(&self) -> bool {
+        let out = self.run(&["display-message", "-p", "-t", "0", "#{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Waits until the screen satisfies `test`; panics with the screen if it
+    /// never does.
+    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if test(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn explorer_runs_in_a_terminal_and_gives_it_back() {
+    let Some(tmux) = Tmux::start("explore") else {
+        return;
+    };
+    let command = format!(
+        "'{}' --theme dark; echo specscope-exit=$?",
+        env!("CARGO_BIN_EXE_specscope")
+    );
+    tmux.send(&[&command, "Enter"]);
+    let screen = tmux.wait_for("the explorer", |s| s.contains("Code objects"));
+    assert!(screen.contains("BINARY_OP_ADD_INT"), "{screen}");
+    assert!(tmux.alternate_screen_on());
+
+    // Focus the navigator and move to the next code object.
+    tmux.send(&["Tab", "j"]);
+    tmux.wait_for("Point selected", |s| s.contains("Bytecode · Point "));
+
+    tmux.send(&["?"]);
+    tmux.wait_for("the help overlay", |s| {
+        s.contains("Keys") && s.contains("show or hide this help")
+    });
+    tmux.send(&["x"]);
+    tmux.wait_for("help closed", |s| !s.contains("show or hide this help"));
+
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("the shell", |s| s.contains("specscope-exit="));
+    assert!(screen.contains("specscope-exit=0"), "{screen}");
+    assert!(
+        !screen.contains("Code objects"),
+        "the explorer's screen is gone"
+    );
+    assert!(!tmux.alternate_screen_on(), "the alternate screen was left");
+}
+
+#[test]
+fn explorer_says_when_the_terminal_is_too_small_and_redraws_on_resize() {
+    let Some(tmux) = Tmux::start("resize") else {
+        return;
+    };
+    assert!(
+        tmux.run(&["resize-window", "-x", "70", "-y", "20"])
+            .status
+            .success()
+    );
+    let command = format!(
+        "'{}'; echo specscope-exit=$?",
+        env!("CARGO_BIN_EXE_specscope")
+    );
+    tmux.send(&[&command, "Enter"]);
+    tmux.wait_for("the size message", |s| s.contains("at least 80×24"));
+    assert!(
+        tmux.run(&["resize-window", "-x", "100", "-y", "30"])
+            .status
+            .success()
+    );
+    tmux.wait_for("the explorer after resizing", |s| {
+        s.contains("Code objects")
+    });
+    tmux.send(&["q"]);
+    tmux.wait_for("the shell", |s| s.contains("specscope-exit=0"));
+}
