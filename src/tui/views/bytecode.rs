@@ -34,7 +34,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
     let cursor = app.row_of.get(app.selected).copied().unwrap_or(0);
     let offset = scroll_into_view(&app.viewports.bytecode, inner, cursor, app.rows.len());
-    let columns = Columns::of(code, app.show_base);
+    let columns = Columns::of(code, app.show_base, usize::from(inner.width));
     let lines: Vec<Line> = app
         .rows
         .iter()
@@ -84,12 +84,18 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(code: &CodeObject, show_base: bool) -> Columns {
+    /// The base column is left out when the pane is too narrow for it and
+    /// a useful part of the argrepr; the detail pane still names the base.
+    fn of(code: &CodeObject, show_base: bool, width: usize) -> Columns {
+        const FIXED: usize = 1 + 5 + 3 + 5 + 2 + 7 + 12;
         let widest =
             |f: fn(&Instruction) -> usize| code.instructions.iter().map(f).max().unwrap_or(0);
+        let live = widest(|i| i.opname.len()).max(5);
+        let base = widest(|i| i.base_opname.len()).max(4);
+        let fits = FIXED + live + base + 2 <= width;
         Columns {
-            base: show_base.then(|| widest(|i| i.base_opname.len()).max(4)),
-            live: widest(|i| i.opname.len()).max(5),
+            base: (show_base && fits).then_some(base),
+            live,
         }
     }
 }
