@@ -12,6 +12,7 @@
 //!   version tag (`[3.11]`, `[3.12 3.13]`) only holds for those versions.
 //! - After the tag, `Cache: counter 1, index 1` gives the inline-cache layout
 //!   (field name, size in 16-bit units, as in `opcode._cache_format`),
+//!   `Fields: ...` explains the cache fields (shown with every member),
 //!   `Counter: ...` says what the first cache entry means, and
 //!   `Also: NAME, NAME` lists further opnames the entry explains.
 //! - Lines starting with `- ` are list items.
@@ -98,6 +99,8 @@ pub struct Explanation {
     pub paragraphs: Vec<String>,
     /// The inline-cache layout; empty when the instruction has no cache.
     pub cache: Vec<CacheField>,
+    /// What the cache fields hold in this version (shared by a family).
+    pub cache_notes: Vec<String>,
     /// What the first cache entry counts in this version.
     pub counter: Vec<String>,
     /// False when no text is written for this opname in this version.
@@ -327,6 +330,9 @@ impl Explanation {
                 ));
             }
             out.push('\n');
+            for note in &self.cache_notes {
+                push_paragraph(&mut out, note, width, "  ");
+            }
         }
         if !self.counter.is_empty() {
             out.push_str("Counter\n");
@@ -438,6 +444,7 @@ fn holds(tag: &Tag, v: (u8, u8)) -> bool {
 enum Body {
     Prose(String),
     Cache(Vec<CacheField>),
+    Fields(String),
     Counter(String),
     Also(Vec<String>),
 }
@@ -489,6 +496,15 @@ impl Entry {
         self.visible(v)
             .filter_map(|b| match b {
                 Body::Prose(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn fields(&self, v: (u8, u8)) -> Vec<String> {
+        self.visible(v)
+            .filter_map(|b| match b {
+                Body::Fields(text) => Some(text.clone()),
                 _ => None,
             })
             .collect()
@@ -592,6 +608,7 @@ fn explain(
         .and_then(|e| e.cache(v))
         .map(<[CacheField]>::to_vec)
         .unwrap_or_default();
+    let cache_notes = cache_owner.map(|e| e.fields(v)).unwrap_or_default();
     let mut counter = entry.map(|e| e.counter(v)).unwrap_or_default();
     if counter.is_empty() && family.is_some() {
         let kind = match role {
@@ -611,6 +628,7 @@ fn explain(
         written: !paragraphs.is_empty(),
         paragraphs,
         cache,
+        cache_notes,
         counter,
     })
 }
@@ -673,6 +691,8 @@ fn parse(source: &str, entries: &mut Vec<Entry>) {
                     .filter(|n| !n.is_empty())
                     .collect(),
             )
+        } else if let Some(fields) = text.strip_prefix("Fields:") {
+            Body::Fields(join_lines(fields.trim()))
         } else if let Some(counter) = text.strip_prefix("Counter:") {
             Body::Counter(join_lines(counter.trim()))
         } else {
@@ -832,6 +852,47 @@ mod tests {
             }
             other => panic!("expected another version, got {other:?}"),
         }
+    }
+
+    fn found(name: &str, version: &str) -> Explanation {
+        match lookup(name, v(version)) {
+            Lookup::Found(e) => e,
+            other => panic!("{name} {version}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn members_show_their_family_cache_notes() {
+        // 3.13 stores LOAD_GLOBAL's keys versions before the index, unlike
+        // the order opcode._cache_format lists.
+        let e = found("LOAD_GLOBAL_MODULE", "3.13.0");
+        assert!(
+            e.cache_notes
+                .iter()
+                .any(|n| n.contains("module_keys_version in the first unit"))
+        );
+        let e = found("LOAD_GLOBAL_MODULE", "3.12.1");
+        assert!(!e.cache_notes.iter().any(|n| n.contains("first unit")));
+        assert_eq!(e.cache.iter().map(|f| f.units).sum::<u8>(), 4);
+    }
+
+    #[test]
+    fn counter_texts_follow_the_role_and_the_version() {
+        let e = found("LOAD_ATTR_ADAPTIVE", "3.11.7");
+        assert_eq!(e.role, Role::Adaptive);
+        assert!(e.counter.join(" ").contains("(31, 5)"));
+        let e = found("LOAD_ATTR", "3.12.1");
+        assert_eq!(e.role, Role::Family);
+        assert!(e.counter.join(" ").contains("warm-up (value 1, backoff 1)"));
+        let e = found("LOAD_FAST__LOAD_FAST", "3.12.1");
+        assert!(e.cache.is_empty());
+        assert!(e.counter.join(" ").contains("no inline cache"));
+        let e = found("JUMP_BACKWARD", "3.13.0");
+        assert_eq!(e.role, Role::Standalone);
+        assert_eq!(e.cache.len(), 1);
+        assert!(e.counter.join(" ").contains("(16, 4)"));
+        let e = found("JUMP_BACKWARD_QUICK", "3.11.7");
+        assert!(e.cache.is_empty());
     }
 
     #[test]
