@@ -611,13 +611,16 @@ fn explain(
     let cache_notes = cache_owner.map(|e| e.fields(v)).unwrap_or_default();
     let mut counter = entry.map(|e| e.counter(v)).unwrap_or_default();
     if counter.is_empty() && family.is_some() {
+        // A family without a cache (3.11's RESUME, LOAD_FAST, ...) has no
+        // counter at all; its members are rewritten once and stay.
         let kind = match role {
-            _ if cache.is_empty() => "@uncached",
-            Role::Family => "@family",
-            Role::Adaptive => "@adaptive",
-            _ => "@specialized",
+            Role::Family if cache.is_empty() => None,
+            _ if cache.is_empty() => Some("@uncached"),
+            Role::Family => Some("@family"),
+            Role::Adaptive => Some("@adaptive"),
+            _ => Some("@specialized"),
         };
-        counter = lib.counter_text(kind, v);
+        counter = kind.map(|k| lib.counter_text(k, v)).unwrap_or_default();
     }
     let paragraphs = entry.map(|e| e.prose(v)).unwrap_or_default();
     Some(Explanation {
