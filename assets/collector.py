@@ -581,6 +581,13 @@ class _Resolver:
         return "object at %#x: not found among the class's attributes" % address
 
 
+def _main_objects(code, namespace):
+    """The target's own code objects in dis order: (code, parent, executed, namespace)."""
+    found = []
+    _walk(code, None, found)
+    return [(c, p, i == 0, namespace) for i, (c, p) in enumerate(found)]
+
+
 def _describe_all(selected, main_namespace):
     resolver = _Resolver()
     _namespaces_in_use[:] = [main_namespace]
@@ -779,9 +786,56 @@ def run(request_json):
     main.__builtins__ = __builtins__
     saved_main = _sys.modules.get("__main__")
     output = _Output(request.get("output_limit", 1 << 20))
-    report = {"calls_done": 0, "warmup_seconds": 0.0, "program_seconds": 0.0}
+    report = {"calls_done": 0, "then_calls_done": 0, "warmup_seconds": 0.0, "program_seconds": 0.0}
     call = request.get("call")
     calls = request.get("calls", 0)
+    then = request.get("then")
+    then_calls = request.get("then_calls", 0)
+    step_marks = sorted(set(request.get("steps", ())))
+    steps = []
+    namespace = main.__dict__
+
+    def record(phase, count):
+        try:
+            chosen, _ = _select(_main_objects(code, namespace), request.get("patterns", ()), _audit_store["codes"])
+        except TargetError:
+            return
+        steps.append({"phase": phase, "calls": count, "code_objects": _describe_all(chosen, namespace)})
+
+    def phase(name, expr, total, counter_key):
+        """Evaluates expr total times, recording the asked-for steps."""
+        try:
+            compiled = compile(expr, "<%s>" % name, "eval", dont_inherit=True)
+        except SyntaxError as e:
+            report["exception"] = {
+                "phase": name,
+                "type": "SyntaxError",
+                "message": "--%s %r: %s" % (name, expr, e.msg),
+                "traceback": "",
+            }
+            return False
+        # The first evaluation of --then starts where --call ended: no step 0.
+        marks = [m for m in step_marks if m <= total and (m or name == "call")]
+        if (step_marks or then) and total not in marks:
+            marks.append(total)
+
+        def warm():
+            done = 0
+            for mark in marks:
+                while done < mark:
+                    eval(compiled, namespace)
+                    done += 1
+                    report[counter_key] = done
+                record(name, done)
+            while done < total:
+                eval(compiled, namespace)
+                done += 1
+                report[counter_key] = done
+
+        started = _time.perf_counter()
+        ok = _run_phase(warm, report, name)
+        report["warmup_seconds"] += _time.perf_counter() - started
+        return ok
 
     with _Captured(output), _Guard(request.get("timeout")):
         _sys.argv[:] = [argv0] + list(request.get("args", ()))
@@ -789,29 +843,12 @@ def run(request_json):
         _sys.modules["__main__"] = main
         try:
             started = _time.perf_counter()
-            ok = _run_phase(lambda: exec(code, main.__dict__), report, "program")
+            ok = _run_phase(lambda: exec(code, namespace), report, "program")
             report["program_seconds"] = _time.perf_counter() - started
             if ok and call:
-                try:
-                    call_code = compile(call, "<call>", "eval", dont_inherit=True)
-                except SyntaxError as e:
-                    report["exception"] = {
-                        "phase": "call",
-                        "type": "SyntaxError",
-                        "message": "--call %r: %s" % (call, e.msg),
-                        "traceback": "",
-                    }
-                else:
-                    namespace = main.__dict__
-
-                    def warm():
-                        for _ in range(calls):
-                            eval(call_code, namespace)
-                            report["calls_done"] += 1
-
-                    started = _time.perf_counter()
-                    _run_phase(warm, report, "call")
-                    report["warmup_seconds"] = _time.perf_counter() - started
+                ok = phase("call", call, calls, "calls_done")
+            if ok and call and then:
+                phase("then", then, then_calls, "then_calls_done")
         finally:
             _audit_store["on"] = False
             if saved_main is not None:
@@ -820,11 +857,10 @@ def run(request_json):
     report["output"] = output.chunks
     report["output_dropped_bytes"] = output.dropped
 
-    main_objects = []
-    _walk(code, None, main_objects)
-    main_objects = [(c, p, i == 0, main.__dict__) for i, (c, p) in enumerate(main_objects)]
     try:
-        selected, misses = _select(main_objects, request.get("patterns", ()), _audit_store["codes"])
+        selected, misses = _select(
+            _main_objects(code, namespace), request.get("patterns", ()), _audit_store["codes"]
+        )
     except TargetError as e:
         return _json.dumps({"error": dict(kind=e.kind, message=e.message, **e.detail), "run": report})
     _audit_store["codes"] = {}
@@ -846,6 +882,9 @@ def run(request_json):
         "target": {"kind": request["target"]["kind"], "filename": filename, "argv": [argv0] + list(request.get("args", ()))},
         "call": call,
         "calls": calls,
+        "then": then if call else None,
+        "then_calls": then_calls if call and then else 0,
+        "steps": steps,
         "files": files,
         "code_objects": _describe_all(selected, main.__dict__),
         "run": report,

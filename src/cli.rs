@@ -33,6 +33,8 @@ pub struct Cli {
     pub theme: crate::tui::ThemeName,
 }
 
+// Parsed once per run: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the collected bytecode to stdout (table, dis or json)
@@ -70,9 +72,23 @@ pub struct TargetArgs {
     /// Evaluate EXPR in the program's globals after it ran ...
     #[arg(long, value_name = "EXPR")]
     pub call: Option<String>,
-    /// ... this many times
-    #[arg(short = 'n', long = "calls", value_name = "N", default_value_t = 1000)]
-    pub calls: u64,
+    /// ... this many times (default 1000, or the last of --steps)
+    #[arg(short = 'n', long = "calls", value_name = "N")]
+    pub calls: Option<u64>,
+    /// Record a snapshot after each of these cumulative call counts, e.g. 0,1,2,8,53,1000
+    #[arg(long, value_name = "LIST", value_delimiter = ',', requires = "call")]
+    pub steps: Vec<u64>,
+    /// A second phase after --call, e.g. the same function with new argument types
+    #[arg(long, value_name = "EXPR", requires = "call")]
+    pub then: Option<String>,
+    /// Evaluations of --then (default 1000)
+    #[arg(
+        long = "then-calls",
+        value_name = "N",
+        default_value_t = 1000,
+        requires = "then"
+    )]
+    pub then_calls: u64,
     /// Select code objects by qualname glob (repeatable); MODULE:PAT selects
     /// from another imported module
     #[arg(short = 'f', long = "function", value_name = "PAT")]
@@ -99,7 +115,13 @@ impl TargetArgs {
         let mut request = Request::new(target);
         request.args = self.args.clone();
         request.call = self.call.clone();
-        request.calls = self.calls;
+        request.calls = self
+            .calls
+            .or_else(|| self.steps.iter().max().copied())
+            .unwrap_or(1000);
+        request.then = self.then.clone();
+        request.then_calls = self.then_calls;
+        request.steps = self.steps.clone();
         request.patterns = self.patterns.clone();
         request.timeout = self.timeout.filter(|t| *t > 0.0);
         request
@@ -148,14 +170,14 @@ fn run_dump(args: &DumpArgs) -> u8 {
     dump::report_program(&snapshot, &mut std::io::stderr(), err_paint);
     let text = dump::render(&snapshot, args.format, args.color.enabled());
     let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`specscope dump | head`) is not an error.
     if let Err(e) = stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("specscope: cannot write output: {e}");
-            return exit::INTERNAL;
-        }
+        eprintln!("specscope: cannot write output: {e}");
+        return exit::INTERNAL;
     }
     outcome_code(&snapshot)
 }

@@ -14,5 +14,6 @@ pub mod python;
 pub mod raw;
 pub mod request;
 pub mod text;
+pub mod timeline;
 pub mod tui;
 pub mod version;

@@ -22,6 +22,18 @@ pub struct Snapshot {
     pub files: BTreeMap<String, String>,
     pub code_objects: Vec<CodeObject>,
     pub run: RunReport,
+    /// Snapshots taken during the warm-up (`--steps`, `--then`), oldest first.
+    pub timeline: Vec<Step>,
+}
+
+/// The selected code objects after `calls` evaluations of a phase's expression.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Step {
+    /// `call` (the `--call` expression) or `then` (the `--then` expression).
+    pub phase: String,
+    /// Evaluations of this phase's expression so far.
+    pub calls: u64,
+    pub code_objects: Vec<CodeObject>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -45,7 +57,11 @@ pub struct Warmup {
     pub call: Option<String>,
     pub calls_requested: u64,
     pub calls_done: u64,
+    pub then: Option<String>,
+    pub then_calls_requested: u64,
+    pub then_calls_done: u64,
     pub program_seconds: f64,
+    /// Time spent evaluating `--call` and `--then`.
     pub call_seconds: f64,
 }
 

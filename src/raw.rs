@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::model::*;
-use crate::version::{CounterSite, PythonVersion};
+use crate::version::{CounterSite, PythonVersion, VersionFacts};
 
 #[derive(Deserialize)]
 pub struct RawReply {
@@ -33,6 +33,9 @@ pub struct RawSnapshot {
     target: TargetInfo,
     call: Option<String>,
     calls: u64,
+    then: Option<String>,
+    then_calls: u64,
+    steps: Vec<RawStep>,
     files: BTreeMap<String, String>,
     code_objects: Vec<RawCode>,
     run: RawRun,
@@ -53,8 +56,16 @@ struct RawPython {
 }
 
 #[derive(Deserialize)]
+struct RawStep {
+    phase: String,
+    calls: u64,
+    code_objects: Vec<RawCode>,
+}
+
+#[derive(Deserialize)]
 struct RawRun {
     calls_done: u64,
+    then_calls_done: u64,
     program_seconds: f64,
     warmup_seconds: f64,
     output: Vec<(String, String)>,
@@ -100,101 +111,20 @@ impl RawSnapshot {
         let version: PythonVersion = self.python.version.parse()?;
         let facts = version.facts();
         let families = self.python.families;
-        let code_objects = self
-            .code_objects
+        let convert = |codes: Vec<RawCode>| -> Vec<CodeObject> {
+            codes
+                .into_iter()
+                .map(|code| convert_code(code, &facts, &families))
+                .collect()
+        };
+        let code_objects = convert(self.code_objects);
+        let timeline = self
+            .steps
             .into_iter()
-            .map(|code| {
-                let instructions: Vec<Instruction> = code
-                    .instructions
-                    .into_iter()
-                    .map(|raw| {
-                        let (offset, opname, base_opname, arg, argrepr, starts_line, line) =
-                            (raw.0, raw.1, raw.2, raw.3, raw.4, raw.5, raw.6);
-                        let mut unit = offset + 2;
-                        let caches: Vec<CacheEntry> = raw
-                            .11
-                            .into_iter()
-                            .map(|(name, size, units, meaning)| {
-                                let entry = CacheEntry {
-                                    name,
-                                    size,
-                                    offset: unit,
-                                    value: cache_value(&units),
-                                    meaning,
-                                };
-                                unit += 2 * size;
-                                entry
-                            })
-                            .collect();
-                        let family = families.contains_key(&base_opname);
-                        let changed = opname != base_opname && !facts.is_adaptive_form(&opname);
-                        let status = if changed {
-                            Status::Specialized
-                        } else if family && !caches.is_empty() {
-                            Status::Adaptive
-                        } else {
-                            Status::NoCache
-                        };
-                        let mut caches = caches;
-                        let counter = caches.first().filter(|c| c.name == "counter").map(|c| {
-                            facts.decode_counter(
-                                CounterSite {
-                                    opname: &opname,
-                                    base_opname: &base_opname,
-                                    family,
-                                },
-                                c.value as u16,
-                            )
-                        });
-                        if let (Some(counter), Some(first)) = (&counter, caches.first_mut()) {
-                            first.meaning = Some(counter.meaning.clone());
-                        }
-                        Instruction {
-                            offset,
-                            line,
-                            starts_line,
-                            positions: raw.7.map(|[line, end_line, col, end_col]| Positions {
-                                line,
-                                end_line,
-                                col,
-                                end_col,
-                            }),
-                            opname,
-                            base_opname,
-                            arg,
-                            argrepr,
-                            is_jump_target: raw.8,
-                            label: raw.9,
-                            jump_target: raw.10,
-                            status,
-                            caches,
-                            counter,
-                        }
-                    })
-                    .collect();
-                let ran = code.executed || facts.shows_execution(&instructions);
-                CodeObject {
-                    qualname: code.qualname,
-                    name: code.name,
-                    filename: code.filename,
-                    first_line: code.first_line,
-                    repr: code.repr,
-                    kind: code.kind,
-                    parent: code.parent,
-                    ran,
-                    exception_table: code
-                        .exception_table
-                        .into_iter()
-                        .map(|(start, end, target, depth, lasti)| ExceptionEntry {
-                            start,
-                            end,
-                            target,
-                            depth,
-                            lasti,
-                        })
-                        .collect(),
-                    instructions,
-                }
+            .map(|step| Step {
+                phase: step.phase,
+                calls: step.calls,
+                code_objects: convert(step.code_objects),
             })
             .collect();
         Ok(Snapshot {
@@ -209,11 +139,15 @@ impl RawSnapshot {
                 call: self.call,
                 calls_requested: self.calls,
                 calls_done: self.run.calls_done,
+                then: self.then,
+                then_calls_requested: self.then_calls,
+                then_calls_done: self.run.then_calls_done,
                 program_seconds: self.run.program_seconds,
                 call_seconds: self.run.warmup_seconds,
             },
             files: self.files,
             code_objects,
+            timeline,
             run: RunReport {
                 output: self
                     .run
@@ -227,6 +161,104 @@ impl RawSnapshot {
                 stopped: self.run.stopped,
             },
         })
+    }
+}
+
+fn convert_code(
+    code: RawCode,
+    facts: &VersionFacts,
+    families: &BTreeMap<String, Vec<String>>,
+) -> CodeObject {
+    let instructions: Vec<Instruction> = code
+        .instructions
+        .into_iter()
+        .map(|raw| {
+            let (offset, opname, base_opname, arg, argrepr, starts_line, line) =
+                (raw.0, raw.1, raw.2, raw.3, raw.4, raw.5, raw.6);
+            let mut unit = offset + 2;
+            let caches: Vec<CacheEntry> = raw
+                .11
+                .into_iter()
+                .map(|(name, size, units, meaning)| {
+                    let entry = CacheEntry {
+                        name,
+                        size,
+                        offset: unit,
+                        value: cache_value(&units),
+                        meaning,
+                    };
+                    unit += 2 * size;
+                    entry
+                })
+                .collect();
+            let family = families.contains_key(&base_opname);
+            let changed = opname != base_opname && !facts.is_adaptive_form(&opname);
+            let status = if changed {
+                Status::Specialized
+            } else if family && !caches.is_empty() {
+                Status::Adaptive
+            } else {
+                Status::NoCache
+            };
+            let mut caches = caches;
+            let counter = caches.first().filter(|c| c.name == "counter").map(|c| {
+                facts.decode_counter(
+                    CounterSite {
+                        opname: &opname,
+                        base_opname: &base_opname,
+                        family,
+                    },
+                    c.value as u16,
+                )
+            });
+            if let (Some(counter), Some(first)) = (&counter, caches.first_mut()) {
+                first.meaning = Some(counter.meaning.clone());
+            }
+            Instruction {
+                offset,
+                line,
+                starts_line,
+                positions: raw.7.map(|[line, end_line, col, end_col]| Positions {
+                    line,
+                    end_line,
+                    col,
+                    end_col,
+                }),
+                opname,
+                base_opname,
+                arg,
+                argrepr,
+                is_jump_target: raw.8,
+                label: raw.9,
+                jump_target: raw.10,
+                status,
+                caches,
+                counter,
+            }
+        })
+        .collect();
+    let ran = code.executed || facts.shows_execution(&instructions);
+    CodeObject {
+        qualname: code.qualname,
+        name: code.name,
+        filename: code.filename,
+        first_line: code.first_line,
+        repr: code.repr,
+        kind: code.kind,
+        parent: code.parent,
+        ran,
+        exception_table: code
+            .exception_table
+            .into_iter()
+            .map(|(start, end, target, depth, lasti)| ExceptionEntry {
+                start,
+                end,
+                target,
+                depth,
+                lasti,
+            })
+            .collect(),
+        instructions,
     }
 }
 

@@ -216,3 +216,65 @@ fn cache_values_name_what_they_refer_to() {
     let method = find(&|i| i.opname.ends_with("METHOD_WITH_VALUES"));
     assert_eq!(cache_meaning(method, "descr"), "Point.get (function)");
 }
+
+#[test]
+fn a_type_change_deoptimizes_and_the_timeline_shows_it() {
+    let mut r = Request::new(Target::Code(
+        "def add(a, b):\n    return a + b\n".to_string(),
+    ));
+    r.call = Some("add(1, 2)".into());
+    r.calls = 1000;
+    r.then = Some("add(1.5, 2.5)".into());
+    r.then_calls = 1000;
+    r.steps = vec![0, 1, 2, 8, 20, 52, 53, 54, 60, 1000];
+    let s = collect(&r).expect("collection succeeds");
+    assert_eq!(
+        (s.warmup.calls_done, s.warmup.then_calls_done),
+        (1000, 1000)
+    );
+    let history: Vec<(String, u64, String)> = s
+        .timeline
+        .iter()
+        .map(|step| {
+            let op = plus(code_in(&step.code_objects, "add"));
+            (step.phase.clone(), step.calls, op.opname.clone())
+        })
+        .collect();
+    let at = |phase: &str, calls: u64| {
+        history
+            .iter()
+            .find(|(p, c, _)| p == phase && *c == calls)
+            .map(|(_, _, op)| op.as_str())
+            .unwrap_or_else(|| panic!("no step {phase} {calls}: {history:?}"))
+    };
+    assert_eq!(at("call", 1000), "BINARY_OP_ADD_INT");
+    assert_eq!(at("then", 1000), "BINARY_OP_ADD_FLOAT");
+    // Every float call misses the int guard; the counter counts them.
+    let misses_left = |calls: u64| {
+        let step = s
+            .timeline
+            .iter()
+            .find(|st| st.phase == "then" && st.calls == calls)
+            .unwrap();
+        plus(code_in(&step.code_objects, "add"))
+            .counter
+            .clone()
+            .unwrap()
+            .value
+    };
+    assert_eq!(at("then", 20), "BINARY_OP_ADD_INT");
+    assert!(misses_left(20) < misses_left(1), "{history:?}");
+    if s.python.version.minor == 11 {
+        // 3.11: 53 misses de-optimize to the adaptive form, which
+        // specializes again on its next attempt.
+        assert_eq!(at("then", 53), "BINARY_OP_ADAPTIVE");
+    } else {
+        // 3.12+: when the cooldown runs out the instruction re-specializes
+        // in place.
+        assert_eq!(at("then", 54), "BINARY_OP_ADD_FLOAT", "{history:?}");
+    }
+}
+
+fn code_in<'a>(codes: &'a [CodeObject], qualname: &str) -> &'a CodeObject {
+    codes.iter().find(|c| c.qualname == qualname).unwrap()
+}

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::Mark;
 use crate::model::{CacheEntry, CodeObject, Counter, Instruction, Snapshot};
 use crate::text::{Paint, sanitize_line};
+use crate::timeline::{Transition, census, changes};
 
 pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
     let mut out = String::new();
@@ -25,7 +26,60 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
         out.push('\n');
         code_object(code, paint, &mut out);
     }
+    if !snapshot.timeline.is_empty() {
+        out.push('\n');
+        timeline(snapshot, paint, &mut out);
+    }
     out
+}
+
+/// The warm-up step by step: what changed since the step before.
+fn timeline(snapshot: &Snapshot, paint: Paint, out: &mut String) {
+    let _ = writeln!(out, "{}", paint.wrap("1", "Timeline"));
+    let mut previous: Option<&[CodeObject]> = None;
+    for (n, step) in snapshot.timeline.iter().enumerate() {
+        let (specialized, warming, backing_off) = census(&step.code_objects);
+        let expr = if step.phase == "then" {
+            snapshot.warmup.then.as_deref()
+        } else {
+            snapshot.warmup.call.as_deref()
+        };
+        let _ = writeln!(
+            out,
+            "step {} · {} × {}  ({} specialized, {} warming, {} backing off)",
+            n + 1,
+            sanitize_line(expr.unwrap_or("?")),
+            step.calls,
+            specialized,
+            warming,
+            backing_off
+        );
+        let Some(before) = previous else {
+            previous = Some(&step.code_objects);
+            continue;
+        };
+        let changes = changes(before, &step.code_objects);
+        if changes.is_empty() {
+            let _ = writeln!(out, "    no change");
+        }
+        for change in changes {
+            let word = format!("{:<14}", change.transition.word());
+            let style = match change.transition {
+                Transition::Specialized | Transition::Respecialized => "32",
+                Transition::Deoptimized => "31",
+                _ => "2",
+            };
+            let _ = writeln!(
+                out,
+                "    {} {} @{}  {}",
+                paint.wrap(style, &word),
+                sanitize_line(&change.qualname),
+                change.offset,
+                change.text
+            );
+        }
+        previous = Some(&step.code_objects);
+    }
 }
 
 pub fn warmup_line(snapshot: &Snapshot) -> String {
