@@ -214,7 +214,7 @@ def _compile(source, filename):
 def _resolve_target(target):
     """Returns (module code, filename, source, argv0, sys.path[0])."""
     kind = target["kind"]
-    if kind == "demo":
+    if kind in ("demo", "example"):
         filename = target["filename"]
         source = target["source"]
         return _compile(source, filename), filename, source, filename, ""

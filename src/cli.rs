@@ -39,6 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the collected bytecode to stdout (table, dis or json)
     Dump(DumpArgs),
+    /// List the lessons of the gallery (open one with --example NAME)
+    Examples,
     /// Explain an opname (a family or a specialized form) for the linked Python
     Explain {
         /// e.g. BINARY_OP or LOAD_ATTR_INSTANCE_VALUE
@@ -61,8 +63,11 @@ pub struct DumpArgs {
 #[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
     /// Python script to run as __main__ (nothing: the built-in demo)
-    #[arg(value_name = "SCRIPT", conflicts_with_all = ["module", "code"])]
+    #[arg(value_name = "SCRIPT", conflicts_with_all = ["module", "code", "example"])]
     pub script: Option<PathBuf>,
+    /// Run a lesson of the gallery (see `specscope examples`) with its warm-up
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["module", "code"])]
+    pub example: Option<String>,
     /// Run a module as __main__, like python -m
     #[arg(short = 'm', value_name = "MODULE", conflicts_with = "code")]
     pub module: Option<String>,
@@ -102,7 +107,38 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
-    pub fn request(&self) -> Request {
+    /// The request these arguments ask for; a lesson's `Try:` options fill
+    /// in the warm-up when none was given.
+    pub fn request(&self) -> Result<Request, String> {
+        if let Some(name) = &self.example {
+            let example = crate::examples::find(name).map_err(|close| {
+                let mut msg = format!("no lesson called '{}'", sanitize_line(name));
+                if !close.is_empty() {
+                    msg.push_str(&format!("; did you mean {}?", close.join(", ")));
+                }
+                msg + " (`specscope examples` lists them)"
+            })?;
+            let mut args = self.clone();
+            args.example = None;
+            if self.call.is_none() {
+                let words = std::iter::once("specscope".to_string()).chain(example.try_args());
+                if let Ok(cli) = Cli::try_parse_from(words) {
+                    let lesson = cli.target;
+                    args.call = lesson.call;
+                    args.calls = self.calls.or(lesson.calls);
+                    args.steps = if self.steps.is_empty() {
+                        lesson.steps
+                    } else {
+                        self.steps.clone()
+                    };
+                    args.then = lesson.then;
+                    args.then_calls = lesson.then_calls;
+                }
+            }
+            let mut request = args.request()?;
+            request.target = Target::Example(example);
+            return Ok(request);
+        }
         let target = if let Some(path) = &self.script {
             Target::Script(path.clone())
         } else if let Some(module) = &self.module {
@@ -124,7 +160,7 @@ impl TargetArgs {
         request.steps = self.steps.clone();
         request.patterns = self.patterns.clone();
         request.timeout = self.timeout.filter(|t| *t > 0.0);
-        request
+        Ok(request)
     }
 }
 
@@ -144,6 +180,10 @@ pub fn main() -> u8 {
     match cli.command {
         Some(Command::Dump(args)) => run_dump(&args),
         Some(Command::Explain { opname }) => crate::explain::command(&opname),
+        Some(Command::Examples) => {
+            print!("{}", crate::examples::listing());
+            exit::OK
+        }
         None => {
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 eprintln!(
@@ -151,13 +191,25 @@ pub fn main() -> u8 {
                 );
                 return exit::NO_TERMINAL;
             }
-            crate::tui::run(&cli.target.request(), cli.theme)
+            match cli.target.request() {
+                Ok(request) => crate::tui::run(&request, cli.theme),
+                Err(message) => {
+                    eprintln!("specscope: {message}");
+                    exit::USAGE
+                }
+            }
         }
     }
 }
 
 fn run_dump(args: &DumpArgs) -> u8 {
-    let request = args.target.request();
+    let request = match args.target.request() {
+        Ok(request) => request,
+        Err(message) => {
+            eprintln!("specscope: {message}");
+            return exit::USAGE;
+        }
+    };
     let err_paint = Paint {
         on: !crate::text::no_color()
             && std::io::stderr().is_terminal()

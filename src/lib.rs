@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod dump;
+pub mod examples;
 pub mod exit;
 pub mod explain;
 pub mod model;

@@ -11,6 +11,8 @@ pub const DEMO_FILENAME: &str = "demo.py";
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     Demo,
+    /// A lesson of the gallery (`assets/examples/`).
+    Example(crate::examples::Example),
     Script(PathBuf),
     Module(String),
     Code(String),
@@ -54,6 +56,7 @@ impl Request {
     pub fn describe(&self) -> String {
         match &self.target {
             Target::Demo => "built-in demo".into(),
+            Target::Example(e) => format!("lesson {}", e.name),
             Target::Script(p) => p.display().to_string(),
             Target::Module(m) => format!("-m {m}"),
             Target::Code(c) => {
@@ -88,6 +91,9 @@ impl Request {
         let target = match &self.target {
             Target::Demo => serde_json::json!({
                 "kind": "demo", "source": DEMO_SOURCE, "filename": DEMO_FILENAME,
+            }),
+            Target::Example(e) => serde_json::json!({
+                "kind": "example", "source": e.source, "filename": e.filename(),
             }),
             Target::Script(p) => serde_json::json!({"kind": "script", "path": p}),
             Target::Module(m) => serde_json::json!({"kind": "module", "module": m}),

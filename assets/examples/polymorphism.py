@@ -1,0 +1,19 @@
+"""Polymorphism and backoff: a site that no specialized form can serve.
+
+What to look at: `item + item` in `double` sees tuples, lists and bytes.
+BINARY_OP has no form for any of them, so every attempt to specialize fails
+and the instruction stays generic. After each failure the counter's backoff
+exponent grows, so the next attempt waits longer: 1, 3, 7, 15 ... executions.
+Step through the calls and watch the backoff climb.
+
+Try: --call "work()" --steps 0,1,2,5,10,50
+"""
+
+
+def double(item):
+    return item + item
+
+
+def work():
+    for item in [(1,), [2], b"3"]:
+        double(item)
