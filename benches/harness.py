@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""specscope's benchmark harness.
+
+    python3 benches/harness.py [--python 3.11,3.12,3.13] [-n 15] [--no-build]
+
+For each Python version asked, it builds specscope linked against that
+version (target/py3.X, release), then runs, interleaved, N times each:
+
+  a  the workload alone            python SCRIPT  /  python -c 'import typing'
+  b  the hand-written way          the workload, then dis.dis(adaptive=True,
+                                   show_caches=True) of every code object of
+                                   the file, to a file (benches/handwritten.py)
+  c  specscope dump --format dis   to a file
+  d  specscope dump --format json  to a file
+  e  the explorer's first frame    time from spawn until the first complete
+                                   frame was written to a pseudo-terminal
+
+on two targets: the built-in demo (assets/demo.py) and every code object of
+`typing` after `import typing`. It prints medians, ratios against a and b of
+the same run, peak resident memory (ru_maxrss) of c and of an explorer
+session, and the frame-drawing figure of `cargo bench --bench frame`.
+
+Needs Python 3.11+ to run the harness itself (any of them) and a Linux
+pseudo-terminal. Interpreters are looked up in $(pyenv root)/versions, or
+given with --interpreter 3.12=/path/to/python3.12.
+"""
+
+import argparse
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCHES = os.path.join(ROOT, "benches")
+DEMO = os.path.join(ROOT, "assets", "demo.py")
+HANDWRITTEN = os.path.join(BENCHES, "handwritten.py")
+
+# The explorer runs in a terminal of this size for row e.
+TUI_COLS, TUI_ROWS = 120, 40
+# After the status line appeared, output that stays quiet this long ends the
+# first frame; the time recorded is that of the last byte, not of the wait.
+QUIET = 0.15
+TUI_TIMEOUT = 60.0
+
+TARGETS = {
+    # name: (a argv tail, b argv tail, specscope target args)
+    "demo": ([DEMO], ["script", DEMO], []),
+    "typing": (["-c", "import typing"], ["module", "typing"], ["-c", "import typing", "-f", "typing:*"]),
+}
+
+GOALS = """\
+targets: c <= 1.3 x a (demo) · c <= 0.5 x b (typing) · e <= a + 80 ms (demo)
+         one 200x60 frame <= 5 ms at 10,000 instructions · peak RSS <= 60 MB (demo)"""
+
+
+def machine():
+    model, cores = "unknown CPU", os.cpu_count()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        load = "load average %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = ""
+    return "%s, %d cores, %s" % (model, cores, load)
+
+
+def find_interpreter(version, given):
+    if version in given:
+        return given[version]
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    versions = os.path.join(root, "versions")
+    candidates = sorted(
+        (d for d in os.listdir(versions) if d == version or d.startswith(version + ".")),
+        key=lambda d: [int(x) if x.isdigit() else 0 for x in d.split(".")],
+    ) if os.path.isdir(versions) else []
+    for d in reversed(candidates):
+        path = os.path.join(versions, d, "bin", "python" + version)
+        if os.access(path, os.X_OK):
+            return path
+    path = shutil.which("python" + version)
+    if path is None:
+        sys.exit("harness: no interpreter for Python %s (use --interpreter %s=PATH)" % (version, version))
+    return os.path.realpath(path)
+
+
+def cargo_env(version, python):
+    env = dict(os.environ)
+    env["PYO3_PYTHON"] = python
+    env["CARGO_TARGET_DIR"] = os.path.join(ROOT, "target", "py" + version)
+    return env
+
+
+def build(version, python):
+    print("building specscope for Python %s ..." % version, flush=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, env=cargo_env(version, python), check=True)
+    return os.path.join(ROOT, "target", "py" + version, "release", "specscope")
+
+
+def frame_bench(version, python, frames):
+    env = cargo_env(version, python)
+    env["FRAME_BENCH_FRAMES"] = str(frames)
+    out = subprocess.run(
+        ["cargo", "bench", "--quiet", "--bench", "frame"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout
+    results = {}
+    info = []
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            _, name, median, p95 = line.split()
+            results[name] = (float(median) / 1e3, float(p95) / 1e3)
+        elif line.strip():
+            info.append(line)
+    return results, info
+
+
+def child_env():
+    env = dict(os.environ)
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "NO_COLOR"):
+        env.pop(name, None)
+    env["TERM"] = "xterm-256color"
+    return env
+
+
+def run_to_file(argv, out_path, env):
+    """Wall time (s) and peak RSS (KiB) of one child, stdout to out_path."""
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+    ]
+    start = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, env, file_actions=actions)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError("%s exited with %d" % (" ".join(argv), code))
+    return elapsed, usage.ru_maxrss
+
+
+STATUS_TEXT = b" specscope "
+
+
+def run_tui(argv, env):
+    """Time from spawn to the last byte of the explorer's first complete frame,
+    and the peak RSS of the whole session (it quits on `q` right after)."""
+    winsize = struct.pack("HHHH", TUI_ROWS, TUI_COLS, 0, 0)
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, winsize)
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    seen = bytearray()
+    last_byte = None
+    status_at = None
+    deadline = start + TUI_TIMEOUT
+    try:
+        while True:
+            now = time.perf_counter()
+            if now > deadline:
+                raise RuntimeError("the explorer drew no frame in %.0f s" % TUI_TIMEOUT)
+            wait = QUIET if status_at is not None else deadline - now
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                if status_at is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                raise RuntimeError("the explorer ended before drawing: %r" % bytes(seen[-400:]))
+            last_byte = time.perf_counter()
+            seen += chunk
+            # crossterm may ask where the cursor is; answer as a terminal would.
+            if b"\x1b[6n" in chunk:
+                os.write(fd, b"\x1b[1;1R")
+            if status_at is None and STATUS_TEXT in seen:
+                status_at = last_byte
+        # The last row of the screen must have been drawn too.
+        if not re.search(rb"\x1b\[%d;\d+H" % TUI_ROWS, bytes(seen)):
+            raise RuntimeError("the first frame did not reach the last row")
+        first_frame = last_byte - start
+        os.write(fd, b"q")
+        # Drain until the child closes the terminal.
+        while True:
+            ready, _, _ = select.select([fd], [], [], 5.0)
+            if not ready:
+                break
+            try:
+                if not os.read(fd, 65536):
+                    break
+            except OSError:
+                break
+        _, status, usage = os.wait4(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            raise RuntimeError("the explorer exited with %d" % code)
+        return first_frame, usage.ru_maxrss
+    finally:
+        os.close(fd)
+
+
+def measure_target(name, python, specscope, runs, tmp, env):
+    a_tail, b_tail, target = TARGETS[name]
+    files = {k: os.path.join(tmp, "%s-%s.txt" % (name, k)) for k in "abcd"}
+    cases = {
+        "a": lambda: run_to_file([python] + a_tail, files["a"], env),
+        "b": lambda: run_to_file([python, HANDWRITTEN] + b_tail + [files["b"]], os.devnull, env),
+        "c": lambda: run_to_file([specscope, "dump", "--format", "dis"] + target, files["c"], env),
+        "d": lambda: run_to_file([specscope, "dump", "--format", "json"] + target, files["d"], env),
+        "e": lambda: run_tui([specscope] + target, env),
+    }
+    times = {k: [] for k in cases}
+    rss = {k: [] for k in cases}
+    for case in cases.values():  # one warm-up round: page cache, .pyc files
+        case()
+    for _ in range(runs):
+        for key, case in cases.items():
+            t, m = case()
+            times[key].append(t)
+            rss[key].append(m)
+    sizes = {k: os.path.getsize(files[k]) for k in "bcd"}
+    lines = {k: sum(1 for _ in open(files[k])) for k in "bc"}
+    return times, rss, sizes, lines
+
+
+def ms(seconds):
+    return seconds * 1e3
+
+
+def report_target(name, times, rss, sizes, lines):
+    med = {k: statistics.median(v) for k, v in times.items()}
+    q = {k: statistics.quantiles(v, n=4) if len(v) > 1 else [v[0]] * 3 for k, v in times.items()}
+    peak = {k: max(v) / 1024 for k, v in rss.items()}
+    labels = {
+        "a": "a  workload alone",
+        "b": "b  workload + dis.dis to a file",
+        "c": "c  specscope dump --format dis",
+        "d": "d  specscope dump --format json",
+        "e": "e  explorer, first frame",
+    }
+    rows = []
+    for k in "abcde":
+        extra = ""
+        if k in "bc":
+            extra = "%d lines" % lines[k]
+        if k == "d":
+            extra = "%d KB" % (sizes[k] // 1024)
+        rows.append(
+            "  %-33s %9.1f  %7.1f–%-7.1f %6.2f  %6.2f  %7.1f  %s"
+            % (labels[k], ms(med[k]), ms(q[k][0]), ms(q[k][2]), med[k] / med["a"], med[k] / med["b"], peak[k], extra)
+        )
+    print("\n%s" % name)
+    print("  %-33s %9s  %-15s %6s  %6s  %7s" % ("", "median ms", "quartiles", "/ a", "/ b", "peak MB"))
+    for r in rows:
+        print(r)
+    return med, peak
+
+
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--python", default="3.11,3.12,3.13", help="versions, comma-separated")
+    parser.add_argument("-n", "--runs", type=int, default=15, help="runs of each case (default 15)")
+    parser.add_argument("--frames", type=int, default=300, help="frames drawn per frame figure")
+    parser.add_argument("--no-build", action="store_true", help="use target/py3.X/release/specscope as it is")
+    parser.add_argument("--interpreter", action="append", default=[], metavar="VER=PATH")
+    parser.add_argument("--targets", default="demo,typing")
+    args = parser.parse_args()
+    given = dict(item.split("=", 1) for item in args.interpreter)
+    env = child_env()
+    print("machine: %s" % machine())
+    print("runs: %d per case, interleaved a b c d e; medians; peak RSS is the largest ru_maxrss" % args.runs)
+    print(GOALS)
+    summary = []
+    for version in args.python.split(","):
+        python = find_interpreter(version, given)
+        if args.no_build:
+            specscope = os.path.join(ROOT, "target", "py" + version, "release", "specscope")
+        else:
+            specscope = build(version, python)
+        print("\n=== Python %s  (%s)" % (version, python))
+        frames, info = frame_bench(version, python, args.frames)
+        with tempfile.TemporaryDirectory(prefix="specscope-bench-") as tmp:
+            results = {}
+            for name in args.targets.split(","):
+                times, rss, sizes, lines = measure_target(name, python, specscope, args.runs, tmp, env)
+                results[name] = report_target(name, times, rss, sizes, lines)
+        print("\nframe drawing (cargo bench --bench frame)")
+        for line in info:
+            print("  " + line)
+        checks = []
+        if "demo" in results:
+            med, peak = results["demo"]
+            checks.append(("c <= 1.3 x a (demo)", "%.2f x" % (med["c"] / med["a"]), med["c"] <= 1.3 * med["a"]))
+            checks.append(("e <= a + 80 ms (demo)", "a + %.1f ms" % ms(med["e"] - med["a"]), med["e"] - med["a"] <= 0.080))
+            checks.append(("peak RSS of c <= 60 MB (demo)", "%.1f MB" % peak["c"], peak["c"] <= 60))
+            checks.append(("peak RSS of the explorer <= 60 MB (demo)", "%.1f MB" % peak["e"], peak["e"] <= 60))
+        if "typing" in results:
+            med, _ = results["typing"]
+            checks.append(("c <= 0.5 x b (typing)", "%.2f x" % (med["c"] / med["b"]), med["c"] <= 0.5 * med["b"]))
+        worst = max(frames[k][0] for k in ("frame_top", "frame_middle", "frame_end"))
+        checks.append(("one 200x60 frame <= 5 ms (10,000 instructions)", "%.2f ms (worst median)" % worst, worst <= 5.0))
+        print("\ntargets, Python %s" % version)
+        for what, figure, ok in checks:
+            print("  %-47s %-24s %s" % (what, figure, verdict(ok)))
+            summary.append((version, what, figure, ok))
+    print("\nsummary")
+    for version, what, figure, ok in summary:
+        print("  %-5s %-47s %-24s %s" % (version, what, figure, verdict(ok)))
+
+
+if __name__ == "__main__":
+    main()
