@@ -15,7 +15,7 @@ use super::highlight::{self, HighlightedLine};
 use super::keys::{self, Action};
 use super::theme::Theme;
 use crate::dump::Mark;
-use crate::model::{CodeObject, Instruction, Snapshot};
+use crate::model::{CodeKind, CodeObject, Instruction, Snapshot};
 
 /// The panes that can take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,11 +159,20 @@ impl App {
         let line_states = line_states(&snapshot);
         let output_lines = output_lines(&snapshot);
         let show_output = snapshot.run.exception.is_some();
-        let first = tree
-            .iter()
-            .map(|e| e.code)
-            .find(|&c| snapshot.code_objects[c].specialized_share().0 > 0)
-            .or(tree.first().map(|e| e.code))
+        // Open on the first function the interpreter specialized: module and
+        // class bodies run once, so they say little about specialization.
+        let specialized = |c: usize| snapshot.code_objects[c].specialized_share().0 > 0;
+        let is_body = |c: usize| {
+            matches!(
+                snapshot.code_objects[c].kind,
+                CodeKind::Module | CodeKind::Class
+            )
+        };
+        let codes = || tree.iter().map(|e| e.code);
+        let first = codes()
+            .find(|&c| specialized(c) && !is_body(c))
+            .or_else(|| codes().find(|&c| specialized(c)))
+            .or_else(|| codes().next())
             .unwrap_or(0);
         let mut app = App {
             snapshot,
