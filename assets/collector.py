@@ -786,7 +786,13 @@ def run(request_json):
     main.__builtins__ = __builtins__
     saved_main = _sys.modules.get("__main__")
     output = _Output(request.get("output_limit", 1 << 20))
-    report = {"calls_done": 0, "then_calls_done": 0, "warmup_seconds": 0.0, "program_seconds": 0.0}
+    report = {
+        "calls_done": 0,
+        "then_calls_done": 0,
+        "warmup_seconds": 0.0,
+        "program_seconds": 0.0,
+        "recording_seconds": 0.0,
+    }
     call = request.get("call")
     calls = request.get("calls", 0)
     then = request.get("then")
@@ -796,11 +802,14 @@ def run(request_json):
     namespace = main.__dict__
 
     def record(phase, count):
+        started = _time.perf_counter()
         try:
             chosen, _ = _select(_main_objects(code, namespace), request.get("patterns", ()), _audit_store["codes"])
         except TargetError:
             return
         steps.append({"phase": phase, "calls": count, "code_objects": _describe_all(chosen, namespace)})
+        # Recording is not warm-up: keep it out of the warm-up time.
+        report["recording_seconds"] += _time.perf_counter() - started
 
     def phase(name, expr, total, counter_key):
         """Evaluates expr total times, recording the asked-for steps."""
@@ -854,6 +863,7 @@ def run(request_json):
             if saved_main is not None:
                 _sys.modules["__main__"] = saved_main
 
+    report["warmup_seconds"] = max(0.0, report["warmup_seconds"] - report.pop("recording_seconds"))
     report["output"] = output.chunks
     report["output_dropped_bytes"] = output.dropped
 

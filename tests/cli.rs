@@ -413,3 +413,92 @@ fn a_virtualenv_of_the_linked_python_is_honoured() {
         .success()
         .stderr(predicate::str::contains("from the venv"));
 }
+
+#[test]
+fn html_handout_is_one_self_contained_page() {
+    let out = specscope()
+        .args(["dump", "--example", "deoptimization", "--format", "html"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let page = String::from_utf8(out).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.trim_end().ends_with("</html>"));
+    assert!(page.contains("<style>"));
+    for outside in ["<script", "<link", "src=\"http", "href=\"http"] {
+        assert!(!page.contains(outside), "the page loads nothing: {outside}");
+    }
+    assert_eq!(
+        page.matches("<section").count(),
+        4,
+        "three code objects and the timeline"
+    );
+    assert!(page.contains("BINARY_OP_ADD_FLOAT"));
+    assert!(
+        page.contains("<h3>BINARY_OP_ADD_FLOAT</h3>"),
+        "the form seen there is explained"
+    );
+    assert!(
+        page.contains("<span class=\"k\">def</span>"),
+        "the source is highlighted"
+    );
+    assert!(
+        page.contains("de-optimized"),
+        "the timeline shows the de-optimization"
+    );
+}
+
+#[test]
+fn control_characters_from_the_program_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("esc.py");
+    fs::write(
+        &script,
+        "# a comment with \x1b[31m an escape\nname = 'x\x1b]0;title\x07'\n\
+         def f():\n    return '\x1b[2J'\nprint('\x1b[31mred\x1b[0m')\n",
+    )
+    .unwrap();
+    for format in ["table", "dis", "html"] {
+        let out = specscope()
+            .args([
+                "dump",
+                script.to_str().unwrap(),
+                "--format",
+                format,
+                "--color",
+                "never",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !bytes.iter().any(|b| *b == 0x1b || *b == 0x07),
+                "{format}: raw control characters on {what}"
+            );
+        }
+    }
+    let json = specscope()
+        .args(["dump", script.to_str().unwrap(), "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!json.contains(&0x1b), "JSON escapes them");
+    let doc: Value = serde_json::from_slice(&json).unwrap();
+    assert!(
+        doc["files"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .contains('\x1b')
+    );
+}

@@ -1,6 +1,7 @@
 //! The text views of a [`Snapshot`]: `table`, `dis` and `json`.
 
 pub mod dis;
+pub mod html;
 pub mod json;
 pub mod table;
 
@@ -15,6 +16,8 @@ pub enum Format {
     Table,
     Dis,
     Json,
+    /// A self-contained page to hand out or project.
+    Html,
 }
 
 pub fn render(snapshot: &Snapshot, format: Format, color: bool) -> String {
@@ -22,6 +25,7 @@ pub fn render(snapshot: &Snapshot, format: Format, color: bool) -> String {
         Format::Table => table::render(snapshot, Paint { on: color }),
         Format::Dis => dis::render(snapshot),
         Format::Json => json::render(snapshot),
+        Format::Html => html::render(snapshot),
     }
 }
 

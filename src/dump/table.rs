@@ -83,13 +83,21 @@ fn timeline(snapshot: &Snapshot, paint: Paint, out: &mut String) {
 }
 
 pub fn warmup_line(snapshot: &Snapshot) -> String {
-    match &snapshot.warmup.call {
-        Some(call) => format!(
-            "{} × {} in {:.1} ms",
-            sanitize_line(call),
-            snapshot.warmup.calls_done,
-            snapshot.warmup.call_seconds * 1000.0
-        ),
+    let w = &snapshot.warmup;
+    match &w.call {
+        Some(call) => {
+            let then = match &w.then {
+                Some(then) => format!(", then {} × {}", sanitize_line(then), w.then_calls_done),
+                None => String::new(),
+            };
+            format!(
+                "{} × {}{} in {:.1} ms",
+                sanitize_line(call),
+                w.calls_done,
+                then,
+                w.call_seconds * 1000.0
+            )
+        }
         None => format!(
             "program ran in {:.1} ms",
             snapshot.warmup.program_seconds * 1000.0
