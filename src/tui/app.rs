@@ -16,6 +16,7 @@ use super::keys::{self, Action};
 use super::theme::Theme;
 use crate::dump::Mark;
 use crate::model::{CodeKind, CodeObject, Instruction, Snapshot};
+use crate::timeline::{self, Transition};
 
 /// The panes that can take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,8 +24,19 @@ pub enum Pane {
     Navigator,
     Source,
     Bytecode,
+    /// The explanation of the selected instruction (while `e` has it open).
+    Explain,
     Output,
 }
+
+/// Every pane, in Tab order; [`App::visible`] says which are on screen.
+const PANES: [Pane; 5] = [
+    Pane::Navigator,
+    Pane::Source,
+    Pane::Bytecode,
+    Pane::Explain,
+    Pane::Output,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -105,7 +117,10 @@ pub struct Viewports {
     pub navigator: Cell<Viewport>,
     pub source: Cell<Viewport>,
     pub bytecode: Cell<Viewport>,
+    pub explain: Cell<Viewport>,
     pub output: Cell<Viewport>,
+    /// Lines the explain pane had when last drawn, for scrolling.
+    pub explain_lines: Cell<usize>,
 }
 
 impl Viewports {
@@ -114,9 +129,32 @@ impl Viewports {
             Pane::Navigator => &self.navigator,
             Pane::Source => &self.source,
             Pane::Bytecode => &self.bytecode,
+            Pane::Explain => &self.explain,
             Pane::Output => &self.output,
         }
     }
+}
+
+/// One moment of the warm-up the views can show: a recorded step of the
+/// timeline, or the snapshot's final state.
+#[derive(Debug)]
+pub(super) struct Moment {
+    /// Index into [`Snapshot::timeline`]; `None` for the final state.
+    pub(super) step: Option<usize>,
+    /// For each code object of the snapshot, its index in the step's list
+    /// (`None`: the step does not have it, the final state stands in).
+    map: Vec<Option<usize>>,
+    line_states: OnceCell<BTreeMap<String, BTreeMap<u32, LineState>>>,
+    /// (specialized, specializable) of every code object, by snapshot index.
+    shares: OnceCell<Vec<(usize, usize)>>,
+}
+
+/// Widths of the opname columns of the current code object, measured once
+/// when it is opened rather than on every frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct OpnameWidths {
+    pub(super) live: usize,
+    pub(super) base: usize,
 }
 
 pub struct App {
@@ -137,13 +175,18 @@ pub struct App {
     pub(super) show_caches: bool,
     pub(super) show_base: bool,
     pub(super) show_output: bool,
+    pub(super) show_explain: bool,
+    pub(super) explain_scroll: usize,
+    pub(super) widths: OpnameWidths,
+    pub(super) moments: Vec<Moment>,
+    /// The moment on screen (the last one when the explorer opens).
+    pub(super) at: usize,
     pub(super) output_lines: Vec<String>,
     pub(super) output_scroll: usize,
     pub(super) query: Option<String>,
     pub(super) message: Option<String>,
     history: Vec<(usize, usize)>,
     highlights: BTreeMap<String, OnceCell<Vec<HighlightedLine>>>,
-    line_states: BTreeMap<String, BTreeMap<u32, LineState>>,
     pub(super) viewports: Viewports,
 }
 
@@ -156,7 +199,8 @@ impl App {
             .keys()
             .map(|f| (f.clone(), OnceCell::new()))
             .collect();
-        let line_states = line_states(&snapshot);
+        let moments = moments(&snapshot);
+        let at = moments.len() - 1;
         let output_lines = output_lines(&snapshot);
         let show_output = snapshot.run.exception.is_some();
         // Open on the first function the interpreter specialized: module and
@@ -188,13 +232,17 @@ impl App {
             show_caches: false,
             show_base: true,
             show_output,
+            show_explain: false,
+            explain_scroll: 0,
+            widths: OpnameWidths::default(),
+            moments,
+            at,
             output_lines,
             output_scroll: 0,
             query: None,
             message: None,
             history: Vec::new(),
             highlights,
-            line_states,
             viewports: Viewports::default(),
         };
         let start = app
@@ -238,8 +286,99 @@ impl App {
         self.mode == Mode::Quit
     }
 
+    /// The code object on screen, as it was at the moment on screen.
     pub fn code_object(&self) -> Option<&CodeObject> {
-        self.snapshot.code_objects.get(self.code)
+        self.code_at(self.code)
+    }
+
+    /// Code object `code` (a snapshot index) at the moment on screen.
+    pub fn code_at(&self, code: usize) -> Option<&CodeObject> {
+        self.code_in(self.at, code)
+    }
+
+    fn code_in(&self, moment: usize, code: usize) -> Option<&CodeObject> {
+        let m = self.moments.get(moment)?;
+        match (m.step, m.map.get(code).copied().flatten()) {
+            (Some(step), Some(i)) => self.snapshot.timeline[step].code_objects.get(i),
+            _ => self.snapshot.code_objects.get(code),
+        }
+    }
+
+    /// Which moment is on screen and how many there are: `(index, count)`.
+    /// A snapshot without a timeline has one moment.
+    pub fn moment(&self) -> (usize, usize) {
+        (self.at, self.moments.len())
+    }
+
+    /// The recorded step on screen, or `None` for the final state.
+    pub fn step(&self) -> Option<&crate::model::Step> {
+        let step = self.moments.get(self.at)?.step?;
+        self.snapshot.timeline.get(step)
+    }
+
+    /// `step 4/12 · shift() × 53` for the moment on screen, or `None` when
+    /// there is no timeline.
+    pub fn moment_label(&self) -> Option<String> {
+        if self.snapshot.timeline.is_empty() {
+            return None;
+        }
+        let (at, count) = self.moment();
+        let warmup = &self.snapshot.warmup;
+        Some(match self.step() {
+            Some(step) => {
+                let expr = if step.phase == "then" {
+                    warmup.then.as_deref()
+                } else {
+                    warmup.call.as_deref()
+                };
+                format!(
+                    "step {}/{count} · {} × {}",
+                    at + 1,
+                    crate::text::sanitize_line(expr.unwrap_or("?")),
+                    step.calls
+                )
+            }
+            None => format!(
+                "step {}/{count} · final: {}",
+                at + 1,
+                crate::dump::table::warmup_line(&self.snapshot)
+            ),
+        })
+    }
+
+    /// Whether the explain pane is open.
+    pub fn explaining(&self) -> bool {
+        self.show_explain
+    }
+
+    /// How instruction `index` of the current code object changed since the
+    /// moment before the one on screen.
+    pub fn change_of(&self, index: usize) -> Option<(Transition, String)> {
+        let before = self.code_in(self.at.checked_sub(1)?, self.code)?;
+        let now = self.code_object()?.instructions.get(index)?;
+        let old = match before.instructions.get(index) {
+            Some(old) if old.offset == now.offset => old,
+            _ => {
+                let i = before
+                    .instructions
+                    .binary_search_by_key(&now.offset, |i| i.offset)
+                    .ok()?;
+                &before.instructions[i]
+            }
+        };
+        timeline::instruction_change(old, now)
+    }
+
+    /// (specialized, specializable) of code object `code` at the moment on
+    /// screen, counted once per moment.
+    pub(super) fn share(&self, code: usize) -> (usize, usize) {
+        let m = &self.moments[self.at];
+        let shares = m.shares.get_or_init(|| {
+            (0..self.snapshot.code_objects.len())
+                .map(|c| self.code_at(c).map_or((0, 0), |c| c.specialized_share()))
+                .collect()
+        });
+        shares.get(code).copied().unwrap_or((0, 0))
     }
 
     pub fn current_code(&self) -> usize {
@@ -266,7 +405,11 @@ impl App {
     }
 
     pub(super) fn line_state(&self, filename: &str, line: u32) -> Option<LineState> {
-        self.line_states.get(filename)?.get(&line).copied()
+        let m = &self.moments[self.at];
+        let states = m.line_states.get_or_init(|| {
+            line_states((0..self.snapshot.code_objects.len()).filter_map(|c| self.code_at(c)))
+        });
+        states.get(filename)?.get(&line).copied()
     }
 
     // ── events ──────────────────────────────────────────────────────────
@@ -326,6 +469,9 @@ impl App {
             Action::ToggleCaches => self.toggle_caches(),
             Action::ToggleBase => self.show_base = !self.show_base,
             Action::ToggleOutput => self.toggle_output(),
+            Action::ToggleExplain => self.toggle_explain(),
+            Action::PrevStep => self.step_by(-1),
+            Action::NextStep => self.step_by(1),
             Action::Help => self.mode = Mode::Help,
             Action::Quit => self.mode = Mode::Quit,
         }
@@ -352,10 +498,20 @@ impl App {
         }
     }
 
+    /// Whether a pane is on screen (with a size-independent answer: the
+    /// layout may still leave a visible pane out when the terminal is small).
+    fn visible(&self, pane: Pane) -> bool {
+        match pane {
+            Pane::Output => self.show_output,
+            Pane::Explain => self.show_explain,
+            _ => true,
+        }
+    }
+
     fn pane_at(&self, at: Position) -> Option<Pane> {
-        [Pane::Navigator, Pane::Source, Pane::Bytecode, Pane::Output]
+        PANES
             .into_iter()
-            .filter(|p| *p != Pane::Output || self.show_output)
+            .filter(|p| self.visible(*p))
             .find(|p| self.viewports.of(*p).get().area.contains(at))
     }
 
@@ -377,7 +533,7 @@ impl App {
                 | Some(BytecodeRow::Cache { instruction: i, .. }) => self.select_instruction(*i),
                 None => {}
             },
-            Pane::Output => {}
+            Pane::Explain | Pane::Output => {}
         }
     }
 
@@ -414,6 +570,10 @@ impl App {
                     self.select_instruction(step(self.selected, delta, count));
                 }
             }
+            Pane::Explain => {
+                let count = self.viewports.explain_lines.get().max(1);
+                self.explain_scroll = step(self.explain_scroll, delta, count);
+            }
             Pane::Output => {
                 let max = self.output_lines.len().saturating_sub(1);
                 self.output_scroll = step(self.output_scroll, delta, max + 1).min(max);
@@ -422,10 +582,7 @@ impl App {
     }
 
     fn focus_next(&mut self, direction: isize) {
-        let panes: Vec<Pane> = [Pane::Navigator, Pane::Source, Pane::Bytecode, Pane::Output]
-            .into_iter()
-            .filter(|p| *p != Pane::Output || self.show_output)
-            .collect();
+        let panes: Vec<Pane> = PANES.into_iter().filter(|p| self.visible(*p)).collect();
         let at = panes.iter().position(|p| *p == self.focus).unwrap_or(0) as isize;
         let next = (at + direction).rem_euclid(panes.len() as isize) as usize;
         self.focus = panes[next];
@@ -434,6 +591,46 @@ impl App {
     fn toggle_caches(&mut self) {
         self.show_caches = !self.show_caches;
         self.rebuild_rows();
+    }
+
+    fn toggle_explain(&mut self) {
+        self.show_explain = !self.show_explain;
+        self.explain_scroll = 0;
+        if !self.show_explain && self.focus == Pane::Explain {
+            self.focus = Pane::Bytecode;
+        }
+    }
+
+    /// Shows the moment `delta` steps away, keeping the same code object and
+    /// the instruction at the same offset selected.
+    fn step_by(&mut self, delta: isize) {
+        if self.snapshot.timeline.is_empty() {
+            self.message = Some(
+                "no timeline: record one with --steps N,N,… (and --then EXPR) to step through the warm-up"
+                    .into(),
+            );
+            return;
+        }
+        let next = step(self.at, delta, self.moments.len());
+        if next == self.at {
+            let end = if delta < 0 { "first" } else { "last" };
+            self.message = Some(format!("already at the {end} step"));
+            return;
+        }
+        let offset = self.selected_instruction().map(|i| i.offset);
+        self.at = next;
+        self.rebuild_rows();
+        let count = self.code_object().map_or(0, |c| c.instructions.len());
+        let index = offset
+            .and_then(|o| {
+                self.code_object()?
+                    .instructions
+                    .binary_search_by_key(&o, |i| i.offset)
+                    .ok()
+            })
+            .unwrap_or(self.selected)
+            .min(count.saturating_sub(1));
+        self.selected = index;
     }
 
     fn toggle_output(&mut self) {
@@ -448,7 +645,7 @@ impl App {
     fn open_selection(&mut self) {
         match self.focus {
             Pane::Navigator | Pane::Source => self.focus = Pane::Bytecode,
-            Pane::Output => {}
+            Pane::Explain | Pane::Output => {}
             Pane::Bytecode => {
                 let Some(ins) = self.selected_instruction() else {
                     return;
@@ -515,7 +712,7 @@ impl App {
         }
         self.code = code;
         self.rebuild_rows();
-        let count = self.snapshot.code_objects[code].instructions.len();
+        let count = self.code_object().map_or(0, |c| c.instructions.len());
         self.select_instruction(selected.min(count.saturating_sub(1)));
         if let Some(c) = self.code_object().filter(|c| c.instructions.is_empty()) {
             self.source_line = c.first_line.max(1);
@@ -525,6 +722,9 @@ impl App {
     /// Selects an instruction of the current code object; the source cursor
     /// follows to its line.
     pub fn select_instruction(&mut self, index: usize) {
+        if index != self.selected {
+            self.explain_scroll = 0;
+        }
         self.selected = index;
         let line = self
             .selected_instruction()
@@ -577,26 +777,36 @@ impl App {
     }
 
     fn rebuild_rows(&mut self) {
-        self.rows.clear();
-        self.row_of.clear();
-        let Some(code) = self.snapshot.code_objects.get(self.code) else {
-            return;
-        };
-        for (i, ins) in code.instructions.iter().enumerate() {
-            self.row_of.push(self.rows.len());
-            self.rows.push(BytecodeRow::Instruction(i));
-            if self.show_caches {
-                for (entry, cache) in ins.caches.iter().enumerate() {
-                    for unit in 0..cache.size {
-                        self.rows.push(BytecodeRow::Cache {
-                            instruction: i,
-                            entry,
-                            unit,
-                        });
+        let mut rows = std::mem::take(&mut self.rows);
+        let mut row_of = std::mem::take(&mut self.row_of);
+        rows.clear();
+        row_of.clear();
+        let mut widths = OpnameWidths::default();
+        if let Some(code) = self.code_in(self.at, self.code) {
+            let widest = |f: fn(&Instruction) -> usize| code.instructions.iter().map(f).max();
+            widths = OpnameWidths {
+                live: widest(|i| i.opname.chars().count()).unwrap_or(0),
+                base: widest(|i| i.base_opname.chars().count()).unwrap_or(0),
+            };
+            for (i, ins) in code.instructions.iter().enumerate() {
+                row_of.push(rows.len());
+                rows.push(BytecodeRow::Instruction(i));
+                if self.show_caches {
+                    for (entry, cache) in ins.caches.iter().enumerate() {
+                        for unit in 0..cache.size {
+                            rows.push(BytecodeRow::Cache {
+                                instruction: i,
+                                entry,
+                                unit,
+                            });
+                        }
                     }
                 }
             }
         }
+        self.rows = rows;
+        self.row_of = row_of;
+        self.widths = widths;
     }
 
     // ── search ──────────────────────────────────────────────────────────
@@ -655,7 +865,7 @@ impl App {
             .tree
             .iter()
             .flat_map(|e| {
-                let n = self.snapshot.code_objects[e.code].instructions.len();
+                let n = self.code_at(e.code).map_or(0, |c| c.instructions.len());
                 (0..n).map(move |i| (e.code, i))
             })
             .collect();
@@ -666,7 +876,7 @@ impl App {
         let hit = (1..=count)
             .map(|k| order[wrap(start, k, count, forward)])
             .find(|&(c, i)| {
-                let ins = &self.snapshot.code_objects[c].instructions[i];
+                let ins = &self.code_at(c).expect("listed above").instructions[i];
                 ins.opname.to_lowercase().contains(needle)
                     || ins.base_opname.to_lowercase().contains(needle)
                     || ins.argrepr.to_lowercase().contains(needle)
@@ -729,7 +939,51 @@ fn build_tree(codes: &[CodeObject]) -> Vec<TreeEntry> {
     out
 }
 
-fn line_states(snapshot: &Snapshot) -> BTreeMap<String, BTreeMap<u32, LineState>> {
+/// The moments to step through: every recorded step, then the final state
+/// unless the last step already shows it.
+fn moments(snapshot: &Snapshot) -> Vec<Moment> {
+    let same = |a: &CodeObject, b: &CodeObject| {
+        a.qualname == b.qualname && a.first_line == b.first_line && a.filename == b.filename
+    };
+    let mut out: Vec<Moment> = snapshot
+        .timeline
+        .iter()
+        .enumerate()
+        .map(|(index, step)| Moment {
+            step: Some(index),
+            map: snapshot
+                .code_objects
+                .iter()
+                .enumerate()
+                .map(|(i, code)| match step.code_objects.get(i) {
+                    // The collector lists code objects in the same order at
+                    // every step; search only when it did not.
+                    Some(c) if same(c, code) => Some(i),
+                    _ => step.code_objects.iter().position(|c| same(c, code)),
+                })
+                .collect(),
+            line_states: OnceCell::new(),
+            shares: OnceCell::new(),
+        })
+        .collect();
+    let last_is_final = snapshot
+        .timeline
+        .last()
+        .is_some_and(|s| s.code_objects == snapshot.code_objects);
+    if !last_is_final {
+        out.push(Moment {
+            step: None,
+            map: Vec::new(),
+            line_states: OnceCell::new(),
+            shares: OnceCell::new(),
+        });
+    }
+    out
+}
+
+fn line_states<'a>(
+    codes: impl Iterator<Item = &'a CodeObject>,
+) -> BTreeMap<String, BTreeMap<u32, LineState>> {
     #[derive(Default, Clone, Copy)]
     struct Tally {
         ran: bool,
@@ -738,7 +992,7 @@ fn line_states(snapshot: &Snapshot) -> BTreeMap<String, BTreeMap<u32, LineState>
         backing_off: usize,
     }
     let mut tallies: BTreeMap<&str, BTreeMap<u32, Tally>> = BTreeMap::new();
-    for code in &snapshot.code_objects {
+    for code in codes {
         let file = tallies.entry(code.filename.as_str()).or_default();
         for ins in &code.instructions {
             let Some(line) = ins.positions.and_then(|p| p.line).or(ins.line) else {

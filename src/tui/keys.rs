@@ -22,6 +22,9 @@ pub enum Action {
     ToggleCaches,
     ToggleBase,
     ToggleOutput,
+    ToggleExplain,
+    PrevStep,
+    NextStep,
     Help,
     Quit,
 }
@@ -180,13 +183,31 @@ pub const KEYS: &[Binding] = &[
         keys: &[Code(KeyCode::Char('b'))],
         action: Action::ToggleBase,
         help: "show or hide the base (unspecialized) opname column",
-        hint: Some("base"),
+        hint: None,
     },
     Binding {
         keys: &[Code(KeyCode::Char('o'))],
         action: Action::ToggleOutput,
         help: "show or hide the program's output and traceback",
         hint: Some("output"),
+    },
+    Binding {
+        keys: &[Code(KeyCode::Char('e'))],
+        action: Action::ToggleExplain,
+        help: "explain the selected instruction and its family for this Python version",
+        hint: Some("explain"),
+    },
+    Binding {
+        keys: &[Code(KeyCode::Char('['))],
+        action: Action::PrevStep,
+        help: "previous step of the warm-up timeline (--steps, --then)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Code(KeyCode::Char(']'))],
+        action: Action::NextStep,
+        help: "next step of the warm-up timeline; marks show what changed",
+        hint: Some("next step"),
     },
     Binding {
         keys: &[Code(KeyCode::Char('?'))],

@@ -125,6 +125,18 @@ impl Theme {
         }
     }
 
+    /// The mark of an instruction that changed since the step before.
+    pub fn change(self, transition: crate::timeline::Transition) -> Style {
+        use crate::timeline::Transition;
+        match transition {
+            Transition::Specialized | Transition::Respecialized | Transition::Quickened => {
+                self.mark(Mark::Specialized)
+            }
+            Transition::Deoptimized => self.mark(Mark::BackingOff),
+            Transition::CacheChanged => self.color(Color::Cyan, Color::Blue),
+        }
+    }
+
     /// The live opname: it stands out when it differs from the base opname.
     pub fn opcode(self, mark: Mark, changed: bool) -> Style {
         if changed {

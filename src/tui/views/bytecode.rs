@@ -6,12 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::{clip, pane_block, scroll_into_view};
+use super::{change_symbol, clip, pane_block, scroll_into_view};
 use crate::dump::Mark;
 use crate::dump::table::counter_short;
-use crate::model::{CodeObject, Instruction};
+use crate::model::Instruction;
 use crate::text::sanitize_line;
-use crate::tui::app::{App, BytecodeRow, Pane};
+use crate::timeline::Transition;
+use crate::tui::app::{App, BytecodeRow, OpnameWidths, Pane};
 use crate::tui::theme::Theme;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -20,7 +21,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         pane_block(app, Pane::Bytecode, " Bytecode ").render(area, buf);
         return;
     };
-    let (specialized, specializable) = code.specialized_share();
+    let (specialized, specializable) = app.share(app.current_code());
     let ran = if code.ran { "" } else { " · never ran" };
     let title = format!(
         " Bytecode · {} ({}, line {}) · {specialized}/{specializable} specialized{ran} ",
@@ -34,16 +35,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
     let cursor = app.row_of.get(app.selected).copied().unwrap_or(0);
     let offset = scroll_into_view(&app.viewports.bytecode, inner, cursor, app.rows.len());
-    let columns = Columns::of(code, app.show_base, usize::from(inner.width));
-    let lines: Vec<Line> = app
-        .rows
+    let columns = Columns::of(
+        app.widths,
+        app.show_base,
+        !app.snapshot.timeline.is_empty(),
+        usize::from(inner.width),
+    );
+    // Only the rows on screen are laid out, however long the code object.
+    let end = (offset + usize::from(inner.height)).min(app.rows.len());
+    let lines: Vec<Line> = app.rows[offset.min(end)..end]
         .iter()
         .enumerate()
-        .skip(offset)
-        .take(usize::from(inner.height))
+        .map(|(row, kind)| (offset + row, kind))
         .map(|(row, kind)| {
             let line = match *kind {
-                BytecodeRow::Instruction(i) => instruction_row(t, &columns, &code.instructions[i]),
+                BytecodeRow::Instruction(i) => {
+                    let change = columns.changes.then(|| app.change_of(i).map(|(t, _)| t));
+                    instruction_row(t, &columns, &code.instructions[i], change)
+                }
                 BytecodeRow::Cache {
                     instruction,
                     entry,
@@ -81,38 +90,54 @@ fn legend(t: Theme) -> Line<'static> {
 struct Columns {
     base: Option<usize>,
     live: usize,
+    /// A column of change marks, when there is a timeline to step through.
+    changes: bool,
 }
 
 impl Columns {
     /// The base column is left out when the pane is too narrow for it and
     /// a useful part of the argrepr; the detail pane still names the base.
-    fn of(code: &CodeObject, show_base: bool, width: usize) -> Columns {
+    fn of(widths: OpnameWidths, show_base: bool, changes: bool, width: usize) -> Columns {
         const FIXED: usize = 1 + 5 + 3 + 5 + 2 + 7 + 12;
-        let widest =
-            |f: fn(&Instruction) -> usize| code.instructions.iter().map(f).max().unwrap_or(0);
-        let live = widest(|i| i.opname.len()).max(5);
-        let base = widest(|i| i.base_opname.len()).max(4);
-        let fits = FIXED + live + base + 2 <= width;
+        let live = widths.live.max(5);
+        let base = widths.base.max(4);
+        let fits = FIXED + usize::from(changes) + live + base + 2 <= width;
         Columns {
             base: (show_base && fits).then_some(base),
             live,
+            changes,
         }
     }
 }
 
-fn instruction_row(t: Theme, columns: &Columns, ins: &Instruction) -> Line<'static> {
+/// `change` is `Some` when the timeline is on: what changed since the step
+/// before, if anything.
+fn instruction_row(
+    t: Theme,
+    columns: &Columns,
+    ins: &Instruction,
+    change: Option<Option<Transition>>,
+) -> Line<'static> {
     let mark = Mark::of(ins);
     let line = match ins.line {
         Some(l) if ins.starts_line => l.to_string(),
         _ => String::new(),
     };
     let target = if ins.is_jump_target { ">>" } else { "  " };
-    let mut spans = vec![
-        Span::styled(mark.symbol().to_string(), t.mark(mark)),
+    let mut spans = vec![Span::styled(mark.symbol().to_string(), t.mark(mark))];
+    match change {
+        Some(Some(transition)) => spans.push(Span::styled(
+            change_symbol(transition),
+            t.change(transition),
+        )),
+        Some(None) => spans.push(Span::raw(" ")),
+        None => {}
+    }
+    spans.extend([
         Span::styled(format!("{line:>5}"), t.line_number(false)),
         Span::styled(format!(" {target}"), t.jump()),
         Span::raw(format!("{:>5}  ", ins.offset)),
-    ];
+    ]);
     if let Some(width) = columns.base {
         spans.push(Span::styled(
             format!("{:<width$}  ", sanitize_line(&ins.base_opname)),
@@ -143,8 +168,9 @@ fn cache_row(
 ) -> Line<'static> {
     let cache = &ins.caches[entry];
     let offset = cache.offset + unit * 2;
+    let mark_width = 1 + usize::from(columns.changes);
     let mut spans = vec![Span::raw(format!(
-        "{:>1}{:>5} {:>2}{offset:>5}  ",
+        "{:>mark_width$}{:>5} {:>2}{offset:>5}  ",
         "", "", ""
     ))];
     if let Some(width) = columns.base {

@@ -6,11 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+use super::change_symbol;
 use crate::dump::Mark;
 use crate::dump::table::counter_short;
 use crate::model::{CacheEntry, Instruction};
 use crate::text::sanitize_line;
 use crate::tui::app::App;
+use crate::tui::theme::Theme;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
@@ -66,6 +68,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     lines.push(Line::from(second));
 
+    if let Some(line) = change_line(app) {
+        lines.push(line);
+    }
+
     if let Some(counter) = &ins.counter {
         lines.push(Line::from(vec![
             Span::styled("counter: ", t.label()),
@@ -87,11 +93,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .unwrap_or(4)
             .max(5);
         lines.push(Line::styled(
-            format!("{:<name_width$}  size  {:>10}  meaning", "cache", "value"),
+            format!("{:<name_width$}  size  {:>10}  refers to", "cache", "value"),
             t.label(),
         ));
         for (i, cache) in ins.caches.iter().enumerate() {
-            lines.push(cache_line(ins, i, cache, name_width));
+            lines.push(cache_line(t, ins, i, cache, name_width));
         }
     }
     Paragraph::new(lines)
@@ -110,38 +116,56 @@ fn positions_text(p: &crate::model::Positions) -> String {
 }
 
 fn cache_line(
+    t: Theme,
     ins: &Instruction,
     index: usize,
     cache: &CacheEntry,
     name_width: usize,
 ) -> Line<'static> {
-    let meaning = match (&ins.counter, index) {
-        (Some(counter), 0) => counter_short(counter),
-        _ => field_meaning(&cache.name).to_string(),
-    };
-    Line::raw(format!(
-        "{:<name_width$}  {:>4}  {:>10}  {}",
+    let head = format!(
+        "{:<name_width$}  {:>4}  {:>10}  ",
         sanitize_line(&cache.name),
         cache.size,
-        cache.value,
-        meaning
-    ))
+        cache.value
+    );
+    // The counter's meaning in words is on the counter line above; its row
+    // says it in short.
+    let meaning = match (&ins.counter, index) {
+        (Some(counter), 0) => Span::raw(counter_short(counter)),
+        _ => match &cache.meaning {
+            Some(meaning) => Span::raw(sanitize_line(meaning).into_owned()),
+            None => Span::styled("—", t.dim()),
+        },
+    };
+    Line::from(vec![Span::raw(head), meaning])
 }
 
-/// What a cache field holds, in a few words, by its name in `_cache_format`.
-fn field_meaning(name: &str) -> &'static str {
-    match name {
-        "counter" => "adaptive counter",
-        "version" | "type_version" => "type version tag the guard checks",
-        "keys_version" => "dict-keys version the guard checks",
-        "module_keys_version" => "module globals keys version",
-        "builtin_keys_version" => "builtins keys version",
-        "index" => "index into the dict or values array",
-        "func_version" => "function version the guard checks",
-        "min_args" => "minimum number of arguments",
-        "descr" => "cached descriptor (object pointer)",
-        "dict_offset" => "offset of __dict__ in the object",
-        "mask" => "dict keys mask",
-        _ => "",
+/// What changed at this instruction since the step before the one on screen.
+fn change_line(app: &App) -> Option<Line<'static>> {
+    let t = app.theme;
+    if app.snapshot.timeline.is_empty() {
+        return None;
     }
+    let (at, _) = app.moment();
+    if at == 0 {
+        return Some(Line::styled(
+            "first step of the timeline: nothing before it to compare with",
+            t.dim(),
+        ));
+    }
+    let since = format!("since step {at}: ");
+    Some(match app.change_of(app.selected) {
+        Some((transition, text)) => Line::from(vec![
+            Span::styled(since, t.label()),
+            Span::styled(
+                format!("{} {} ", change_symbol(transition), transition.word()),
+                t.change(transition),
+            ),
+            Span::raw(sanitize_line(&text).into_owned()),
+        ]),
+        None => Line::from(vec![
+            Span::styled(since, t.label()),
+            Span::styled("unchanged", t.dim()),
+        ]),
+    })
 }

@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
+use super::{TRANSITIONS, change_symbol};
 use crate::dump::Mark;
 use crate::tui::app::{App, LineState};
 use crate::tui::keys::KEYS;
@@ -38,6 +39,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         gutter.push(Span::raw(format!(" {}  ", state.describe())));
     }
     lines.push(Line::from(gutter));
+    let mut changes = vec![Span::styled(" steps     ", t.label())];
+    for transition in TRANSITIONS {
+        changes.push(Span::styled(
+            change_symbol(transition),
+            t.change(transition),
+        ));
+        changes.push(Span::raw(format!(" {}  ", transition.word())));
+    }
+    changes.push(Span::styled("since the step before", t.dim()));
+    lines.push(Line::from(changes));
     lines.push(Line::styled(
         " Mouse: wheel scrolls, a click selects.   Any key closes this help.",
         t.dim(),

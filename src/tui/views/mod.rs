@@ -4,6 +4,7 @@
 
 mod bytecode;
 mod detail;
+mod explain;
 mod help;
 mod navigator;
 mod output;
@@ -17,9 +18,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::app::{App, Mode, Pane, Viewport};
-use super::keys::KEYS;
+use super::keys::{Action, KEYS};
 use crate::dump::table::warmup_line;
 use crate::text::sanitize_line;
+use crate::timeline::Transition;
 
 /// The smallest terminal the explorer lays itself out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -45,7 +47,22 @@ impl Widget for &App {
             Layout::horizontal([Constraint::Length(nav_width), Constraint::Fill(1)]).areas(body);
         navigator::render(self, left, buf);
 
-        let detail_height = if body.height >= 34 { 11 } else { 7 };
+        if self.show_explain {
+            self.render_explaining(right, buf);
+        } else {
+            self.render_browsing(right, buf);
+        }
+        if self.mode == Mode::Help {
+            help::render(self, area, buf);
+        }
+    }
+}
+
+impl App {
+    /// Source, bytecode, and the detail (or output) below.
+    fn render_browsing(&self, right: Rect, buf: &mut Buffer) {
+        self.viewports.explain.set(Viewport::default());
+        let detail_height = if right.height >= 34 { 11 } else { 7 };
         let [source, bytecode, bottom] = Layout::vertical([
             Constraint::Percentage(36),
             Constraint::Fill(1),
@@ -67,13 +84,38 @@ impl Widget for &App {
             self.viewports.output.set(Viewport::default());
             detail::render(self, bottom, buf);
         }
-        if self.mode == Mode::Help {
-            help::render(self, area, buf);
+    }
+
+    /// The explanation takes the detail pane's place, and on a short
+    /// terminal the source pane's too, so that it has room to be read.
+    fn render_explaining(&self, right: Rect, buf: &mut Buffer) {
+        let (bytecode, bottom) = if right.height >= 34 {
+            let [source, bytecode, bottom] = Layout::vertical([
+                Constraint::Percentage(28),
+                Constraint::Fill(1),
+                Constraint::Percentage(46),
+            ])
+            .areas(right);
+            source::render(self, source, buf);
+            (bytecode, bottom)
+        } else {
+            self.viewports.source.set(Viewport::default());
+            let [bytecode, bottom] =
+                Layout::vertical([Constraint::Length(9), Constraint::Fill(1)]).areas(right);
+            (bytecode, bottom)
+        };
+        bytecode::render(self, bytecode, buf);
+        if self.show_output && bottom.width >= 90 {
+            let [e, o] =
+                Layout::horizontal([Constraint::Percentage(60), Constraint::Fill(1)]).areas(bottom);
+            explain::render(self, e, buf);
+            output::render(self, o, buf);
+        } else {
+            self.viewports.output.set(Viewport::default());
+            explain::render(self, bottom, buf);
         }
     }
-}
 
-impl App {
     fn render_status(&self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let s = &self.snapshot;
@@ -81,8 +123,12 @@ impl App {
             Span::styled(" specscope ", t.label()),
             Span::raw(format!("· Python {} · ", s.python.version)),
             Span::raw(sanitize_line(&s.target.filename).into_owned()),
-            Span::raw(format!(" · {}", warmup_line(s))),
+            Span::raw(" · "),
         ];
+        match self.moment_label() {
+            Some(label) => spans.push(Span::styled(label, t.label())),
+            None => spans.push(Span::raw(warmup_line(s))),
+        }
         if let Some(exc) = &s.run.exception {
             spans.push(Span::raw(" · "));
             spans.push(Span::styled(
@@ -128,12 +174,30 @@ impl App {
             _ => match &self.message {
                 Some(message) => Line::from(Span::styled(format!(" {message}"), t.error())),
                 None => {
+                    let stepping = |a: Action| matches!(a, Action::PrevStep | Action::NextStep);
+                    let hints: Vec<(String, &str)> = KEYS
+                        .iter()
+                        .filter(|b| !stepping(b.action) || !self.snapshot.timeline.is_empty())
+                        .filter_map(|b| Some((b.keys[0].label(), b.hint?)))
+                        .collect();
+                    // The last hints (help, quit) always show; others as
+                    // many as fit before them.
+                    let cost = |(k, h): &(String, &str)| display_width(k) + display_width(h) + 3;
+                    let kept = 2.min(hints.len());
+                    let mut room = usize::from(area.width).saturating_sub(
+                        1 + hints[hints.len() - kept..].iter().map(cost).sum::<usize>(),
+                    );
                     let mut spans = vec![Span::raw(" ")];
-                    for binding in KEYS {
-                        if let Some(hint) = binding.hint {
-                            spans.push(Span::styled(binding.keys[0].label(), t.key()));
-                            spans.push(Span::styled(format!(" {hint}  "), t.dim()));
+                    for (i, hint) in hints.iter().enumerate() {
+                        let last = i >= hints.len() - kept;
+                        if !last {
+                            if cost(hint) > room {
+                                continue;
+                            }
+                            room -= cost(hint);
                         }
+                        spans.push(Span::styled(hint.0.clone(), t.key()));
+                        spans.push(Span::styled(format!(" {}  ", hint.1), t.dim()));
                     }
                     Line::from(spans)
                 }
@@ -196,15 +260,51 @@ fn scroll_with_margin(
     offset
 }
 
-/// Cuts `text` to `width` characters, ending in `…` when it was longer.
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else if width == 0 {
-        String::new()
-    } else {
-        let mut s: String = text.chars().take(width - 1).collect();
-        s.push('…');
-        s
+/// Terminal columns `text` takes (wide characters count two, combining
+/// marks none).
+pub(crate) fn display_width(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// Cuts `text` to `width` terminal columns, ending in `…` when it was longer.
+pub(crate) fn clip(text: &str, width: usize) -> String {
+    if display_width(text) <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = display_width(c.encode_utf8(&mut [0; 4]));
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// The mark the bytecode pane puts beside an instruction that changed since
+/// the step before.
+pub(crate) fn change_symbol(transition: Transition) -> &'static str {
+    match transition {
+        Transition::Quickened => "△",
+        Transition::Specialized => "▲",
+        Transition::Deoptimized => "▼",
+        Transition::Respecialized => "◆",
+        Transition::CacheChanged => "•",
     }
 }
+
+/// Every transition, in the order help lists them.
+pub(crate) const TRANSITIONS: [Transition; 5] = [
+    Transition::Specialized,
+    Transition::Deoptimized,
+    Transition::Respecialized,
+    Transition::Quickened,
+    Transition::CacheChanged,
+];

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::{clip, pane_block, scroll_into_view};
+use super::{clip, display_width, pane_block, scroll_into_view};
 use crate::model::CodeKind;
 use crate::text::sanitize_line;
 use crate::tui::app::{App, Pane};
@@ -27,18 +27,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .take(usize::from(inner.height))
         .map(|(row, entry)| {
             let code = &app.snapshot.code_objects[entry.code];
-            let (specialized, specializable) = code.specialized_share();
+            let ran = app.code_at(entry.code).is_some_and(|c| c.ran);
+            let (specialized, specializable) = app.share(entry.code);
             let share = format!("{specialized}/{specializable}");
             let name = match code.kind {
                 CodeKind::Module => sanitize_line(&code.filename).into_owned(),
                 _ => sanitize_line(&code.name).into_owned(),
             };
             let indent = "  ".repeat(entry.depth.min(6));
-            let room = width.saturating_sub(indent.chars().count() + share.len() + 1);
+            let room = width.saturating_sub(indent.len() + share.len() + 1);
             let name = clip(&name, room);
-            let pad =
-                width.saturating_sub(indent.chars().count() + name.chars().count() + share.len());
-            let base = if code.ran { t.text() } else { t.never_ran() };
+            let pad = width.saturating_sub(indent.len() + display_width(&name) + share.len());
+            let base = if ran { t.text() } else { t.never_ran() };
             let share_style = if specialized > 0 {
                 t.mark(crate::dump::Mark::Specialized)
             } else {
@@ -48,7 +48,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Span::raw(indent),
                 Span::styled(name, base),
                 Span::raw(" ".repeat(pad)),
-                Span::styled(share, if code.ran { share_style } else { t.never_ran() }),
+                Span::styled(share, if ran { share_style } else { t.never_ran() }),
             ]);
             if row == selected {
                 line = line.patch_style(t.selection(app.focus == Pane::Navigator));
