@@ -10,12 +10,28 @@ use ratatui::crossterm::event::{
 use ratatui::style::Modifier;
 use specscope::model::{Instruction, Snapshot};
 use specscope::request::{Request, Target};
+use specscope::timeline::{Transition, instruction_change};
 use specscope::tui::keys::KEYS;
 use specscope::tui::{App, Mode, Pane, Theme, ThemeName, draw_frame, test_terminal};
 
 static DEMO: LazyLock<Snapshot> = LazyLock::new(|| {
     specscope::python::collect(&Request::new(Target::Demo)).expect("the demo collects")
 });
+
+/// The de-optimization lesson with the warm-up of its `Try:` line: a
+/// timeline in which `add`'s `+` specializes, de-optimizes and specializes
+/// again.
+static LESSON: LazyLock<Snapshot> = LazyLock::new(|| {
+    use clap::Parser;
+    let cli = specscope::cli::Cli::try_parse_from(["specscope", "--example", "deoptimization"])
+        .expect("the lesson's options parse");
+    let request = cli.target.request().expect("the lesson exists");
+    specscope::python::collect(&request).expect("the lesson collects")
+});
+
+fn collect_code(code: &str) -> Snapshot {
+    specscope::python::collect(&Request::new(Target::Code(code.into()))).expect("the code collects")
+}
 
 fn app() -> App {
     App::new(DEMO.clone(), Theme::new(ThemeName::Dark, false))
@@ -479,4 +495,468 @@ fn no_color_view_still_marks_the_selection() {
     let x = lines[y].find("BINARY_OP_ADD_INT").unwrap();
     let x = lines[y][..x].chars().count() as u16;
     assert!(buf[(x, y as u16)].modifier.contains(Modifier::REVERSED));
+}
+
+// ── explain pane ────────────────────────────────────────────────────────
+
+#[test]
+fn snapshot_explain_pane_80x24() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('e'));
+    assert_screen("explain_80x24", &app, 80, 24);
+}
+
+#[test]
+fn e_explains_the_selected_instruction_and_marks_it_among_its_family() {
+    let mut app = app();
+    assert!(!app.explaining());
+    press(&mut app, KeyCode::Char('e'));
+    assert!(app.explaining());
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Explain"), "{text}");
+    assert!(text.contains("Family BINARY_OP"), "{text}");
+    assert!(text.contains("▸ BINARY_OP_ADD_INT"), "{text}");
+    assert!(
+        !text.contains("▸ BINARY_OP_ADD_FLOAT"),
+        "only the live form is marked"
+    );
+    assert!(
+        text.contains("BINARY_OP_ADD_FLOAT"),
+        "the other members are listed"
+    );
+    assert!(!text.contains("Detail"), "the explanation takes its place");
+    press(&mut app, KeyCode::Char('e'));
+    assert!(!app.explaining());
+    assert!(screen(&app, 80, 24).contains("Detail"));
+}
+
+#[test]
+fn the_explanation_follows_the_selection() {
+    let mut app = app();
+    app.open_code(code_index("Point.norm"), 0);
+    press(&mut app, KeyCode::Char('e'));
+    let count = app.code_object().unwrap().instructions.len();
+    let mut checked = 0;
+    for i in 0..count {
+        app.select_instruction(i);
+        let ins = selected(&app).clone();
+        if ins.status != specscope::model::Status::Specialized {
+            continue;
+        }
+        let text = screen(&app, 120, 40);
+        assert!(
+            text.contains(&format!("▸ {}", ins.opname)),
+            "{} is marked live:\n{text}",
+            ins.opname
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "Point.norm has specialized instructions");
+}
+
+#[test]
+fn the_explain_pane_scrolls_when_focused_and_resets_on_a_new_selection() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus(), Pane::Explain);
+    let title = |app: &App| {
+        screen(app, 80, 24)
+            .lines()
+            .find(|l| l.contains("Explain"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(title(&app).contains("lines 1–"), "{}", title(&app));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    assert!(title(&app).contains("lines 3–"), "{}", title(&app));
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus(), Pane::Bytecode);
+    press(&mut app, KeyCode::Char('k'));
+    assert!(title(&app).contains("lines 1–"), "{}", title(&app));
+}
+
+#[test]
+fn instrumented_opnames_are_shown_and_explained() {
+    // What the interpreter shows while sys.monitoring is on (3.12+); built by
+    // hand so that every version checks the explorer copes with the name.
+    let mut snapshot = DEMO.clone();
+    let add = code_index("add");
+    let ins = &mut snapshot.code_objects[add].instructions[0];
+    ins.opname = "INSTRUMENTED_LINE".into();
+    let mut app = App::new(snapshot, Theme::new(ThemeName::Dark, false));
+    app.open_code(add, 0);
+    press(&mut app, KeyCode::Char('e'));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen(&app, w, h);
+        assert!(text.contains("INSTRUMENTED_LINE"), "{text}");
+        assert!(text.contains("sys.monitoring"), "{text}");
+        if DEMO.python.version.minor == 11 {
+            assert!(text.contains("not an opname of Python 3.11"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn a_program_under_sys_monitoring_shows_instrumented_instructions() {
+    if DEMO.python.version.minor < 12 {
+        return; // sys.monitoring is new in 3.12
+    }
+    let snapshot = collect_code(
+        "import sys\n\
+         mon = sys.monitoring\n\
+         mon.use_tool_id(3, 'probe')\n\
+         mon.register_callback(3, mon.events.LINE, lambda code, line: None)\n\
+         mon.set_events(3, mon.events.LINE)\n\
+         def watched(a, b):\n    return a + b\n\
+         for i in range(100):\n    watched(i, 1)\n",
+    );
+    let watched = snapshot
+        .code_objects
+        .iter()
+        .position(|c| c.qualname == "watched")
+        .unwrap();
+    let instrumented = snapshot.code_objects[watched]
+        .instructions
+        .iter()
+        .position(|i| i.opname.starts_with("INSTRUMENTED_"));
+    let Some(index) = instrumented else {
+        panic!(
+            "a monitored function shows INSTRUMENTED_ opnames: {:?}",
+            snapshot.code_objects[watched]
+                .instructions
+                .iter()
+                .map(|i| &i.opname)
+                .collect::<Vec<_>>()
+        );
+    };
+    let mut app = App::new(snapshot, Theme::new(ThemeName::Dark, false));
+    app.open_code(watched, index);
+    let opname = selected(&app).opname.clone();
+    assert!(screen(&app, 80, 24).contains(&opname));
+    press(&mut app, KeyCode::Char('e'));
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("sys.monitoring"), "{text}");
+}
+
+// ── cache meanings ──────────────────────────────────────────────────────
+
+#[test]
+fn detail_says_what_each_cache_entry_refers_to() {
+    let mut app = app();
+    app.open_code(code_index("Point.norm"), 0);
+    let index = app
+        .code_object()
+        .unwrap()
+        .instructions
+        .iter()
+        .position(|i| i.caches.iter().skip(1).any(|c| c.meaning.is_some()))
+        .expect("Point.norm has a cache entry with a meaning");
+    app.select_instruction(index);
+    let text = screen(&app, 120, 40);
+    let ins = selected(&app);
+    let mut shown = 0;
+    for cache in ins.caches.iter().skip(1) {
+        if let Some(meaning) = &cache.meaning {
+            let head: String = meaning.chars().take(20).collect();
+            assert!(text.contains(&head), "{meaning:?} is shown:\n{text}");
+            shown += 1;
+        }
+    }
+    assert!(shown > 0);
+    assert!(text.contains("Point"), "a type version names its class");
+}
+
+#[test]
+fn cache_meanings_never_reach_the_terminal_raw() {
+    let mut snapshot = DEMO.clone();
+    let norm = code_index("Point.norm");
+    let (index, entry) = snapshot.code_objects[norm]
+        .instructions
+        .iter()
+        .enumerate()
+        .find_map(|(i, ins)| (ins.caches.len() > 1).then_some((i, 1)))
+        .unwrap();
+    snapshot.code_objects[norm].instructions[index].caches[entry].meaning =
+        Some("global x\x1b]0;title\x07\u{202e}evil".into());
+    let mut app = App::new(snapshot, Theme::mono());
+    app.open_code(norm, index);
+    let text = screen(&app, 120, 40);
+    assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'));
+    assert!(text.contains("global x^[]0;title^G"), "{text}");
+}
+
+// ── timeline ────────────────────────────────────────────────────────────
+
+fn lesson_app() -> App {
+    App::new(LESSON.clone(), Theme::new(ThemeName::Dark, false))
+}
+
+fn status(app: &App) -> String {
+    screen(app, 120, 40).lines().next().unwrap().to_string()
+}
+
+/// Opens `add` with its `+` selected.
+fn select_lessons_plus(app: &mut App) -> u32 {
+    let add = LESSON
+        .code_objects
+        .iter()
+        .position(|c| c.qualname == "add")
+        .unwrap();
+    let plus = LESSON.code_objects[add]
+        .instructions
+        .iter()
+        .position(|i| i.base_opname == "BINARY_OP")
+        .unwrap();
+    app.open_code(add, plus);
+    selected(app).offset
+}
+
+/// The moment (0-based) at which `add`'s `+` went from a specialized form
+/// back to the generic one, from the data.
+fn deoptimized_moment() -> usize {
+    let offset_of_plus = |c: &specscope::model::CodeObject| {
+        c.instructions
+            .iter()
+            .find(|i| i.base_opname == "BINARY_OP")
+            .cloned()
+            .unwrap()
+    };
+    let add = |codes: &[specscope::model::CodeObject]| {
+        offset_of_plus(codes.iter().find(|c| c.qualname == "add").unwrap())
+    };
+    LESSON
+        .timeline
+        .windows(2)
+        .position(|w| {
+            let change = instruction_change(&add(&w[0].code_objects), &add(&w[1].code_objects));
+            matches!(change, Some((Transition::Deoptimized, _)))
+        })
+        .map(|i| i + 1)
+        .expect("the lesson's timeline has the de-optimization")
+}
+
+#[test]
+fn brackets_step_through_the_warm_up_and_keep_the_selection() {
+    let mut app = lesson_app();
+    let offset = select_lessons_plus(&mut app);
+    let (at, count) = app.moment();
+    assert_eq!(at, count - 1, "the explorer opens on the final state");
+    assert!(count >= LESSON.timeline.len());
+    assert!(status(&app).contains(&format!("step {count}/{count}")));
+    press(&mut app, KeyCode::Char(']'));
+    assert!(app.message().unwrap().contains("already at the last step"));
+
+    // Walk back to the first step, then forward, recording the `+`.
+    for _ in 0..count {
+        press(&mut app, KeyCode::Char('['));
+    }
+    assert_eq!(app.moment().0, 0);
+    assert!(app.message().unwrap().contains("already at the first step"));
+    let first = &LESSON.timeline[0];
+    assert!(
+        status(&app).contains(&format!("step 1/{count} · add(1, 2) × {}", first.calls)),
+        "{}",
+        status(&app)
+    );
+    let mut forms = vec![selected(&app).opname.clone()];
+    for n in 1..count {
+        press(&mut app, KeyCode::Char(']'));
+        assert_eq!(app.moment().0, n);
+        assert_eq!(app.code_object().unwrap().qualname, "add");
+        assert_eq!(
+            selected(&app).offset,
+            offset,
+            "the selection stays on the +"
+        );
+        if let Some(step) = app.step() {
+            let expr = if step.phase == "then" {
+                "shift()"
+            } else {
+                "add(1, 2)"
+            };
+            let label = format!("step {}/{count} · {expr} × {}", n + 1, step.calls);
+            assert!(status(&app).contains(&label), "{label} in {}", status(&app));
+        }
+        forms.push(selected(&app).opname.clone());
+    }
+    // Specialized for ints, generic again, then specialized for floats.
+    let int = forms.iter().position(|f| f == "BINARY_OP_ADD_INT").unwrap();
+    let generic = forms[int..]
+        .iter()
+        .position(|f| f == "BINARY_OP" || f == "BINARY_OP_ADAPTIVE")
+        .unwrap()
+        + int;
+    assert!(
+        forms[generic..].iter().any(|f| f == "BINARY_OP_ADD_FLOAT"),
+        "{forms:?}"
+    );
+}
+
+#[test]
+fn each_step_shows_what_changed_since_the_step_before() {
+    let mut app = lesson_app();
+    select_lessons_plus(&mut app);
+    let target = deoptimized_moment();
+    let back = app.moment().0 - target;
+    for _ in 0..back {
+        press(&mut app, KeyCode::Char('['));
+    }
+    assert_eq!(app.moment().0, target);
+    let (transition, text) = app
+        .change_of(
+            app.code_object()
+                .unwrap()
+                .instructions
+                .iter()
+                .position(|i| i.base_opname == "BINARY_OP")
+                .unwrap(),
+        )
+        .expect("the + changed at this step");
+    assert_eq!(transition, Transition::Deoptimized);
+    assert!(text.starts_with("BINARY_OP_ADD_INT → "), "{text}");
+    let screen = screen(&app, 120, 40);
+    assert!(
+        screen.contains(&format!(
+            "since step {target}: ▼ de-optimized BINARY_OP_ADD_INT →"
+        )),
+        "{screen}"
+    );
+    let row = screen
+        .lines()
+        .find(|l| l.contains("▼") && l.contains("BINARY_OP"))
+        .expect("the bytecode row is marked");
+    assert!(!row.contains("BINARY_OP_ADD_INT"), "{row}");
+    // One step on, the + is unchanged or only its counter moved.
+    press(&mut app, KeyCode::Char(']'));
+    let screen = self::screen(&app, 120, 40);
+    assert!(!screen.contains("▼ de-optimized"), "{screen}");
+}
+
+#[test]
+fn snapshot_timeline_at_the_deoptimized_step_80x24() {
+    let mut app = lesson_app();
+    select_lessons_plus(&mut app);
+    let back = app.moment().0 - deoptimized_moment();
+    for _ in 0..back {
+        press(&mut app, KeyCode::Char('['));
+    }
+    assert_screen("timeline_deoptimized_80x24", &app, 80, 24);
+}
+
+#[test]
+fn without_a_timeline_brackets_say_so() {
+    let mut app = app();
+    let before = (app.current_code(), selected(&app).offset);
+    press(&mut app, KeyCode::Char(']'));
+    assert!(app.message().unwrap().contains("no timeline"));
+    assert!(screen(&app, 80, 24).contains("no timeline"));
+    press(&mut app, KeyCode::Char('['));
+    assert!(app.message().unwrap().contains("--steps"));
+    assert_eq!((app.current_code(), selected(&app).offset), before);
+    assert_eq!(app.moment(), (0, 1));
+}
+
+// ── hardening ───────────────────────────────────────────────────────────
+
+/// The cells of row `y` drawn with the span style, as text.
+fn span_text(buf: &Buffer, y: u16) -> String {
+    (0..buf.area.width)
+        .filter(|&x| {
+            buf[(x, y)]
+                .modifier
+                .contains(Modifier::UNDERLINED | Modifier::REVERSED)
+        })
+        .map(|x| buf[(x, y)].symbol())
+        .collect()
+}
+
+#[test]
+fn hostile_source_keeps_columns_and_the_span_aligned() {
+    let long = "x".repeat(300);
+    let source = format!(
+        "def near(a, b):\n    s = \"表🎉e\u{301}\t\x1b[2J\u{7}\"; return s if a is None else a + b\n\
+         def far(a, b):\n    t = \"{long}\"; return a - b\n\
+         for i in range(100):\n    near(i, 1); far(i, 1)\n"
+    );
+    let snapshot = collect_code(&source);
+    let mut app = App::new(snapshot, Theme::mono());
+    for (qualname, expected) in [("near", "a + b"), ("far", "a - b")] {
+        let code = app
+            .snapshot()
+            .code_objects
+            .iter()
+            .position(|c| c.qualname == qualname)
+            .unwrap();
+        let plus = app.snapshot().code_objects[code]
+            .instructions
+            .iter()
+            .position(|i| i.base_opname == "BINARY_OP")
+            .unwrap();
+        app.open_code(code, plus);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let buf = draw_frame(&app, w, h);
+            let lines = rows(&buf);
+            let text = lines.join("\n");
+            assert!(
+                !text.contains('\x1b') && !text.contains('\x07'),
+                "controls are made visible"
+            );
+            let y = lines
+                .iter()
+                .position(|l| l.contains("return"))
+                .expect("the line is on screen") as u16;
+            assert_eq!(span_text(&buf, y), expected, "{w}×{h}:\n{text}");
+        }
+    }
+    // The far span needs the view scrolled right; the title says so.
+    assert!(screen(&app, 80, 24).contains("from column"));
+}
+
+#[test]
+fn a_function_of_50000_instructions_stays_responsive() {
+    use std::time::Instant;
+    let mut source = String::from("def big(x):\n");
+    // Ten instructions a line (nine where 3.13 pairs STORE_FAST with the
+    // next LOAD_FAST).
+    for _ in 0..5_600 {
+        source.push_str("    x = x + 1 + 1 + 1 + 1\n");
+    }
+    source.push_str("    return x\nbig(0)\n");
+    let snapshot = collect_code(&source);
+    let big = snapshot
+        .code_objects
+        .iter()
+        .position(|c| c.qualname == "big")
+        .unwrap();
+    let count = snapshot.code_objects[big].instructions.len();
+    assert!(count >= 50_000, "{count} instructions");
+    let mut app = App::new(snapshot, Theme::new(ThemeName::Dark, false));
+    app.open_code(big, 0);
+    let mut small = self::app();
+    // Highlighting happens once, on the first frame; time what follows.
+    draw_frame(&app, 120, 40);
+    draw_frame(&small, 120, 40);
+    let frames = |app: &mut App| {
+        let start = Instant::now();
+        for _ in 0..40 {
+            press(app, KeyCode::PageDown);
+            draw_frame(app, 120, 40);
+            press(app, KeyCode::Char('j'));
+            draw_frame(app, 120, 40);
+        }
+        start.elapsed()
+    };
+    let small_time = frames(&mut small);
+    let big_time = frames(&mut app);
+    assert!(
+        big_time < small_time * 4 + std::time::Duration::from_millis(500),
+        "80 frames: {big_time:?} on {count} instructions, {small_time:?} on the demo"
+    );
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(selected(&app).opname, "RETURN_VALUE");
+    assert!(screen(&app, 120, 40).contains("RETURN_VALUE"));
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(selected(&app).offset, 0);
 }

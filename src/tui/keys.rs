@@ -147,7 +147,7 @@ pub const KEYS: &[Binding] = &[
         keys: &[Code(KeyCode::Enter)],
         action: Action::Open,
         help: "follow a jump, open a nested code object, or open the selection",
-        hint: Some("open"),
+        hint: None,
     },
     Binding {
         keys: &[Code(KeyCode::Backspace)],
@@ -207,7 +207,7 @@ pub const KEYS: &[Binding] = &[
         keys: &[Code(KeyCode::Char(']'))],
         action: Action::NextStep,
         help: "next step of the warm-up timeline; marks show what changed",
-        hint: Some("next step"),
+        hint: Some("step"),
     },
     Binding {
         keys: &[Code(KeyCode::Char('?'))],

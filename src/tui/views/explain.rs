@@ -109,10 +109,17 @@ fn explanation_lines(
         (Role::Specialized, Some(f)) => format!("a specialized form of {}", f.base),
         _ => "outside the specializing families".to_string(),
     };
-    out.push(Line::from(vec![
-        Span::styled(e.opname.clone(), t.opcode(mark, ins.changed())),
-        Span::styled(format!("  {what} · Python {}", e.version.short()), t.dim()),
-    ]));
+    let what = format!("{what} · Python {}", e.version.short());
+    let name = Span::styled(e.opname.clone(), t.opcode(mark, ins.changed()));
+    if display_width(&e.opname) + 2 + display_width(&what) <= width {
+        out.push(Line::from(vec![
+            name,
+            Span::styled(format!("  {what}"), t.dim()),
+        ]));
+    } else {
+        out.push(Line::from(name));
+        push_wrapped(out, &what, width, "", t.dim());
+    }
     if let Some(family) = &e.family {
         out.push(Line::styled(
             format!(

@@ -119,15 +119,18 @@ impl App {
     fn render_status(&self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let s = &self.snapshot;
-        let mut spans = vec![
-            Span::styled(" specscope ", t.label()),
-            Span::raw(format!("· Python {} · ", s.python.version)),
-            Span::raw(sanitize_line(&s.target.filename).into_owned()),
-            Span::raw(" · "),
-        ];
-        match self.moment_label() {
-            Some(label) => spans.push(Span::styled(label, t.label())),
-            None => spans.push(Span::raw(warmup_line(s))),
+        let mut spans = vec![Span::styled(" specscope ", t.label())];
+        // On a timeline the step leads: it is what changes as one steps.
+        let step = self.moment_label();
+        if let Some(label) = &step {
+            spans.push(Span::raw("· "));
+            spans.push(Span::styled(label.clone(), t.label()));
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::raw(format!("· Python {} · ", s.python.version)));
+        spans.push(Span::raw(sanitize_line(&s.target.filename).into_owned()));
+        if step.is_none() {
+            spans.push(Span::raw(format!(" · {}", warmup_line(s))));
         }
         if let Some(exc) = &s.run.exception {
             spans.push(Span::raw(" · "));

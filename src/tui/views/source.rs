@@ -25,20 +25,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         pane_block(app, Pane::Source, " Source ").render(area, buf);
         return;
     };
-    let title = format!(" Source · {} ", crate::text::sanitize_line(&code.filename));
-    let block = pane_block(app, Pane::Source, title);
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let mut title = format!(" Source · {} ", crate::text::sanitize_line(&code.filename));
     let Some(lines) = app.highlighted(&code.filename) else {
+        let block = pane_block(app, Pane::Source, title);
+        let inner = block.inner(area);
+        block.render(area, buf);
         Paragraph::new("(source not available)")
             .style(t.dim())
             .render(inner, buf);
         return;
     };
-    let cursor = (app.source_line as usize).saturating_sub(1);
-    let offset = scroll_with_margin(&app.viewports.source, inner, cursor, lines.len(), 3);
     let digits = lines.len().max(1).to_string().len();
     let positions = app.selected_instruction().and_then(|i| i.positions);
+    let text_width = usize::from(area.width.saturating_sub(2)).saturating_sub(digits + 2);
+    let shift = positions.map_or(0, |p| columns_to_skip(&p, lines, text_width));
+    if shift > 0 {
+        title.push_str(&format!("· from column {} ", shift + 1));
+    }
+    let block = pane_block(app, Pane::Source, title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let cursor = (app.source_line as usize).saturating_sub(1);
+    let offset = scroll_with_margin(&app.viewports.source, inner, cursor, lines.len(), 3);
     let focused = app.focus == Pane::Source;
     let rendered: Vec<Line> = lines
         .iter()
@@ -54,7 +62,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 gutter_mark(t, state),
             ];
             let span = positions.and_then(|p| span_on_line(&p, number, &hl.text));
-            spans.extend(source_spans(hl, t, span));
+            spans.extend(skip_columns(source_spans(hl, t, span), shift));
             let line = Line::from(spans);
             if current {
                 line.patch_style(t.selection(focused))
@@ -149,6 +157,65 @@ fn source_spans(hl: &HighlightedLine, t: Theme, span: Option<Range<usize>>) -> V
         }
         let piece = expand_tabs(&sanitize(&text[a..b]), &mut column);
         out.push(Span::styled(piece, style));
+    }
+    out
+}
+
+/// How many display columns to scroll right so that the selected span,
+/// far out on a long line, is on screen; 0 when it already is.
+fn columns_to_skip(p: &Positions, lines: &[HighlightedLine], width: usize) -> usize {
+    let Some(first) = p.line.filter(|l| *l > 0) else {
+        return 0;
+    };
+    let Some(hl) = lines.get(first as usize - 1) else {
+        return 0;
+    };
+    let Some(span) = span_on_line(p, first, &hl.text) else {
+        return 0;
+    };
+    // Display columns of the span, as drawn: tabs expanded, control
+    // characters made visible.
+    let mut column = 0;
+    let start = expand_tabs(&sanitize(&hl.text[..span.start]), &mut column);
+    let start = super::display_width(&start);
+    let mut end = column;
+    expand_tabs(&sanitize(&hl.text[span.clone()]), &mut end);
+    if end <= width {
+        return 0;
+    }
+    // Show the whole span if it fits, else from its start.
+    (end - width).min(start)
+}
+
+/// Drops the first `n` display columns of a line; a wide character cut in
+/// half leaves a space so that what follows stays in its column.
+fn skip_columns(spans: Vec<Span<'static>>, n: usize) -> Vec<Span<'static>> {
+    if n == 0 {
+        return spans;
+    }
+    let mut skipped = 0;
+    let mut out = Vec::with_capacity(spans.len());
+    for span in spans {
+        if skipped >= n {
+            out.push(span);
+            continue;
+        }
+        let mut kept = String::new();
+        for c in span.content.chars() {
+            let w = super::display_width(c.encode_utf8(&mut [0; 4]));
+            if skipped < n || (w == 0 && kept.is_empty() && skipped == n && out.is_empty()) {
+                skipped += w;
+                if skipped > n {
+                    kept.extend(std::iter::repeat_n(' ', skipped - n));
+                    skipped = n;
+                }
+                continue;
+            }
+            kept.push(c);
+        }
+        if !kept.is_empty() {
+            out.push(Span::styled(kept, span.style));
+        }
     }
     out
 }
