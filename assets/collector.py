@@ -5,19 +5,19 @@ takes a request (a JSON string), runs the target program, warms it up with
 `--call`, and returns the raw snapshot as a JSON string. Everything here is
 plain data gathering; decoding of counters and cache values happens in Rust.
 
-The module keeps its own references to `dis`, `opcode`, `sys`, `io` and `os`
-so that a program which replaces them (or `print`, or `sys.stdout`) cannot
-change what is collected.
+The module works with private copies of `dis` and `opcode` and keeps its own
+references to everything else it uses, so that a program which replaces or
+patches them (or `print`, or `sys.stdout`) cannot change what is collected, and
+so that collecting does not run, and so change, the code objects of the very
+`dis` module a user may be looking at.
 """
 
-import dis as _dis
 import difflib as _difflib
 import fnmatch as _fnmatch
 import importlib.util as _importlib_util
 import io as _io
-import json as _json
+import importlib as _importlib
 import linecache as _linecache
-import opcode as _opcode
 import os as _os
 import signal as _signal
 import sys as _sys
@@ -25,6 +25,38 @@ import tempfile as _tempfile
 import time as _time
 import traceback as _traceback
 import types as _types
+
+
+def _fresh(*names):
+    """Fresh copies of modules (and their submodules), imported next to the
+    shared ones; `sys.modules` is left as it was."""
+
+    def ours(name):
+        return any(name == n or name.startswith(n + ".") for n in names)
+
+    saved = {n: m for n, m in _sys.modules.items() if ours(n)}
+    for name in saved:
+        del _sys.modules[name]
+    try:
+        return [_importlib.import_module(n) for n in names]
+    finally:
+        for name in [n for n in _sys.modules if ours(n)]:
+            del _sys.modules[name]
+        _sys.modules.update(saved)
+
+
+def _private_dis():
+    """Private `dis`, importing a private `opcode` (and 3.13's `_opcode_metadata`)."""
+    names = [n for n in ("_opcode_metadata", "opcode", "dis") if _importlib_util.find_spec(n)]
+    return _fresh(*names)[-2:]
+
+
+_opcode, _dis = _private_dis()
+# The result is encoded with a private json as well: encoding runs Python
+# code of json.encoder, whose counters a user may be looking at.
+(_json,) = _fresh("json")
+_dumps = _json.dumps
+_loads = _json.loads
 
 _BASE_OF = {
     spec: base
@@ -761,14 +793,14 @@ _audit_installed = False
 
 def run(request_json):
     global _audit_installed, _last_code_objects
-    request = _json.loads(request_json)
+    request = _loads(request_json)
     # Where the interpreter's C struct differs from opcode._cache_format.
     for base, layout in request.get("cache_layouts", {}).items():
         _CACHE_FORMAT[base] = [tuple(field) for field in layout]
     try:
         code, filename, source, argv0, path0 = _resolve_target(request["target"])
     except TargetError as e:
-        return _json.dumps({"error": dict(kind=e.kind, message=e.message, **e.detail)})
+        return _dumps({"error": dict(kind=e.kind, message=e.message, **e.detail)})
 
     if any(":" in p for p in request.get("patterns", ())) and not _audit_installed:
         _sys.addaudithook(_capture_module_code(_audit_store))
@@ -872,7 +904,7 @@ def run(request_json):
             _main_objects(code, namespace), request.get("patterns", ()), _audit_store["codes"]
         )
     except TargetError as e:
-        return _json.dumps({"error": dict(kind=e.kind, message=e.message, **e.detail), "run": report})
+        return _dumps({"error": dict(kind=e.kind, message=e.message, **e.detail), "run": report})
     _audit_store["codes"] = {}
     _last_code_objects = [c for c, _, _, _ in selected]
 
@@ -900,7 +932,12 @@ def run(request_json):
         "run": report,
         "misses": misses,
     }
-    return _json.dumps(snapshot)
+    return _dumps(snapshot)
+
+
+# A copy of dis of its own, so that taking a reference runs neither the
+# collector's copy nor the shared module.
+_reference_dis = None
 
 
 def reference_dis(fix_cache_values):
@@ -910,10 +947,14 @@ def reference_dis(fix_cache_values):
     `_co_code_adaptive` (CPython 3.13.0's dis reads every field from the first
     cache unit); everything else is dis's own formatting.
     """
+    global _reference_dis
+    if _reference_dis is None:
+        _reference_dis = _private_dis()[1]
+    dis = _reference_dis
     out = []
     patched = None
-    if fix_cache_values and hasattr(_dis, "Formatter"):
-        original = _dis._get_instructions_bytes
+    if fix_cache_values and hasattr(dis, "Formatter"):
+        original = dis._get_instructions_bytes
 
         def fixed(code, *args, **kwargs):
             for ins in original(code, *args, **kwargs):
@@ -923,17 +964,21 @@ def reference_dis(fix_cache_values):
                     for name, size, _data in ins.cache_info:
                         info.append((name, size, code[offset:offset + 2 * size]))
                         offset += 2 * size
-                    ins = ins._replace(cache_info=info)
+                    # tuple.__new__ rather than _replace: _replace is Python
+                    # code of collections, whose counters are being compared.
+                    values = list(ins)
+                    values[type(ins)._fields.index("cache_info")] = info
+                    ins = tuple.__new__(type(ins), values)
                 yield ins
 
         patched = original
-        _dis._get_instructions_bytes = fixed
+        dis._get_instructions_bytes = fixed
     try:
         for code in _last_code_objects:
             buf = _io.StringIO()
-            _dis.dis(code, file=buf, depth=0, adaptive=True, show_caches=True)
+            dis.dis(code, file=buf, depth=0, adaptive=True, show_caches=True)
             out.append(buf.getvalue())
     finally:
         if patched is not None:
-            _dis._get_instructions_bytes = patched
-    return _json.dumps(out)
+            dis._get_instructions_bytes = patched
+    return _dumps(out)
