@@ -603,13 +603,15 @@ fn a_program_under_sys_monitoring_shows_instrumented_instructions() {
     if DEMO.python.version.minor < 12 {
         return; // sys.monitoring is new in 3.12
     }
+    // Local events on one code object only: the tests share one interpreter,
+    // and global events would instrument every other test's code too.
     let snapshot = collect_code(
         "import sys\n\
          mon = sys.monitoring\n\
+         def watched(a, b):\n    return a + b\n\
          mon.use_tool_id(3, 'probe')\n\
          mon.register_callback(3, mon.events.LINE, lambda code, line: None)\n\
-         mon.set_events(3, mon.events.LINE)\n\
-         def watched(a, b):\n    return a + b\n\
+         mon.set_local_events(3, watched.__code__, mon.events.LINE)\n\
          for i in range(100):\n    watched(i, 1)\n",
     );
     let watched = snapshot
