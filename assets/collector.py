@@ -58,16 +58,12 @@ _opcode, _dis = _private_dis()
 _dumps = _json.dumps
 _loads = _json.loads
 
-_BASE_OF = {
-    spec: base
-    for base, family in _opcode._specializations.items()
-    for spec in family
-}
 _CACHE_FORMAT = {name: list(fmt.items()) for name, fmt in _opcode._cache_format.items()}
 _JUMP_OPS = set(getattr(_dis, "hasjump", ())) | set(getattr(_dis, "hasjrel", ())) | set(
     getattr(_dis, "hasjabs", ())
 )
 _OPMAP = dict(_opcode.opmap)
+_ALL_OPNAME = list(getattr(_dis, "_all_opname", _opcode.opname))
 _CO_OPTIMIZED = 0x1
 _CO_NEWLOCALS = 0x2
 _CO_GENERATOR = 0x20
@@ -412,7 +408,9 @@ def _dis_instructions(code):
     exception table, while dis.dis counts it; build them the way dis.dis does.
     """
     if not hasattr(_dis, "ArgResolver"):
-        return _dis.get_instructions(code, adaptive=True)
+        # 3.11/3.12: walk the base code; names come from the live code later.
+        # (dis's own adaptive walk loses its way in instrumented code.)
+        return _dis.get_instructions(code), None
     entries = _dis._parse_exception_table(code)
     labels = _dis._make_labels_map(code.co_code, exception_entries=entries)
     resolver = _dis.ArgResolver(
@@ -421,21 +419,26 @@ def _dis_instructions(code):
         varname_from_oparg=code._varname_from_oparg,
         labels_map=labels,
     )
-    return _dis._get_instructions_bytes(
+    instructions = _dis._get_instructions_bytes(
         _dis._get_code_array(code, True),
         linestarts=dict(_dis.findlinestarts(code)),
         co_positions=code.co_positions(),
         original_code=code.co_code,
         arg_resolver=resolver,
     )
+    return instructions, resolver
 
 
 def _instructions(code):
     live = code._co_code_adaptive
+    base_code = code.co_code
     result = []
-    for ins in _dis_instructions(code):
-        opname = ins.opname
-        base = getattr(ins, "baseopname", None) or _BASE_OF.get(opname, opname)
+    instructions, resolver = _dis_instructions(code)
+    for ins in instructions:
+        # The live opcode at this offset, and the one in co_code, which
+        # CPython gives without specialization and without instrumentation.
+        opname = _ALL_OPNAME[live[ins.offset]]
+        base = _ALL_OPNAME[base_code[ins.offset]]
         caches = []
         unit = ins.offset + 2
         for name, size in _CACHE_FORMAT.get(base, ()):
@@ -454,13 +457,21 @@ def _instructions(code):
         target = None
         if ins.opcode in _JUMP_OPS or _OPMAP.get(base) in _JUMP_OPS:
             target = ins.argval if isinstance(ins.argval, int) else None
+        argrepr = ins.argrepr
+        if resolver is not None and opname.startswith("INSTRUMENTED_") and base != opname:
+            # 3.13's dis describes the argument by the instrumented opcode
+            # (often as nothing); the instruction underneath says more.
+            try:
+                argrepr = resolver.get_argval_argrepr(_OPMAP[base], ins.arg, ins.offset)[1]
+            except Exception:
+                pass
         result.append(
             [
                 ins.offset,
                 opname,
                 base,
                 ins.arg,
-                ins.argrepr,
+                argrepr,
                 starts,
                 line,
                 positions,

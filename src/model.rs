@@ -138,6 +138,9 @@ pub enum Status {
     Adaptive,
     /// Nothing to specialize: the instruction has no inline cache of a family.
     NoCache,
+    /// Replaced by an `INSTRUMENTED_*` opcode while `sys.monitoring` (or
+    /// `sys.settrace`) watches the code (3.12+).
+    Instrumented,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -192,6 +195,9 @@ pub enum CounterState {
     TraceWarmup,
     /// 3.13 POP_JUMP_IF_*: recent branch directions, one bit each.
     BranchHistory,
+    /// The instruction is instrumented (3.12+): the counter belongs to the
+    /// instruction underneath and does not move while monitoring is on.
+    Instrumented,
     /// A Python version whose counter layout this build does not know.
     Unknown,
 }
@@ -263,7 +269,7 @@ impl CodeObject {
         let specializable = self
             .instructions
             .iter()
-            .filter(|i| i.status != Status::NoCache)
+            .filter(|i| matches!(i.status, Status::Specialized | Status::Adaptive))
             .count();
         (specialized, specializable)
     }

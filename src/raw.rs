@@ -192,8 +192,9 @@ fn convert_code(
                 })
                 .collect();
             let family = families.contains_key(&base_opname);
-            let changed = opname != base_opname && !facts.is_adaptive_form(&opname);
-            let status = if changed {
+            let status = if facts.is_instrumented(&opname) {
+                Status::Instrumented
+            } else if facts.is_specialized(&opname, &base_opname) {
                 Status::Specialized
             } else if family && !caches.is_empty() {
                 Status::Adaptive

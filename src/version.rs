@@ -151,6 +151,18 @@ impl VersionFacts {
         self.counter == CounterLayout::Split311 && opname.ends_with("_ADAPTIVE")
     }
 
+    /// 3.12+ swap in `INSTRUMENTED_*` opcodes while `sys.monitoring` (or
+    /// `sys.settrace`, which uses it) watches the code; they are not
+    /// specializations.
+    pub fn is_instrumented(&self, opname: &str) -> bool {
+        opname.starts_with("INSTRUMENTED_")
+    }
+
+    /// Whether `opname` is a specialized (or quickened) form of `base`.
+    pub fn is_specialized(&self, opname: &str, base: &str) -> bool {
+        opname != base && !self.is_adaptive_form(opname) && !self.is_instrumented(opname)
+    }
+
     /// Whether the live bytecode shows that the code ran at least once.
     ///
     /// 3.11 quickens a code object only after `quickening_delay` calls or loop
@@ -160,7 +172,7 @@ impl VersionFacts {
     /// rewrites RESUME to RESUME_CHECK on the first call.
     pub fn shows_execution(&self, instructions: &[Instruction]) -> bool {
         instructions.iter().any(|i| {
-            i.opname != i.base_opname
+            self.is_specialized(&i.opname, &i.base_opname)
                 || (self.counter == CounterLayout::Backoff12
                     && i.status == Status::Adaptive
                     && i.counter
@@ -171,7 +183,7 @@ impl VersionFacts {
 
     /// Decodes the first cache entry of an instruction as this version uses it.
     pub fn decode_counter(&self, site: CounterSite<'_>, raw: u16) -> Counter {
-        let specialized = site.opname != site.base_opname && !self.is_adaptive_form(site.opname);
+        let specialized = self.is_specialized(site.opname, site.base_opname);
         let split = |raw: u16| (raw >> 4, (raw & 0xF) as u8);
         match self.counter {
             CounterLayout::Unknown => Counter {
@@ -200,6 +212,19 @@ impl VersionFacts {
             CounterLayout::Split311 => {
                 let (value, backoff) = split(raw);
                 adaptive(raw, value, backoff, backoff > ADAPTIVE_START_311.1)
+            }
+            CounterLayout::Backoff12 if self.is_instrumented(site.opname) => {
+                let (value, backoff) = split(raw);
+                Counter {
+                    raw,
+                    value,
+                    backoff: Some(backoff),
+                    state: CounterState::Instrumented,
+                    meaning: format!(
+                        "instrumented by sys.monitoring or sys.settrace: ({value}, {backoff}) is kept for the {} underneath",
+                        site.base_opname
+                    ),
+                }
             }
             CounterLayout::Backoff12 => {
                 let (value, backoff) = split(raw);

@@ -42,7 +42,7 @@ impl Mark {
     pub fn of(ins: &Instruction) -> Mark {
         match ins.status {
             Status::Specialized => Mark::Specialized,
-            Status::NoCache => Mark::NoCache,
+            Status::NoCache | Status::Instrumented => Mark::NoCache,
             Status::Adaptive => match ins.counter.as_ref().map(|c| c.state) {
                 Some(CounterState::BackingOff) => Mark::BackingOff,
                 _ => Mark::Warming,

@@ -238,6 +238,7 @@ pub fn counter_short(counter: &Counter) -> String {
         Misses if (counter.value, counter.backoff) == (COOLDOWN.0, Some(COOLDOWN.1)) => "cooldown",
         Misses => "misses left",
         TraceWarmup => "trace counter",
+        Instrumented => "instrumented",
         BranchHistory => return format!("branches {:016b}", counter.raw),
         Unknown => "unknown layout",
     };
