@@ -10,6 +10,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str) -> Option<Tmux> {
+        Tmux::start_sized(name, 120, 40)
+    }
+
+    fn start_sized(name: &str, width: u16, height: u16) -> Option<Tmux> {
         let available = Command::new("tmux")
             .arg("-V")
             .output()
@@ -22,7 +26,15 @@ impl Tmux {
             socket: format!("specscope-{name}-{}", std::process::id()),
         };
         let ok = tmux
-            .run(&["new-session", "-d", "-x", "120", "-y", "40", "sh"])
+            .run(&[
+                "new-session",
+                "-d",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                "sh",
+            ])
             .status
             .success();
         assert!(ok, "tmux starts a session");
@@ -103,8 +115,8 @@ fn explorer_runs_in_a_terminal_and_gives_it_back() {
     tmux.wait_for("help closed", |s| !s.contains("show or hide this help"));
 
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("the shell", |s| s.contains("specscope-exit="));
-    assert!(screen.contains("specscope-exit=0"), "{screen}");
+    let screen = tmux.wait_for("the shell", |s| exit_code(s).is_some());
+    assert_eq!(exit_code(&screen), Some(0), "{screen}");
     assert!(
         !screen.contains("Code objects"),
         "the explorer's screen is gone"
@@ -137,5 +149,66 @@ fn explorer_says_when_the_terminal_is_too_small_and_redraws_on_resize() {
         s.contains("Code objects")
     });
     tmux.send(&["q"]);
-    tmux.wait_for("the shell", |s| s.contains("specscope-exit=0"));
+    tmux.wait_for("the shell", |s| exit_code(s) == Some(0));
+}
+
+/// The exit status the shell printed after the explorer quit. The typed
+/// command line holds `specscope-exit=$?`, which must not count.
+fn exit_code(screen: &str) -> Option<i32> {
+    screen.match_indices("specscope-exit=").find_map(|(at, m)| {
+        let digits: String = screen[at + m.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    })
+}
+
+/// The step number and count in the status line, e.g. `step 7/15`.
+fn step_of(screen: &str) -> Option<(usize, usize)> {
+    let first = screen.lines().next()?;
+    let rest = &first[first.find("step ")? + 5..];
+    let (at, rest) = rest.split_once('/')?;
+    let count: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((at.parse().ok()?, count.parse().ok()?))
+}
+
+#[test]
+fn stepping_through_the_deoptimization_lesson_at_80x24() {
+    let Some(tmux) = Tmux::start_sized("steps", 80, 24) else {
+        return;
+    };
+    let command = format!(
+        "'{}' --example deoptimization; echo specscope-exit=$?",
+        env!("CARGO_BIN_EXE_specscope")
+    );
+    tmux.send(&[&command, "Enter"]);
+    let screen = tmux.wait_for("the lesson", |s| s.contains("Code objects"));
+    let (at, count) = step_of(&screen).expect("the status line names the step");
+    assert_eq!(at, count, "the explorer opens on the last step:\n{screen}");
+    assert!(screen.contains("] step"), "the hint line offers stepping");
+
+    // Step back until the + shows its de-optimization.
+    let mut screen = screen;
+    let mut now = at;
+    while !screen.contains("▼ de-optimized") {
+        assert!(now > 1, "no step shows the de-optimization");
+        tmux.send(&["["]);
+        now -= 1;
+        screen = tmux.wait_for("the step before", |s| step_of(s) == Some((now, count)));
+    }
+    assert!(screen.contains("since step"), "{screen}");
+    assert!(screen.contains("shift() ×"), "{screen}");
+
+    // Forward again, then the explanation of the + at that step.
+    tmux.send(&["]"]);
+    tmux.wait_for("the next step", |s| step_of(s) == Some((now + 1, count)));
+    tmux.send(&["e"]);
+    let screen = tmux.wait_for("the explanation", |s| s.contains("Explain"));
+    assert!(screen.contains("Family BINARY_OP"), "{screen}");
+    assert!(screen.contains("▸ BINARY_OP"), "{screen}");
+
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("the shell", |s| exit_code(s).is_some());
+    assert_eq!(exit_code(&screen), Some(0), "{screen}");
 }
