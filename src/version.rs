@@ -70,6 +70,10 @@ pub struct VersionFacts {
     pub dis_cache_info_bug: bool,
     /// Number of calls (or loop iterations) before 3.11 quickens a code object.
     pub quickening_delay: Option<u32>,
+    /// 3.11's `dis.findlabels` looks at live opcodes, so the target of a
+    /// quickened jump (JUMP_BACKWARD_QUICK) loses its `>>` mark in
+    /// `dis.dis(adaptive=True)`; later versions de-optimize first.
+    pub dis_labels_from_live_jumps: bool,
 }
 
 /// A cache layout: (field name, size in code units), in memory order.
@@ -108,6 +112,7 @@ impl PythonVersion {
             dis,
             dis_cache_info_bug: (self.major, self.minor, self.micro) == (3, 13, 0),
             quickening_delay: (counter == CounterLayout::Split311).then_some(8),
+            dis_labels_from_live_jumps: counter == CounterLayout::Split311,
         }
     }
 

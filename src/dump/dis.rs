@@ -107,6 +107,23 @@ fn classic(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
         4
     };
     let blank_line = " ".repeat(lineno_width);
+    let quickened_targets: BTreeSet<u32> = if facts.dis_labels_from_live_jumps {
+        code.instructions
+            .iter()
+            .filter(|i| i.opname != i.base_opname)
+            .filter_map(|i| i.jump_target)
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let marked = |ins: &Instruction| {
+        ins.is_jump_target
+            && (!quickened_targets.contains(&ins.offset)
+                || code.exception_table.iter().any(|e| e.target == ins.offset)
+                || code.instructions.iter().any(|j| {
+                    j.jump_target == Some(ins.offset) && j.opname == j.base_opname
+                }))
+    };
     for ins in &code.instructions {
         let starts = ins.starts_line && ins.line.is_some();
         if lineno_width > 0 && starts && ins.offset > 0 {
@@ -123,7 +140,7 @@ fn classic(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
             fields.push(&lineno);
         }
         fields.push("   ");
-        fields.push(if ins.is_jump_target { ">>" } else { "  " });
+        fields.push(if marked(ins) { ">>" } else { "  " });
         fields.push(&offset);
         fields.push(&opname);
         let arg;
