@@ -120,9 +120,10 @@ fn classic(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
         ins.is_jump_target
             && (!quickened_targets.contains(&ins.offset)
                 || code.exception_table.iter().any(|e| e.target == ins.offset)
-                || code.instructions.iter().any(|j| {
-                    j.jump_target == Some(ins.offset) && j.opname == j.base_opname
-                }))
+                || code
+                    .instructions
+                    .iter()
+                    .any(|j| j.jump_target == Some(ins.offset) && j.opname == j.base_opname))
     };
     for ins in &code.instructions {
         let starts = ins.starts_line && ins.line.is_some();
