@@ -12,18 +12,15 @@ so that collecting does not run, and so change, the code objects of the very
 `dis` module a user may be looking at.
 """
 
-import difflib as _difflib
-import fnmatch as _fnmatch
 import importlib.util as _importlib_util
 import io as _io
+import _json as _cjson
 import importlib as _importlib
 import linecache as _linecache
 import os as _os
 import signal as _signal
 import sys as _sys
-import tempfile as _tempfile
 import time as _time
-import traceback as _traceback
 import types as _types
 
 
@@ -52,11 +49,51 @@ def _private_dis():
 
 
 _opcode, _dis = _private_dis()
-# The result is encoded with a private json as well: encoding runs Python
-# code of json.encoder, whose counters a user may be looking at.
-(_json,) = _fresh("json")
-_dumps = _json.dumps
-_loads = _json.loads
+
+
+def _lazy(name):
+    """Imports a module the first time it is needed: start-up time counts."""
+    module = _sys.modules.get(name)
+    if module is None:
+        module = _importlib.import_module(name)
+    return module
+
+
+# JSON goes through the C accelerator directly: importing the json package
+# costs start-up time (it compiles regular expressions), and its encoder is
+# Python code whose counters a user may be looking at.
+def _not_serializable(obj):
+    raise TypeError("not JSON serializable: %s" % type(obj).__name__)
+
+
+_encode = _cjson.make_encoder(
+    None, _not_serializable, _cjson.encode_basestring_ascii, None, ":", ",", False, False, True
+)
+
+
+def _dumps(obj):
+    return "".join(_encode(obj, 0))
+
+
+class _ScanContext:
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    memo = None
+
+    @staticmethod
+    def parse_constant(name):
+        raise ValueError("unexpected constant %s" % name)
+
+
+_scan = _cjson.make_scanner(_ScanContext())
+
+
+def _loads(text):
+    value, _end = _scan(text, 0)
+    return value
 
 _CACHE_FORMAT = {name: list(fmt.items()) for name, fmt in _opcode._cache_format.items()}
 _JUMP_OPS = set(getattr(_dis, "hasjump", ())) | set(getattr(_dis, "hasjrel", ())) | set(
@@ -109,6 +146,8 @@ class _Output:
     def add(self, stream, text):
         if not text:
             return
+        # Lone surrogates cannot travel as UTF-8: show them escaped.
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         size = len(text.encode("utf-8", "replace"))
         room = self.limit - self.kept
         if room <= 0:
@@ -154,6 +193,16 @@ class _Stream(_io.TextIOBase):
         return "strict"
 
 
+def _output_file():
+    """An anonymous file for what the program writes to file descriptors."""
+    if hasattr(_os, "memfd_create"):
+        try:
+            return open(_os.memfd_create("specscope-output", 0), "w+b")
+        except OSError:
+            pass
+    return _lazy("tempfile").TemporaryFile()
+
+
 class _Captured:
     """Redirects Python-level and fd-level output and stdin while the program runs."""
 
@@ -168,7 +217,7 @@ class _Captured:
                 stream.flush()
             except Exception:
                 pass
-        self.tmp = _tempfile.TemporaryFile()
+        self.tmp = _output_file()
         self.saved_fds = []
         devnull = _os.open(_os.devnull, _os.O_RDONLY)
         for fd, target in ((0, devnull), (1, self.tmp.fileno()), (2, self.tmp.fileno())):
@@ -274,7 +323,7 @@ def _resolve_target(target):
 
 
 def _format_exception(exc):
-    lines = _traceback.format_exception(type(exc), exc, exc.__traceback__)
+    lines = _lazy("traceback").format_exception(type(exc), exc, exc.__traceback__)
     return "".join(lines)
 
 
@@ -762,11 +811,11 @@ def _select(main_objects, patterns, captured):
         for pat, qual in pats:
             hit = False
             for i, n in enumerate(names):
-                if _fnmatch.fnmatchcase(n, qual):
+                if _lazy("fnmatch").fnmatchcase(n, qual):
                     keep[i] = True
                     hit = True
             if not hit:
-                close = _difflib.get_close_matches(qual, sorted(set(names)), n=3, cutoff=0.5)
+                close = _lazy("difflib").get_close_matches(qual, sorted(set(names)), n=3, cutoff=0.5)
                 misses.append({"pattern": pat, "suggestions": [
                     (module + ":" + c) if module else c for c in close
                 ]})

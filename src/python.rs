@@ -17,6 +17,9 @@ use crate::request::Request;
 use crate::version::PythonVersion;
 
 const COLLECTOR: &str = include_str!("../assets/collector.py");
+/// The collector compiled by the build script with the linked Python's
+/// `marshal` (empty when that was not possible).
+const COLLECTOR_CODE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/collector.marshal"));
 
 /// One collection at a time: the collector swaps `sys.stdout`, `__main__`
 /// and file descriptors while a program runs.
@@ -45,8 +48,24 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     if let Ok(module) = py.import("_specscope_collector") {
         return Ok(module);
     }
-    let code = CString::new(COLLECTOR).expect("the collector has no NUL byte");
-    let module = PyModule::from_code(py, &code, c"<specscope collector>", c"_specscope_collector")?;
+    let module = if COLLECTOR_CODE.is_empty() {
+        let code = CString::new(COLLECTOR).expect("the collector has no NUL byte");
+        PyModule::from_code(py, &code, c"<specscope collector>", c"_specscope_collector")?
+    } else {
+        let code = py
+            .import("marshal")?
+            .call_method1("loads", (pyo3::types::PyBytes::new(py, COLLECTOR_CODE),))?;
+        let module = PyModule::new(py, "_specscope_collector")?;
+        module.setattr("__file__", "<specscope collector>")?;
+        module.setattr("__builtins__", py.import("builtins")?)?;
+        py.import("sys")?
+            .getattr("modules")?
+            .set_item("_specscope_collector", &module)?;
+        py.import("builtins")?
+            .getattr("exec")?
+            .call1((code, module.dict()))?;
+        module
+    };
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_version, &module)?)?;
     Ok(module)

@@ -71,6 +71,21 @@ impl Request {
         }
     }
 
+    /// The file name and text the target's code will have, where they are
+    /// known before it runs (not for `-m`, which Python resolves).
+    pub fn source_hint(&self) -> Option<(String, String)> {
+        match &self.target {
+            Target::Demo => Some((DEMO_FILENAME.into(), DEMO_SOURCE.into())),
+            Target::Example(e) => Some((e.filename(), e.source.into())),
+            Target::Code(c) => Some(("<string>".into(), c.clone())),
+            Target::Script(p) => {
+                let source = std::fs::read_to_string(p).ok()?;
+                Some((p.to_string_lossy().into_owned(), source))
+            }
+            Target::Module(_) => None,
+        }
+    }
+
     /// The request as the collector reads it, for an interpreter whose
     /// version facts are `facts`.
     pub fn to_json(&self, facts: &crate::version::VersionFacts) -> String {

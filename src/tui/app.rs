@@ -397,6 +397,16 @@ impl App {
         self.message.as_deref()
     }
 
+    /// Hands over a file highlighted ahead of time (on another thread while
+    /// the program ran); ignored when the text is not the snapshot's.
+    pub fn preload_highlight(&mut self, filename: &str, source: &str, lines: Vec<HighlightedLine>) {
+        if self.snapshot.files.get(filename).map(String::as_str) == Some(source)
+            && let Some(cell) = self.highlights.get(filename)
+        {
+            let _ = cell.set(lines);
+        }
+    }
+
     /// The highlighted lines of a file, computed on first use.
     pub(super) fn highlighted(&self, filename: &str) -> Option<&[HighlightedLine]> {
         let cell = self.highlights.get(filename)?;

@@ -37,12 +37,26 @@ pub enum ThemeName {
 /// Collects, then explores until the user quits. Returns the exit code that
 /// says how the program's run ended.
 pub fn run(request: &crate::request::Request, theme: ThemeName) -> u8 {
+    // Highlighting (loading syntect's grammars, compiling its patterns) takes
+    // about as long as a short program runs: do it on another core meanwhile.
+    let ahead = request.source_hint().map(|(filename, source)| {
+        let worker = std::thread::spawn({
+            let source = source.clone();
+            move || highlight::highlight(&source)
+        });
+        (filename, source, worker)
+    });
     let snapshot = match collect(request) {
         Ok(snapshot) => snapshot,
         Err(code) => return code,
     };
     let code = crate::cli::outcome_code(&snapshot);
-    let app = App::new(snapshot, Theme::new(theme, crate::text::no_color()));
+    let mut app = App::new(snapshot, Theme::new(theme, crate::text::no_color()));
+    if let Some((filename, source, worker)) = ahead
+        && let Ok(lines) = worker.join()
+    {
+        app.preload_highlight(&filename, &source, lines);
+    }
     match explore(app) {
         Ok(()) => code,
         Err(e) => {
