@@ -46,7 +46,7 @@ fn dis_caches(ins: &Instruction, facts: &VersionFacts) -> Vec<(String, u32, u32,
     let Some(layout) = facts.dis_cache_layout(&ins.base_opname) else {
         return own();
     };
-    let mut offset = ins.offset + 2;
+    let mut offset = ins.offset.saturating_add(2);
     let mut out = Vec::with_capacity(layout.len());
     for (name, size) in layout {
         match ins
@@ -57,7 +57,7 @@ fn dis_caches(ins: &Instruction, facts: &VersionFacts) -> Vec<(String, u32, u32,
             Some(c) => out.push((name.to_string(), *size, offset, c.value)),
             None => return own(),
         }
-        offset += 2 * size;
+        offset = offset.saturating_add(size.saturating_mul(2));
     }
     out
 }
@@ -79,7 +79,12 @@ fn emit(out: &mut String, fields: &[&str]) {
 fn code_len(code: &CodeObject) -> u32 {
     code.instructions
         .last()
-        .map(|i| i.offset + 2 + 2 * i.caches.iter().map(|c| c.size).sum::<u32>())
+        .map(|i| {
+            let units: u32 = i.caches.iter().fold(0u32, |n, c| n.saturating_add(c.size));
+            i.offset
+                .saturating_add(2)
+                .saturating_add(units.saturating_mul(2))
+        })
         .unwrap_or(0)
 }
 
@@ -159,7 +164,7 @@ fn classic(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
         let show_values = style == DisStyle::Py312 || ins.opname != ins.base_opname;
         for (name, size, cache_offset, cache_value) in dis_caches(ins, facts) {
             for unit in 0..size {
-                let offset = format!("{:>offset_width$}", cache_offset + 2 * unit);
+                let offset = format!("{:>offset_width$}", cache_offset.saturating_add(2 * unit));
                 let mut fields: Vec<&str> = Vec::with_capacity(7);
                 if lineno_width > 0 {
                     fields.push(&blank_line);
@@ -167,7 +172,7 @@ fn classic(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
                 let value;
                 fields.extend(["   ", "  ", &offset, "CACHE               ", "    0"]);
                 if unit == 0 && show_values {
-                    value = format!("({name}: {cache_value})");
+                    value = format!("({}: {cache_value})", sanitize(&name));
                     fields.push(&value);
                 }
                 emit(out, &fields);
@@ -266,7 +271,7 @@ fn labelled(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
                 }
                 fields.extend([blank_label.as_str(), "   ", "CACHE               ", "    0"]);
                 if unit == 0 {
-                    value = format!("({name}: {cache_value})");
+                    value = format!("({}: {cache_value})", sanitize(&name));
                     fields.push(&value);
                 }
                 emit(out, &fields);

@@ -145,7 +145,8 @@ fn source_excerpt(code: &CodeObject, lines: &[String], out: &mut String) {
     if lines.is_empty() {
         out.push_str("<span class=\"c\">  (no source text)</span>\n");
     } else {
-        for n in first..=last.min(first + 400) {
+        let first = first.max(1);
+        for n in first..=last.min(first.saturating_add(400)) {
             let Some(text) = lines.get(n as usize - 1) else {
                 break;
             };

@@ -75,7 +75,7 @@ fn timeline(snapshot: &Snapshot, paint: Paint, out: &mut String) {
                 paint.wrap(style, &word),
                 sanitize_line(&change.qualname),
                 change.offset,
-                change.text
+                sanitize_line(&change.text)
             );
         }
         previous = Some(&step.code_objects);
@@ -155,7 +155,7 @@ fn code_object(code: &CodeObject, paint: Paint, out: &mut String) {
             _ => String::new(),
         };
         last_line = ins.line;
-        let live = format!("{:<live_width$}", ins.opname);
+        let live = format!("{:<live_width$}", sanitize_line(&ins.opname));
         let live = if ins.changed() {
             paint.wrap(mark_style(mark), &live).into_owned()
         } else {
@@ -170,7 +170,7 @@ fn code_object(code: &CodeObject, paint: Paint, out: &mut String) {
             line,
             jump,
             ins.offset,
-            ins.base_opname,
+            sanitize_line(&ins.base_opname),
             live,
             arg,
             argrepr,
@@ -215,11 +215,11 @@ fn cache_text(cache: &CacheEntry) -> String {
     match &cache.meaning {
         Some(meaning) => format!(
             "{}={} ({})",
-            cache.name,
+            sanitize_line(&cache.name),
             cache.value,
             sanitize_line(meaning)
         ),
-        None => format!("{}={}", cache.name, cache.value),
+        None => format!("{}={}", sanitize_line(&cache.name), cache.value),
     }
 }
 
