@@ -67,7 +67,7 @@ proptest! {
     fn writers_never_panic_and_never_emit_raw_controls(snapshot in snapshots()) {
         for format in [Format::Table, Format::Dis, Format::Html] {
             let text = dump::render(&snapshot, format, false);
-            let raw = text.chars().find(|c| (c.is_control() && *c != '\n' && *c != '\t'));
+            let raw = text.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t');
             prop_assert!(raw.is_none(), "{:?} wrote {:?}", format, raw);
         }
         let colored = dump::render(&snapshot, Format::Table, true);
