@@ -16,9 +16,8 @@ import importlib.util as _importlib_util
 import io as _io
 import _json as _cjson
 import importlib as _importlib
-import linecache as _linecache
 import os as _os
-import signal as _signal
+import _signal  # the C module: the signal package imports enum, costing start-up time
 import sys as _sys
 import time as _time
 import types as _types
@@ -322,7 +321,20 @@ def _resolve_target(target):
     raise TargetError("request", "unknown target kind %r" % kind)
 
 
+# Source of targets that have no file (the demo, lessons, -c), for
+# tracebacks. linecache is imported only when a traceback needs it: importing
+# it (and tokenize, and re) costs more start-up time than a short program runs.
+_unlisted_sources = {}
+
+
+def _register_sources():
+    cache = _lazy("linecache").cache
+    for filename, lines in _unlisted_sources.items():
+        cache[filename] = (sum(map(len, lines)), None, lines, filename)
+
+
 def _format_exception(exc):
+    _register_sources()
     lines = _lazy("traceback").format_exception(type(exc), exc, exc.__traceback__)
     return "".join(lines)
 
@@ -870,7 +882,9 @@ def run(request_json):
 
     if not _os.path.exists(filename):
         lines = source.splitlines(True)
-        _linecache.cache[filename] = (len(source), None, lines, filename)
+        _unlisted_sources[filename] = lines
+        if "linecache" in _sys.modules:
+            _register_sources()
 
     main = _types.ModuleType("__main__")
     if request["target"]["kind"] != "code":
@@ -974,7 +988,7 @@ def run(request_json):
             if c.co_filename == filename:
                 files[c.co_filename] = source
             else:
-                files[c.co_filename] = "".join(_linecache.getlines(c.co_filename))
+                files[c.co_filename] = "".join(_lazy("linecache").getlines(c.co_filename))
     snapshot = {
         "python": {
             "version": "%d.%d.%d" % _sys.version_info[:3],
