@@ -291,3 +291,13 @@ fn every_kind_of_code_object_is_found_and_deep_nesting_keeps_parents() {
         "each level sits under the one before, under the module"
     );
 }
+
+#[test]
+fn a_file_that_cannot_be_read_exits_3() {
+    // Reading /proc/self/mem from its start fails for every user, root too.
+    specscope()
+        .args(["dump", "/proc/self/mem"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("cannot read /proc/self/mem"));
+}
