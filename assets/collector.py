@@ -620,7 +620,7 @@ class _Resolver:
             self._funcs = found
         return self._funcs.get(version)
 
-    def describe(self, base, opname, name, value, row_argrepr, fields, namespace):
+    def describe(self, base, opname, name, value, global_name, fields, namespace):
         if name == "counter":
             return None
         if name in ("version", "type_version"):
@@ -646,7 +646,7 @@ class _Resolver:
                 return "keys version of the shared keys of %s instances" % _qualname(cls)
             return "a dict keys version"
         if name == "index" and base == "LOAD_GLOBAL":
-            return self._global_text(opname, value, row_argrepr, namespace)
+            return self._global_text(opname, value, global_name, namespace)
         if name == "descr":
             return self._descr_text(value, fields)
         return None
@@ -659,8 +659,7 @@ class _Resolver:
             return "type version %d: no live class has it now" % value
         return "type version of %s" % _qualname(cls)
 
-    def _global_text(self, opname, index, argrepr, namespace):
-        wanted = argrepr.replace("NULL + ", "").replace(" + NULL", "").strip()
+    def _global_text(self, opname, index, wanted, namespace):
         if opname.endswith("_BUILTIN"):
             space, where = vars(__import__("builtins")), "builtins"
         elif opname.endswith("_MODULE"):
@@ -692,11 +691,16 @@ def _main_objects(code, namespace):
     return [(c, p, i == 0, namespace) for i, (c, p) in enumerate(found)]
 
 
+# "rust": bytes and tables for src/decode.rs; "dis": dis's own instructions.
+_decoder = "rust"
+
+
 def _describe_all(selected, main_namespace):
     resolver = _Resolver()
     _namespaces_in_use[:] = [main_namespace]
+    describe = _raw_code if _decoder == "rust" else _describe
     try:
-        return [_describe(c, p, e, space, resolver) for c, p, e, space in selected]
+        return [describe(c, p, e, space, resolver) for c, p, e, space in selected]
     finally:
         _namespaces_in_use[:] = []
 
@@ -731,9 +735,10 @@ def _describe(code, parent, executed, namespace, resolver):
                 value |= unit << (16 * i)
             fields[cache[0]] = value
         for cache in caches:
+            global_name = row[4].replace("NULL + ", "").replace(" + NULL", "").strip()
             try:
                 cache[3] = resolver.describe(
-                    row[2], row[1], cache[0], fields[cache[0]], row[4], fields, namespace
+                    row[2], row[1], cache[0], fields[cache[0]], global_name, fields, namespace
                 )
             except Exception as e:  # a candidate object misbehaved; say so
                 cache[3] = "unresolved (%s)" % type(e).__name__
@@ -753,6 +758,186 @@ def _describe(code, parent, executed, namespace, resolver):
         "executed": executed,
         "exception_table": table,
         "instructions": instructions,
+    }
+
+
+# ---------------------------------------------------------------- raw bytecode
+#
+# The fast path: instead of building dis's Instruction objects, hand Rust the
+# bytes and the tables dis would consult, and let it decode (src/decode.rs).
+# The dis path above stays for versions the decoder does not know, and as the
+# reference the decoder is tested against.
+
+_RESOLVED = ("version", "type_version", "func_version", "module_keys_version",
+             "builtin_keys_version", "keys_version", "index", "descr")
+_optable = None
+
+
+def _op_kind(op):
+    """Which of dis's argument descriptions applies to a base opcode, in the
+    order the linked version's dis tries them."""
+    d = _dis
+    name = _ALL_OPNAME[op]
+    labelled = hasattr(d, "ArgResolver")
+    if op in d.hasconst:
+        # 3.11's dis describes only LOAD_CONST's constant (not KW_NAMES'):
+        # ask it rather than assume.
+        probe = object()
+        try:
+            shown = d._get_const_value(op, 0, (probe,)) is probe
+        except Exception:
+            shown = True
+        return "const" if shown else ""
+    if op in d.hasname:
+        if name == "LOAD_GLOBAL":
+            return "global"
+        if name == "LOAD_ATTR" and "LOAD_SUPER_ATTR" in _OPMAP:
+            return "attr"
+        if name == "LOAD_SUPER_ATTR":
+            return "super_attr"
+        return "name"
+    if labelled:
+        if op in getattr(d, "hasjump", ()) or op in getattr(d, "hasexc", ()):
+            return "jabs" if op in d.hasjabs else "jrel"
+        if name in ("LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST"):
+            return "local_pair"
+    else:
+        if op in d.hasjabs:
+            return "jabs"
+        if op in d.hasjrel:
+            return "jrel"
+    if op in d.haslocal or op in d.hasfree:
+        return "local"
+    if op in d.hascompare:
+        return "compare"
+    for kind, opname in (("format_value", "FORMAT_VALUE"), ("make_function", "MAKE_FUNCTION"),
+                         ("convert_value", "CONVERT_VALUE"),
+                         ("set_function_attribute", "SET_FUNCTION_ATTRIBUTE"),
+                         ("binary_op", "BINARY_OP"), ("intrinsic1", "CALL_INTRINSIC_1"),
+                         ("intrinsic2", "CALL_INTRINSIC_2")):
+        if name == opname and (kind != "make_function" or hasattr(d, "MAKE_FUNCTION_FLAGS")):
+            return kind
+    return ""
+
+
+def _op_table():
+    """The linked version's opcode facts, as dis itself holds them."""
+    global _optable
+    if _optable is not None:
+        return _optable
+    d = _dis
+    deop = [d._deoptop(op) for op in range(256)]
+    if hasattr(d, "_get_cache_size"):
+        caches = [d._get_cache_size(_ALL_OPNAME[op]) for op in range(256)]
+    else:
+        caches = [d._inline_cache_entries[op] for op in range(256)]
+    if hasattr(d, "hasarg"):
+        hasarg = [op in d.hasarg for op in range(256)]
+    else:
+        hasarg = [op >= d.HAVE_ARGUMENT for op in range(256)]
+    _optable = {
+        "names": _ALL_OPNAME,
+        "deop": deop,
+        "caches": caches,
+        "hasarg": hasarg,
+        "kind": [_op_kind(op) for op in range(256)],
+        "backward": [bool(d._is_backward_jump(op)) for op in range(256)],
+        "extended_arg": _OPMAP["EXTENDED_ARG"],
+        "cmp_op": list(d.cmp_op),
+        "nb_ops": [r for _, r in getattr(d, "_nb_ops", ())],
+        "intrinsic1": list(getattr(d, "_intrinsic_1_descs", ())),
+        "intrinsic2": list(getattr(d, "_intrinsic_2_descs", ())),
+        "function_flags": list(getattr(d, "MAKE_FUNCTION_FLAGS", getattr(d, "FUNCTION_ATTR_FLAGS", ()))),
+        "format_value": [r for _, r in getattr(d, "FORMAT_VALUE_CONVERTERS", ())],
+        "cache_format": {k: [list(f) for f in v] for k, v in _CACHE_FORMAT.items()},
+    }
+    return _optable
+
+
+def _localsplus(code):
+    names = []
+    bound = len(code.co_varnames) + len(code.co_cellvars) + len(code.co_freevars)
+    for i in range(bound):
+        try:
+            names.append(code._varname_from_oparg(i))
+        except Exception:
+            break
+    return names
+
+
+def _raw_code(code, parent, executed, namespace, resolver):
+    """One code object as bytes and tables; Rust decodes the instructions."""
+    table = _op_table()
+    deop, ncaches, hasarg, names = table["deop"], table["caches"], table["hasarg"], _ALL_OPNAME
+    fmt = _CACHE_FORMAT
+    base_code = code.co_code
+    live = code._co_code_adaptive
+    co_names = code.co_names
+    meanings = {}
+    # A lean walk for what only live objects can tell: what cache values
+    # refer to. Only instructions with such fields are looked at.
+    extended = 0
+    skip = 0
+    extended_op = table["extended_arg"]
+    for offset in range(0, len(base_code), 2):
+        if skip:
+            skip -= 1
+            continue
+        op = base_code[offset]
+        skip = ncaches[op]
+        if hasarg[op]:
+            arg = base_code[offset + 1] | extended
+            extended = (arg << 8) if op == extended_op else 0
+        else:
+            arg, extended = None, 0
+        if not skip:
+            continue
+        layout = fmt.get(names[op])
+        if not layout or not any(f in _RESOLVED for f, _ in layout):
+            continue
+        fields = {}
+        unit = offset + 2
+        for field, size in layout:
+            value = 0
+            for i in range(size):
+                value |= (live[unit] | (live[unit + 1] << 8)) << (16 * i)
+                unit += 2
+            fields[field] = value
+        liveop = names[live[offset]]
+        global_name = None
+        if names[op] == "LOAD_GLOBAL" and arg is not None and 0 <= arg >> 1 < len(co_names):
+            global_name = co_names[arg >> 1]
+        found = {}
+        for field in fields:
+            if field in _RESOLVED:
+                try:
+                    text = resolver.describe(names[op], liveop, field, fields[field], global_name, fields, namespace)
+                except Exception as e:  # a candidate object misbehaved; say so
+                    text = "unresolved (%s)" % type(e).__name__
+                if text is not None:
+                    found[field] = text
+        if found:
+            meanings[str(offset)] = found
+    return {
+        "qualname": getattr(code, "co_qualname", code.co_name),
+        "name": code.co_name,
+        "filename": code.co_filename,
+        "first_line": code.co_firstlineno,
+        "repr": repr(code),
+        "kind": _kind(code),
+        "parent": parent,
+        "executed": executed,
+        "exception_table": _exception_table(code),
+        "bytes": {
+            "code": base_code.hex(),
+            "live": live.hex(),
+            "consts": [repr(c) for c in code.co_consts],
+            "names": list(co_names),
+            "locals": _localsplus(code),
+            "linestarts": list(_dis.findlinestarts(code)),
+            "positions": [x for p in code.co_positions() for x in p],
+            "meanings": meanings,
+        },
     }
 
 
@@ -865,7 +1050,9 @@ _audit_installed = False
 
 def run(request_json):
     global _audit_installed, _last_code_objects
+    global _decoder
     request = _loads(request_json)
+    _decoder = request.get("decoder", "dis")
     # Where the interpreter's C struct differs from opcode._cache_format.
     for base, layout in request.get("cache_layouts", {}).items():
         _CACHE_FORMAT[base] = [tuple(field) for field in layout]
@@ -1005,6 +1192,7 @@ def run(request_json):
         "code_objects": _describe_all(selected, main.__dict__),
         "run": report,
         "misses": misses,
+        "optable": _op_table() if _decoder == "rust" else None,
     }
     return _dumps(snapshot)
 

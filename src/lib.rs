@@ -6,6 +6,7 @@
 //! view ([`dump`]) shows it.
 
 pub mod cli;
+pub mod decode;
 pub mod dump;
 pub mod examples;
 pub mod exit;

@@ -40,6 +40,8 @@ pub struct RawSnapshot {
     code_objects: Vec<RawCode>,
     run: RawRun,
     pub misses: Vec<PatternMiss>,
+    /// Present when the code objects come as bytes for [`crate::decode`].
+    optable: Option<crate::decode::OpTable>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -86,12 +88,16 @@ struct RawCode {
     parent: Option<usize>,
     executed: bool,
     exception_table: Vec<(u32, u32, u32, u32, bool)>,
+    /// From `dis` (the collector's fallback path) ...
+    #[serde(default)]
     instructions: Vec<RawInstruction>,
+    /// ... or as bytes and tables, decoded here.
+    bytes: Option<crate::decode::RawBytes>,
 }
 
 /// offset, opname, base, arg, argrepr, starts_line, line, positions,
 /// is_jump_target, label, jump_target, caches [(name, size, units, meaning)]
-type RawInstruction = (
+pub type RawInstruction = (
     u32,
     String,
     String,
@@ -111,22 +117,36 @@ impl RawSnapshot {
         let version: PythonVersion = self.python.version.parse()?;
         let facts = version.facts();
         let families = self.python.families;
-        let convert = |codes: Vec<RawCode>| -> Vec<CodeObject> {
+        let optable = self.optable;
+        let convert = |codes: Vec<RawCode>| -> Result<Vec<CodeObject>, String> {
             codes
                 .into_iter()
-                .map(|code| convert_code(code, &facts, &families))
+                .map(|mut code| {
+                    if let (Some(bytes), Some(table)) = (code.bytes.take(), optable.as_ref()) {
+                        code.instructions = crate::decode::instructions(
+                            &bytes,
+                            table,
+                            &facts,
+                            &code.exception_table,
+                        )
+                        .map_err(|e| format!("{}: {e}", code.qualname))?;
+                    }
+                    Ok(convert_code(code, &facts, &families))
+                })
                 .collect()
         };
-        let code_objects = convert(self.code_objects);
+        let code_objects = convert(self.code_objects)?;
         let timeline = self
             .steps
             .into_iter()
-            .map(|step| Step {
-                phase: step.phase,
-                calls: step.calls,
-                code_objects: convert(step.code_objects),
+            .map(|step| {
+                Ok(Step {
+                    phase: step.phase,
+                    calls: step.calls,
+                    code_objects: convert(step.code_objects)?,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, String>>()?;
         Ok(Snapshot {
             schema: SCHEMA_VERSION,
             python: PythonInfo {

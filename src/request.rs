@@ -34,6 +34,16 @@ pub struct Request {
     pub timeout: Option<f64>,
     /// Bytes of program output kept; the rest is counted.
     pub output_limit: u64,
+    /// How instructions are read: decoded in Rust from the bytes (the
+    /// default where this build knows the version) or built by `dis`.
+    pub decoder: Decoder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Decoder {
+    #[default]
+    Auto,
+    Dis,
 }
 
 impl Request {
@@ -49,6 +59,7 @@ impl Request {
             patterns: Vec::new(),
             timeout: None,
             output_limit: 1 << 20,
+            decoder: Decoder::Auto,
         }
     }
 
@@ -102,6 +113,7 @@ impl Request {
             timeout: Option<f64>,
             output_limit: u64,
             cache_layouts: serde_json::Map<String, serde_json::Value>,
+            decoder: &'a str,
         }
         let target = match &self.target {
             Target::Demo => serde_json::json!({
@@ -125,6 +137,11 @@ impl Request {
             patterns: &self.patterns,
             timeout: self.timeout,
             output_limit: self.output_limit,
+            decoder: if self.decoder == Decoder::Auto && facts.rust_decoder {
+                "rust"
+            } else {
+                "dis"
+            },
             cache_layouts: facts
                 .cache_layout_fixes()
                 .iter()

@@ -74,6 +74,9 @@ pub struct VersionFacts {
     /// quickened jump (JUMP_BACKWARD_QUICK) loses its `>>` mark in
     /// `dis.dis(adaptive=True)`; later versions de-optimize first.
     pub dis_labels_from_live_jumps: bool,
+    /// Whether `decode` knows how this version's `dis` words arguments;
+    /// otherwise the collector builds instructions with `dis` itself.
+    pub rust_decoder: bool,
 }
 
 /// A cache layout: (field name, size in code units), in memory order.
@@ -113,6 +116,7 @@ impl PythonVersion {
             dis_cache_info_bug: (self.major, self.minor, self.micro) == (3, 13, 0),
             quickening_delay: (counter == CounterLayout::Split311).then_some(8),
             dis_labels_from_live_jumps: counter == CounterLayout::Split311,
+            rust_decoder: counter != CounterLayout::Unknown,
         }
     }
 
