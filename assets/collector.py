@@ -566,6 +566,8 @@ class _Resolver:
         self._native = sys_modules_get("_specscope_collector")
         self._types = None
         self._funcs = None
+        self._scanned_all = False
+        self._memo = {}
 
     def _type_version(self, cls):
         try:
@@ -577,20 +579,26 @@ class _Resolver:
         if not version:
             return None
         if self._types is None:
-            found = {}
+            classes = []
             stack, seen = [object], set()
             while stack:
                 t = stack.pop()
                 if id(t) in seen:
                     continue
                 seen.add(id(t))
-                v = self._type_version(t)
-                if v:
-                    found.setdefault(v, t)
+                classes.append(t)
                 try:
                     stack.extend(type.__subclasses__(t))
                 except Exception:
                     pass
+            try:
+                versions = self._native.type_versions(classes)
+            except Exception:
+                versions = [self._type_version(t) for t in classes]
+            found = {}
+            for v, t in zip(versions, classes):
+                if v and v not in found:
+                    found[v] = t
             self._types = found
         return self._types.get(version)
 
@@ -598,29 +606,46 @@ class _Resolver:
         if not version:
             return None
         if self._funcs is None:
-            found = {}
-
-            def add(f):
-                try:
-                    v = self._native.function_version(f)
-                except Exception:
-                    return
-                if v:
-                    found.setdefault(v, f)
-
-            spaces = [vars(m) for m in list(_sys.modules.values()) if hasattr(m, "__dict__")]
-            spaces.append(_namespaces_in_use[0] if _namespaces_in_use else {})
-            for space in spaces:
-                for value in list(space.values()):
-                    if isinstance(value, _types.FunctionType):
-                        add(value)
-                    elif isinstance(value, type):
-                        for attr in list(vars(value).values()):
-                            add(getattr(attr, "__func__", attr))
-            self._funcs = found
+            self._funcs = {}
+            self._scan(list(_namespaces_in_use))
+            self._scanned_all = False
+        if version not in self._funcs and not self._scanned_all:
+            # Not in the namespaces being looked at: every loaded module.
+            self._scanned_all = True
+            self._scan([vars(m) for m in list(_sys.modules.values()) if hasattr(m, "__dict__")])
         return self._funcs.get(version)
 
+    def _scan(self, spaces):
+        candidates = []
+        function = _types.FunctionType
+        for space in spaces:
+            for value in list(space.values()):
+                if isinstance(value, function):
+                    candidates.append(value)
+                elif isinstance(value, type):
+                    for attr in list(vars(value).values()):
+                        candidates.append(getattr(attr, "__func__", attr))
+        try:
+            versions = self._native.function_versions(candidates)
+        except Exception:
+            return
+        found = self._funcs
+        for v, f in zip(versions, candidates):
+            if v and v not in found:
+                found[v] = f
+
     def describe(self, base, opname, name, value, global_name, fields, namespace):
+        # The same values come back again and again (one class's version in
+        # every attribute access, one module's keys version in every global).
+        key = (base, opname, name, value, global_name, id(namespace),
+               fields.get("version"), fields.get("type_version"))
+        try:
+            return self._memo[key]
+        except KeyError:
+            text = self._memo[key] = self._describe(base, opname, name, value, global_name, fields, namespace)
+            return text
+
+    def _describe(self, base, opname, name, value, global_name, fields, namespace):
         if name == "counter":
             return None
         if name in ("version", "type_version"):
@@ -697,7 +722,10 @@ _decoder = "rust"
 
 def _describe_all(selected, main_namespace):
     resolver = _Resolver()
-    _namespaces_in_use[:] = [main_namespace]
+    spaces = {id(main_namespace): main_namespace}
+    for _, _, _, space in selected:
+        spaces[id(space)] = space
+    _namespaces_in_use[:] = list(spaces.values())
     describe = _raw_code if _decoder == "rust" else _describe
     try:
         return [describe(c, p, e, space, resolver) for c, p, e, space in selected]
@@ -771,6 +799,7 @@ def _describe(code, parent, executed, namespace, resolver):
 _RESOLVED = ("version", "type_version", "func_version", "module_keys_version",
              "builtin_keys_version", "keys_version", "index", "descr")
 _optable = None
+_resolvable = {}
 
 
 def _op_kind(op):
@@ -851,6 +880,12 @@ def _op_table():
         "format_value": [r for _, r in getattr(d, "FORMAT_VALUE_CONVERTERS", ())],
         "cache_format": {k: [list(f) for f in v] for k, v in _CACHE_FORMAT.items()},
     }
+    # Opcodes with cache fields that name something (a class, a global, ...).
+    _resolvable.update({
+        op: _CACHE_FORMAT[name]
+        for op, name in enumerate(_ALL_OPNAME)
+        if any(f in _RESOLVED for f, _ in _CACHE_FORMAT.get(name, ()))
+    })
     return _optable
 
 
@@ -869,7 +904,7 @@ def _raw_code(code, parent, executed, namespace, resolver):
     """One code object as bytes and tables; Rust decodes the instructions."""
     table = _op_table()
     deop, ncaches, hasarg, names = table["deop"], table["caches"], table["hasarg"], _ALL_OPNAME
-    fmt = _CACHE_FORMAT
+    resolvable = _resolvable
     base_code = code.co_code
     live = code._co_code_adaptive
     co_names = code.co_names
@@ -892,8 +927,8 @@ def _raw_code(code, parent, executed, namespace, resolver):
             arg, extended = None, 0
         if not skip:
             continue
-        layout = fmt.get(names[op])
-        if not layout or not any(f in _RESOLVED for f, _ in layout):
+        layout = resolvable.get(op)
+        if layout is None:
             continue
         fields = {}
         unit = offset + 2
@@ -903,6 +938,8 @@ def _raw_code(code, parent, executed, namespace, resolver):
                 value |= (live[unit] | (live[unit + 1] << 8)) << (16 * i)
                 unit += 2
             fields[field] = value
+        if not any(fields[f] for f in fields if f in _RESOLVED):
+            continue
         liveop = names[live[offset]]
         global_name = None
         if names[op] == "LOAD_GLOBAL" and arg is not None and 0 <= arg >> 1 < len(co_names):

@@ -68,6 +68,8 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     };
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_version, &module)?)?;
+    module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     Ok(module)
 }
 
@@ -86,6 +88,25 @@ fn function_version(func: &Bound<'_, PyFunction>) -> u32 {
     // SAFETY: `func` is a live function object (checked by the extraction);
     // pyo3-ffi's PyFunctionObject matches the layout of the linked CPython.
     unsafe { (*(func.as_ptr() as *mut pyo3::ffi::PyFunctionObject)).func_version }
+}
+
+/// `tp_version_tag` of each class, in one call.
+#[pyfunction]
+fn type_versions(classes: Vec<Bound<'_, PyType>>) -> Vec<u32> {
+    classes.iter().map(type_version).collect()
+}
+
+/// `func_version` of each object that is a function (0 for the others), in
+/// one call: the collector asks about thousands of candidates at a time.
+#[pyfunction]
+fn function_versions(candidates: Vec<Bound<'_, PyAny>>) -> Vec<u32> {
+    candidates
+        .iter()
+        .map(|c| match c.cast::<PyFunction>() {
+            Ok(f) => function_version(f),
+            Err(_) => 0,
+        })
+        .collect()
 }
 
 fn internal(py: Python<'_>, err: PyErr) -> CollectError {
@@ -124,14 +145,12 @@ pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
             .and_then(|reply| reply.extract::<String>())
             .map_err(|e| internal(py, e))
     })?;
-    let reply: RawReply = serde_json::from_str(&reply)
-        .map_err(|e| CollectError::Internal(format!("unreadable collector reply: {e}")))?;
-    if let Some(error) = reply.error {
-        return Err(CollectError::Target(error));
-    }
-    let raw = reply
-        .snapshot
-        .ok_or_else(|| CollectError::Internal("empty collector reply".into()))?;
+    let raw = match RawReply::parse(&reply)
+        .map_err(|e| CollectError::Internal(format!("unreadable collector reply: {e}")))?
+    {
+        RawReply::Error(error) => return Err(CollectError::Target(error)),
+        RawReply::Snapshot(raw) => raw,
+    };
     let misses = raw.misses.clone();
     let snapshot = raw.into_snapshot().map_err(CollectError::Internal)?;
     if !misses.is_empty() {

@@ -8,11 +8,28 @@ use serde::Deserialize;
 use crate::model::*;
 use crate::version::{CounterSite, PythonVersion, VersionFacts};
 
-#[derive(Deserialize)]
-pub struct RawReply {
-    pub error: Option<RawTargetError>,
-    #[serde(flatten)]
-    pub snapshot: Option<RawSnapshot>,
+/// The collector's reply: a snapshot, or `{"error": …}` when the target
+/// could not run. (Told apart by the first key rather than with
+/// `#[serde(flatten)]`, which buffers the whole document first.)
+pub enum RawReply {
+    Error(RawTargetError),
+    Snapshot(Box<RawSnapshot>),
+}
+
+impl RawReply {
+    pub fn parse(text: &str) -> Result<RawReply, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct ErrorReply {
+            error: RawTargetError,
+        }
+        if text.starts_with("{\"error\"") {
+            Ok(RawReply::Error(
+                serde_json::from_str::<ErrorReply>(text)?.error,
+            ))
+        } else {
+            Ok(RawReply::Snapshot(Box::new(serde_json::from_str(text)?)))
+        }
+    }
 }
 
 /// The target could not be run at all.
