@@ -972,7 +972,8 @@ def _raw_code(code, parent, executed, namespace, resolver):
             "names": list(co_names),
             "locals": _localsplus(code),
             "linestarts": list(_dis.findlinestarts(code)),
-            "positions": [x for p in code.co_positions() for x in p],
+            "linetable": code.co_linetable.hex(),
+            "first_line": code.co_firstlineno,
             "meanings": meanings,
         },
     }

@@ -49,8 +49,10 @@ pub struct RawBytes {
     locals: Vec<String>,
     /// `dis.findlinestarts`: (offset, line).
     linestarts: Vec<(u32, Option<u32>)>,
-    /// `co_positions()`, four values per code unit.
-    positions: Vec<Option<u32>>,
+    /// `co_linetable` as hex (see [`positions`]).
+    linetable: String,
+    /// `co_firstlineno`, where the location table's line deltas start.
+    first_line: i64,
     /// Offset → cache field → what its value refers to.
     meanings: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -104,6 +106,85 @@ fn unpack(code: &[u8], table: &OpTable) -> Vec<(u32, u8, Option<i64>)> {
     out
 }
 
+/// `co_positions()` from `co_linetable`: (line, end line, column, end
+/// column) per code unit, in the 3.11+ location-table format (CPython's
+/// InternalDocs/locations.md). Columns stored as value + 1 in the long form
+/// read 0 for "unknown".
+pub fn positions(table: &[u8], first_line: i64) -> Vec<[Option<u32>; 4]> {
+    struct Reader<'a> {
+        table: &'a [u8],
+        at: usize,
+    }
+    impl Reader<'_> {
+        fn byte(&mut self) -> Option<u8> {
+            let b = self.table.get(self.at).copied();
+            self.at += 1;
+            b
+        }
+        fn varint(&mut self) -> Option<i64> {
+            let mut read = self.byte()?;
+            let mut value = (read & 63) as i64;
+            let mut shift = 0;
+            while read & 64 != 0 && shift < 56 {
+                read = self.byte()?;
+                shift += 6;
+                value |= ((read & 63) as i64) << shift;
+            }
+            Some(value)
+        }
+        fn svarint(&mut self) -> Option<i64> {
+            let v = self.varint()?;
+            Some(if v & 1 != 0 { -(v >> 1) } else { v >> 1 })
+        }
+    }
+    let known = |v: i64| u32::try_from(v).ok();
+    let mut r = Reader { table, at: 0 };
+    let mut out = Vec::with_capacity(table.len() * 2);
+    let mut line = first_line;
+    while let Some(first) = r.byte() {
+        if first & 0x80 == 0 {
+            break;
+        }
+        let code = (first >> 3) & 15;
+        let length = (first & 7) as usize + 1;
+        let mut entry = || -> Option<[Option<u32>; 4]> {
+            Some(match code {
+                15 => [None; 4],
+                14 => {
+                    line += r.svarint()?;
+                    let end = line + r.varint()?;
+                    let col = r.varint()? - 1;
+                    let end_col = r.varint()? - 1;
+                    [known(line), known(end), known(col), known(end_col)]
+                }
+                13 => {
+                    line += r.svarint()?;
+                    [known(line), known(line), None, None]
+                }
+                10..=12 => {
+                    line += (code - 10) as i64;
+                    let col = r.byte()? as u32;
+                    let end_col = r.byte()? as u32;
+                    [known(line), known(line), Some(col), Some(end_col)]
+                }
+                _ => {
+                    let second = r.byte()?;
+                    let col = code as u32 * 8 + ((second >> 4) & 7) as u32;
+                    [
+                        known(line),
+                        known(line),
+                        Some(col),
+                        Some(col + (second & 15) as u32),
+                    ]
+                }
+            })
+        };
+        let Some(entry) = entry() else { break };
+        out.extend(std::iter::repeat_n(entry, length));
+    }
+    out
+}
+
 /// Where a jump goes, as `dis` computes it for this version.
 fn jump_target(
     table: &OpTable,
@@ -142,6 +223,7 @@ pub fn instructions(
         return Err("code and live code differ in length".into());
     }
     let ops = unpack(&code, table);
+    let locations = positions(&unhex(&raw.linetable)?, raw.first_line);
     let targets: Vec<Option<u32>> = ops
         .iter()
         .map(|&(offset, op, arg)| arg.and_then(|a| jump_target(table, facts, op, a, offset)))
@@ -203,11 +285,7 @@ pub fn instructions(
             ),
         };
 
-        let unit = (offset / 2) as usize;
-        let positions = raw
-            .positions
-            .get(unit * 4..unit * 4 + 4)
-            .map(|p| [p[0], p[1], p[2], p[3]]);
+        let positions = locations.get((offset / 2) as usize).copied();
         let meanings = raw.meanings.get(&offset.to_string());
         let mut caches = Vec::new();
         let mut at = offset as usize + 2;

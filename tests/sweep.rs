@@ -95,6 +95,39 @@ fn stdlib_dis_conformance() {
             }
         };
         modules += 1;
+        // The same code objects read by dis: every position must agree with
+        // co_positions() (dis.dis prints no columns, so check them here).
+        let mut by_dis = request.clone();
+        by_dis.decoder = specscope::request::Decoder::Dis;
+        if let Ok(reference_snapshot) = collect(&by_dis) {
+            // The module is imported by now, so this run may find fewer code
+            // objects (no top-level code): match them by name and line.
+            for b in &reference_snapshot.code_objects {
+                let same: Vec<_> = snapshot
+                    .code_objects
+                    .iter()
+                    .filter(|a| a.qualname == b.qualname && a.first_line == b.first_line)
+                    .collect();
+                // Two generator expressions on one line share both: skip them.
+                let [a] = same[..] else {
+                    continue;
+                };
+                let ours: Vec<_> = a
+                    .instructions
+                    .iter()
+                    .map(|i| (i.offset, i.positions))
+                    .collect();
+                let theirs: Vec<_> = b
+                    .instructions
+                    .iter()
+                    .map(|i| (i.offset, i.positions))
+                    .collect();
+                if ours != theirs {
+                    let first = ours.iter().zip(&theirs).find(|(x, y)| x != y);
+                    mismatches.push(format!("{name}:{} positions {first:?}", a.qualname));
+                }
+            }
+        }
         let facts = snapshot.python.version.facts();
         for (code, expected) in snapshot.code_objects.iter().zip(&reference) {
             codes += 1;
