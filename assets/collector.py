@@ -775,6 +775,14 @@ def _describe(code, parent, executed, namespace, resolver):
     for row in instructions:
         if row[0] in handlers:
             row[8] = True
+    described = _header(code, parent, executed)
+    described["exception_table"] = table
+    described["instructions"] = instructions
+    return described
+
+
+def _header(code, parent, executed):
+    """What both ways of describing a code object say about it first."""
     return {
         "qualname": getattr(code, "co_qualname", code.co_name),
         "name": code.co_name,
@@ -784,8 +792,6 @@ def _describe(code, parent, executed, namespace, resolver):
         "kind": _kind(code),
         "parent": parent,
         "executed": executed,
-        "exception_table": table,
-        "instructions": instructions,
     }
 
 
@@ -955,28 +961,20 @@ def _raw_code(code, parent, executed, namespace, resolver):
                     found[field] = text
         if found:
             meanings[str(offset)] = found
-    return {
-        "qualname": getattr(code, "co_qualname", code.co_name),
-        "name": code.co_name,
-        "filename": code.co_filename,
+    described = _header(code, parent, executed)
+    described["exception_table"] = _exception_table(code)
+    described["bytes"] = {
+        "code": base_code.hex(),
+        "live": live.hex(),
+        "consts": [repr(c) for c in code.co_consts],
+        "names": list(co_names),
+        "locals": _localsplus(code),
+        "linestarts": list(_dis.findlinestarts(code)),
+        "linetable": code.co_linetable.hex(),
         "first_line": code.co_firstlineno,
-        "repr": repr(code),
-        "kind": _kind(code),
-        "parent": parent,
-        "executed": executed,
-        "exception_table": _exception_table(code),
-        "bytes": {
-            "code": base_code.hex(),
-            "live": live.hex(),
-            "consts": [repr(c) for c in code.co_consts],
-            "names": list(co_names),
-            "locals": _localsplus(code),
-            "linestarts": list(_dis.findlinestarts(code)),
-            "linetable": code.co_linetable.hex(),
-            "first_line": code.co_firstlineno,
-            "meanings": meanings,
-        },
+        "meanings": meanings,
     }
+    return described
 
 
 def _module_code_objects(name, captured):
