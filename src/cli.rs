@@ -37,7 +37,7 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the collected bytecode to stdout (table, dis or json)
+    /// Print the collected bytecode to stdout (table, dis, json or html)
     Dump(DumpArgs),
     /// List the lessons of the gallery (open one with --example NAME)
     Examples,
@@ -86,7 +86,7 @@ pub struct TargetArgs {
     /// A second phase after --call, e.g. the same function with new argument types
     #[arg(long, value_name = "EXPR", requires = "call")]
     pub then: Option<String>,
-    /// Evaluations of --then (default 1000)
+    /// Evaluations of --then
     #[arg(
         long = "then-calls",
         value_name = "N",
