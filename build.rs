@@ -11,13 +11,16 @@ fn main() {
 }
 
 /// Compiles the collector with the interpreter the binary links, so that
-/// start-up unmarshals code instead of compiling source. Marshal data is
-/// specific to a Python version, which is why it is made here and not
-/// committed. When it cannot be made, the file is left empty and the binary
-/// compiles the source at run time.
+/// start-up unmarshals code instead of compiling source, and records that
+/// interpreter's opcode tables (from its own `dis` and `opcode`), so that
+/// start-up need not import `dis`. Both are specific to a Python version,
+/// which is why they are made here and not committed. When they cannot be
+/// made, the files are left empty: the binary then compiles the source and
+/// asks `dis` at run time.
 fn precompile_collector() {
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("collector.marshal");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let out = out_dir.join("collector.marshal");
+    let table = out_dir.join("optable.json");
     let source = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"))
         .join("assets/collector.py");
     let python = pyo3_build_config::get().executable().map(str::to_owned);
@@ -29,10 +32,14 @@ fn precompile_collector() {
                 "import marshal, sys\n\
                  src = open(sys.argv[1], encoding='utf-8').read()\n\
                  code = compile(src, '<specscope collector>', 'exec', dont_inherit=True)\n\
-                 open(sys.argv[2], 'wb').write(marshal.dumps(code))",
+                 open(sys.argv[2], 'wb').write(marshal.dumps(code))\n\
+                 collector = {'__name__': '_specscope_collector', '__file__': '<specscope collector>'}\n\
+                 exec(code, collector)\n\
+                 open(sys.argv[3], 'w').write(collector['_dumps'](collector['_op_table']()))",
             ])
             .arg(&source)
             .arg(&out)
+            .arg(&table)
             .status()
             .is_ok_and(|s| s.success())
     });
@@ -41,5 +48,6 @@ fn precompile_collector() {
             "cargo:warning=could not precompile assets/collector.py; it will be compiled at run time"
         );
         std::fs::write(&out, b"").expect("OUT_DIR is writable");
+        std::fs::write(&table, b"").expect("OUT_DIR is writable");
     }
 }

@@ -47,7 +47,17 @@ def _private_dis():
     return _fresh(*names)[-2:]
 
 
-_opcode, _dis = _private_dis()
+# The private dis and opcode, imported only when needed: the Rust decoder
+# gets the opcode tables made at build time, and importing dis costs more
+# start-up time than a short program runs.
+_opcode = _dis = None
+
+
+def _need_dis():
+    global _opcode, _dis
+    if _dis is None:
+        _opcode, _dis = _private_dis()
+    return _dis
 
 
 def _lazy(name):
@@ -94,12 +104,12 @@ def _loads(text):
     value, _end = _scan(text, 0)
     return value
 
-_CACHE_FORMAT = {name: list(fmt.items()) for name, fmt in _opcode._cache_format.items()}
-_JUMP_OPS = set(getattr(_dis, "hasjump", ())) | set(getattr(_dis, "hasjrel", ())) | set(
-    getattr(_dis, "hasjabs", ())
-)
-_OPMAP = dict(_opcode.opmap)
-_ALL_OPNAME = list(getattr(_dis, "_all_opname", _opcode.opname))
+# Opcode facts of this version: set by _install() from the table the
+# request carries (made at build time) or from dis itself.
+_CACHE_FORMAT = {}
+_OPMAP = {}
+_ALL_OPNAME = []
+_FAMILIES = {}
 _CO_OPTIMIZED = 0x1
 _CO_NEWLOCALS = 0x2
 _CO_GENERATOR = 0x20
@@ -455,11 +465,50 @@ def _kind(code):
 
 
 def _exception_table(code):
+    """co_exceptiontable as [start, end, target, depth, lasti] rows.
+
+    Each entry is four numbers written in 6-bit groups, most significant
+    first, bit 6 meaning "more follows"; offsets count code units.
+    """
+    data = code.co_exceptiontable
+    rows = []
+    at = 0
+
+    def number():
+        nonlocal at
+        byte = data[at]
+        at += 1
+        value = byte & 63
+        while byte & 64:
+            byte = data[at]
+            at += 1
+            value = (value << 6) | (byte & 63)
+        return value
+
     try:
-        entries = _dis._parse_exception_table(code)
-    except Exception:
-        return []
-    return [[e.start, e.end, e.target, e.depth, bool(e.lasti)] for e in entries]
+        while at < len(data):
+            start = number() * 2
+            end = start + number() * 2
+            target = number() * 2
+            depth_lasti = number()
+            rows.append([start, end, target, depth_lasti >> 1, bool(depth_lasti & 1)])
+    except IndexError:
+        pass
+    return rows
+
+
+def _linestarts(code, keep_none):
+    """dis.findlinestarts: (offset, line) where the line changes. 3.13's
+    dis keeps starts of code with no line (None); 3.11 and 3.12 skip them."""
+    starts = []
+    last = _linestarts
+    for start, _end, line in code.co_lines():
+        if line is None and not keep_none:
+            continue
+        if line != last:
+            last = line
+            starts.append((start, line))
+    return starts
 
 
 def _dis_instructions(code):
@@ -468,6 +517,7 @@ def _dis_instructions(code):
     From 3.13 on, get_instructions numbers jump labels without counting the
     exception table, while dis.dis counts it; build them the way dis.dis does.
     """
+    _need_dis()
     if not hasattr(_dis, "ArgResolver"):
         # 3.11/3.12: walk the base code; names come from the live code later.
         # (dis's own adaptive walk loses its way in instrumented code.)
@@ -495,6 +545,9 @@ def _instructions(code):
     base_code = code.co_code
     result = []
     instructions, resolver = _dis_instructions(code)
+    jump_ops = set(getattr(_dis, "hasjump", ())) | set(getattr(_dis, "hasjrel", ())) | set(
+        getattr(_dis, "hasjabs", ())
+    )
     for ins in instructions:
         # The live opcode at this offset, and the one in co_code, which
         # CPython gives without specialization and without instrumentation.
@@ -516,7 +569,7 @@ def _instructions(code):
         pos = ins.positions
         positions = None if pos is None else [pos.lineno, pos.end_lineno, pos.col_offset, pos.end_col_offset]
         target = None
-        if ins.opcode in _JUMP_OPS or _OPMAP.get(base) in _JUMP_OPS:
+        if ins.opcode in jump_ops or _OPMAP.get(base) in jump_ops:
             target = ins.argval if isinstance(ins.argval, int) else None
         argrepr = ins.argrepr
         if resolver is not None and opname.startswith("INSTRUMENTED_") and base != opname:
@@ -856,11 +909,20 @@ def _op_kind(op):
 
 
 def _op_table():
-    """The linked version's opcode facts, as dis itself holds them."""
+    """The linked version's opcode facts, as dis itself holds them. The build
+    script calls this once and embeds the result; at run time it is needed
+    only when that table is missing."""
     global _optable
     if _optable is not None:
         return _optable
-    d = _dis
+    d = _need_dis()
+    if not _ALL_OPNAME:
+        _install({
+            "names": list(getattr(d, "_all_opname", _opcode.opname)),
+            "opmap": dict(_opcode.opmap),
+            "cache_format": {k: list(v.items()) for k, v in _opcode._cache_format.items()},
+            "families": {k: list(v) for k, v in _opcode._specializations.items()},
+        })
     deop = [d._deoptop(op) for op in range(256)]
     if hasattr(d, "_get_cache_size"):
         caches = [d._get_cache_size(_ALL_OPNAME[op]) for op in range(256)]
@@ -885,14 +947,33 @@ def _op_table():
         "function_flags": list(getattr(d, "MAKE_FUNCTION_FLAGS", getattr(d, "FUNCTION_ATTR_FLAGS", ()))),
         "format_value": [r for _, r in getattr(d, "FORMAT_VALUE_CONVERTERS", ())],
         "cache_format": {k: [list(f) for f in v] for k, v in _CACHE_FORMAT.items()},
+        "opmap": _OPMAP,
+        "families": _FAMILIES,
+        "keep_none_lines": hasattr(d, "ArgResolver"),
+        "version": "%d.%d.%d" % _sys.version_info[:3],
     }
-    # Opcodes with cache fields that name something (a class, a global, ...).
-    _resolvable.update({
-        op: _CACHE_FORMAT[name]
-        for op, name in enumerate(_ALL_OPNAME)
-        if any(f in _RESOLVED for f, _ in _CACHE_FORMAT.get(name, ()))
-    })
     return _optable
+
+
+def _install(table):
+    """Takes the opcode facts of this version (from the build-time table or
+    from dis) for the collector's own use."""
+    global _ALL_OPNAME, _OPMAP, _CACHE_FORMAT, _FAMILIES, _optable
+    _ALL_OPNAME = list(table["names"])
+    _OPMAP = dict(table["opmap"])
+    _CACHE_FORMAT = {k: [tuple(f) for f in v] for k, v in table["cache_format"].items()}
+    _FAMILIES = {k: list(v) for k, v in table["families"].items()}
+    if "deop" in table:
+        _optable = table
+
+
+def _index_resolvable():
+    """Opcodes with cache fields that name something (a class, a global, ...)."""
+    _resolvable.clear()
+    for op, name in enumerate(_ALL_OPNAME):
+        layout = _CACHE_FORMAT.get(name, ())
+        if any(f in _RESOLVED for f, _ in layout):
+            _resolvable[op] = layout
 
 
 def _localsplus(code):
@@ -969,7 +1050,7 @@ def _raw_code(code, parent, executed, namespace, resolver):
         "consts": [repr(c) for c in code.co_consts],
         "names": list(co_names),
         "locals": _localsplus(code),
-        "linestarts": list(_dis.findlinestarts(code)),
+        "linestarts": _linestarts(code, table["keep_none_lines"]),
         "linetable": code.co_linetable.hex(),
         "first_line": code.co_firstlineno,
         "meanings": meanings,
@@ -1089,9 +1170,17 @@ def run(request_json):
     global _decoder
     request = _loads(request_json)
     _decoder = request.get("decoder", "dis")
+    table = request.get("optable")
+    if table is not None and table.get("version") == "%d.%d.%d" % _sys.version_info[:3]:
+        _install(table)
+    else:
+        table = None
+        _decoder = "dis"
+        _op_table()
     # Where the interpreter's C struct differs from opcode._cache_format.
     for base, layout in request.get("cache_layouts", {}).items():
         _CACHE_FORMAT[base] = [tuple(field) for field in layout]
+    _index_resolvable()
     try:
         code, filename, source, argv0, path0 = _resolve_target(request["target"])
     except TargetError as e:
@@ -1216,7 +1305,7 @@ def run(request_json):
         "python": {
             "version": "%d.%d.%d" % _sys.version_info[:3],
             "full_version": _sys.version,
-            "families": {k: list(v) for k, v in _opcode._specializations.items()},
+            "families": _FAMILIES,
         },
         "target": {"kind": request["target"]["kind"], "filename": filename, "argv": [argv0] + list(request.get("args", ()))},
         "call": call,
@@ -1228,7 +1317,7 @@ def run(request_json):
         "code_objects": _describe_all(selected, main.__dict__),
         "run": report,
         "misses": misses,
-        "optable": _op_table() if _decoder == "rust" else None,
+        "optable": None,
     }
     return _dumps(snapshot)
 

@@ -10,11 +10,32 @@
 //! over the whole standard library.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use serde::Deserialize;
 
 use crate::raw::RawInstruction;
 use crate::version::{DisStyle, VersionFacts};
+
+/// The opcode tables of the Python this binary links, made by the build
+/// script with that interpreter's `dis` (empty if it could not run).
+pub const BUILTIN_TABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/optable.json"));
+
+static BUILTIN_TABLE: LazyLock<Option<OpTable>> =
+    LazyLock::new(|| serde_json::from_str(BUILTIN_TABLE_JSON).ok());
+
+/// The build-time tables, with the cache layouts this version really uses
+/// where `opcode._cache_format` says otherwise.
+pub fn builtin_table(facts: &VersionFacts) -> Option<OpTable> {
+    let mut table = BUILTIN_TABLE.as_ref()?.clone();
+    for (base, layout, _) in facts.cache_layout_fixes() {
+        table.cache_format.insert(
+            base.to_string(),
+            layout.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
+        );
+    }
+    Some(table)
+}
 
 /// The linked version's opcode facts, as its `dis` module holds them.
 #[derive(Debug, Clone, Deserialize)]

@@ -57,8 +57,6 @@ pub struct RawSnapshot {
     code_objects: Vec<RawCode>,
     run: RawRun,
     pub misses: Vec<PatternMiss>,
-    /// Present when the code objects come as bytes for [`crate::decode`].
-    optable: Option<crate::decode::OpTable>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -134,7 +132,7 @@ impl RawSnapshot {
         let version: PythonVersion = self.python.version.parse()?;
         let facts = version.facts();
         let families = self.python.families;
-        let optable = self.optable;
+        let optable = crate::decode::builtin_table(&facts);
         let convert = |codes: Vec<RawCode>| -> Result<Vec<CodeObject>, String> {
             codes
                 .into_iter()

@@ -126,7 +126,7 @@ impl Request {
             Target::Module(m) => serde_json::json!({"kind": "module", "module": m}),
             Target::Code(c) => serde_json::json!({"kind": "code", "code": c}),
         };
-        serde_json::to_string(&Wire {
+        let wire = serde_json::to_string(&Wire {
             target,
             args: &self.args,
             call: self.call.as_deref(),
@@ -137,7 +137,10 @@ impl Request {
             patterns: &self.patterns,
             timeout: self.timeout,
             output_limit: self.output_limit,
-            decoder: if self.decoder == Decoder::Auto && facts.rust_decoder {
+            decoder: if self.decoder == Decoder::Auto
+                && facts.rust_decoder
+                && !crate::decode::BUILTIN_TABLE_JSON.trim().is_empty()
+            {
                 "rust"
             } else {
                 "dis"
@@ -148,6 +151,13 @@ impl Request {
                 .map(|(base, layout, _)| (base.to_string(), serde_json::json!(layout)))
                 .collect(),
         })
-        .expect("a request always serializes")
+        .expect("a request always serializes");
+        // The opcode tables made at build time go in as they are.
+        let table = crate::decode::BUILTIN_TABLE_JSON.trim();
+        if table.is_empty() {
+            wire
+        } else {
+            format!("{{\"optable\":{table},{}", &wire[1..])
+        }
     }
 }
