@@ -618,6 +618,7 @@ class _Resolver:
     def __init__(self):
         self._native = sys_modules_get("_specscope_collector")
         self._types = None
+        self._types_complete = False
         self._funcs = None
         self._scanned_all = False
         self._memo = {}
@@ -632,6 +633,21 @@ class _Resolver:
         if not version:
             return None
         if self._types is None:
+            # First the classes in sight: the namespaces being looked at,
+            # their classes' bases, and the builtins.
+            self._types = {}
+            near = []
+            for space in list(_namespaces_in_use) + [vars(__import__("builtins"))]:
+                for value in list(space.values()):
+                    if isinstance(value, type):
+                        near.extend(getattr(value, "__mro__", (value,)))
+                    else:
+                        near.append(type(value))
+            self._add_types(near)
+            self._types_complete = False
+        if version not in self._types and not self._types_complete:
+            # Then every class there is.
+            self._types_complete = True
             classes = []
             stack, seen = [object], set()
             while stack:
@@ -644,16 +660,18 @@ class _Resolver:
                     stack.extend(type.__subclasses__(t))
                 except Exception:
                     pass
-            try:
-                versions = self._native.type_versions(classes)
-            except Exception:
-                versions = [self._type_version(t) for t in classes]
-            found = {}
-            for v, t in zip(versions, classes):
-                if v and v not in found:
-                    found[v] = t
-            self._types = found
+            self._add_types(classes)
         return self._types.get(version)
+
+    def _add_types(self, classes):
+        try:
+            versions = self._native.type_versions(classes)
+        except Exception:
+            versions = [self._type_version(t) for t in classes]
+        found = self._types
+        for v, t in zip(versions, classes):
+            if v and v not in found:
+                found[v] = t
 
     def func(self, version):
         if not version:
