@@ -1008,30 +1008,32 @@ def _localsplus(code):
 def _raw_code(code, parent, executed, namespace, resolver):
     """One code object as bytes and tables; Rust decodes the instructions."""
     table = _op_table()
-    deop, ncaches, hasarg, names = table["deop"], table["caches"], table["hasarg"], _ALL_OPNAME
+    deop, names = table["deop"], _ALL_OPNAME
     resolvable = _resolvable
     base_code = code.co_code
     live = code._co_code_adaptive
     co_names = code.co_names
     meanings = {}
-    # A lean walk for what only live objects can tell: what cache values
-    # refer to. Only instructions with such fields are looked at.
-    extended = 0
-    skip = 0
     extended_op = table["extended_arg"]
-    for offset in range(0, len(base_code), 2):
-        if skip:
-            skip -= 1
-            continue
+    # What only live objects can tell: what cache values refer to. Only
+    # specialized (or, on 3.11, adaptive) instructions are looked at: they
+    # are the offsets where the live opcode is a form of the base one. In
+    # co_code a cache unit reads 0 (CACHE) and arguments sit at odd offsets,
+    # so no walk over the instruction boundaries is needed.
+    units = [
+        2 * u
+        for u, (b, l) in enumerate(zip(base_code[::2], live[::2]))
+        if b != l and b and deop[l] == b and b in resolvable
+    ]
+    for offset in units:
         op = base_code[offset]
-        skip = ncaches[op]
-        if hasarg[op]:
-            arg = base_code[offset + 1] | extended
-            extended = (arg << 8) if op == extended_op else 0
-        else:
-            arg, extended = None, 0
-        if not skip:
-            continue
+        arg = base_code[offset + 1]
+        back = offset - 2
+        shift = 8
+        while back >= 0 and base_code[back] == extended_op:
+            arg |= base_code[back + 1] << shift
+            shift += 8
+            back -= 2
         layout = resolvable.get(op)
         if layout is None:
             continue
