@@ -616,7 +616,7 @@ class _Resolver:
     """
 
     def __init__(self):
-        self._native = sys_modules_get("_specscope_collector")
+        self._native = _sys.modules.get("_specscope_collector")
         self._types = None
         self._types_complete = False
         self._funcs = None
@@ -802,10 +802,6 @@ def _describe_all(selected, main_namespace):
         return [describe(c, p, e, space, resolver) for c, p, e, space in selected]
     finally:
         _namespaces_in_use[:] = []
-
-
-def sys_modules_get(name):
-    return _sys.modules.get(name)
 
 
 def _qualname(obj):

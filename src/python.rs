@@ -67,7 +67,6 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         module
     };
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
-    module.add_function(wrap_pyfunction!(function_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     Ok(module)

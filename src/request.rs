@@ -63,25 +63,6 @@ impl Request {
         }
     }
 
-    /// Short human description: `demo`, `app.py`, `-m pkg`, `-c '…'`.
-    pub fn describe(&self) -> String {
-        match &self.target {
-            Target::Demo => "built-in demo".into(),
-            Target::Example(e) => format!("lesson {}", e.name),
-            Target::Script(p) => p.display().to_string(),
-            Target::Module(m) => format!("-m {m}"),
-            Target::Code(c) => {
-                let first = c.lines().next().unwrap_or("");
-                let cut: String = first.chars().take(30).collect();
-                if cut.len() < c.len() {
-                    format!("-c '{cut}…'")
-                } else {
-                    format!("-c '{cut}'")
-                }
-            }
-        }
-    }
-
     /// The file name and text the target's code will have, where they are
     /// known before it runs (not for `-m`, which Python resolves).
     pub fn source_hint(&self) -> Option<(String, String)> {
