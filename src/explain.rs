@@ -53,6 +53,7 @@ const SOURCES: &[&str] = &[
     include_str!("../assets/explain/quickened.md"),
     include_str!("../assets/explain/branches.md"),
     include_str!("../assets/explain/instrumented.md"),
+    include_str!("../assets/explain/instructions.md"),
 ];
 
 /// The versions the texts are written for.
