@@ -44,7 +44,19 @@ pub enum Command {
     /// Explain an opname (a family or a specialized form) for the linked Python
     Explain {
         /// e.g. BINARY_OP or LOAD_ATTR_INSTANCE_VALUE
-        opname: String,
+        #[arg(required_unless_present = "check")]
+        opname: Option<String>,
+        /// Run the experiment behind the text on the linked Python and show
+        /// the site's timeline: warm-up, specialized, a hit, repeated misses
+        #[arg(long, conflicts_with = "check")]
+        demo: bool,
+        /// With --demo: which miss cause to repeat (an id the text shows)
+        #[arg(long, value_name = "ID", requires = "demo")]
+        cause: Option<String>,
+        /// Run the experiments behind every text (or OPNAME's family or
+        /// form) and report which stated causes the interpreter confirmed
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -179,7 +191,17 @@ pub fn main() -> u8 {
     };
     match cli.command {
         Some(Command::Dump(args)) => run_dump(&args),
-        Some(Command::Explain { opname }) => crate::explain::command(&opname),
+        Some(Command::Explain {
+            opname,
+            demo,
+            cause,
+            check,
+        }) => match (opname, check, demo) {
+            (only, true, _) => crate::claims::check_command(only.as_deref()),
+            (Some(opname), _, true) => crate::claims::demo_command(&opname, cause.as_deref()),
+            (Some(opname), _, false) => crate::explain::command(&opname),
+            (None, false, _) => unreachable!("clap requires OPNAME without --check"),
+        },
         Some(Command::Examples) => {
             print!("{}", crate::examples::listing());
             exit::OK

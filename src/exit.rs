@@ -22,6 +22,9 @@ pub const NO_TERMINAL: u8 = 7;
 pub const TIMEOUT: u8 = 8;
 /// The program called `sys.exit` or `os._exit` with a non-zero status.
 pub const PROGRAM_EXIT: u8 = 9;
+/// `explain --check`: an experiment contradicted a text, a reachable form
+/// was not reached, or fewer than 90 % of the stated causes were proven.
+pub const CLAIMS: u8 = 10;
 /// A bug in specscope itself.
 pub const INTERNAL: u8 = 70;
 /// Ctrl-C stopped the warm-up; what ran is shown.

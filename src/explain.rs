@@ -106,6 +106,48 @@ pub struct Explanation {
     pub counter: Vec<String>,
     /// False when no text is written for this opname in this version.
     pub written: bool,
+    /// The miss causes (and the things that do not miss) the text states,
+    /// each with the id of the experiment that proves it.
+    pub claims: Vec<Claim>,
+    /// Why Python code cannot reach this form, when the text says so.
+    pub unreachable: Option<String>,
+}
+
+/// Whether a stated cause makes the guard miss or leaves the form alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimKind {
+    /// Listed under `Misses:`.
+    Misses,
+    /// Listed under `Does not miss:`.
+    Kept,
+}
+
+impl ClaimKind {
+    /// The key of the experiment file's dict that holds this kind's statements.
+    pub fn key(self) -> &'static str {
+        match self {
+            ClaimKind::Misses => "misses",
+            ClaimKind::Kept => "kept",
+        }
+    }
+}
+
+/// The id a text gives a cause that Python code cannot trigger.
+pub const NOT_FROM_PYTHON: &str = "not-from-python";
+
+/// One cause a text states, as a list item ending in `{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub kind: ClaimKind,
+    pub id: String,
+    /// The item as shown, without the id.
+    pub text: String,
+}
+
+impl Claim {
+    pub fn testable(&self) -> bool {
+        self.id != NOT_FROM_PYTHON
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -161,7 +203,7 @@ pub fn lookup_in(opname: &str, version: PythonVersion, families: &Families) -> L
         known.extend(members.iter().map(String::as_str));
     }
     Lookup::Unknown {
-        suggestions: suggest(&name, known),
+        suggestions: crate::suggest::suggest(&name, known),
         opname: opname.to_string(),
     }
 }
@@ -254,19 +296,31 @@ pub fn command(opname: &str) -> u8 {
         Lookup::Unknown {
             opname,
             suggestions,
-        } => {
-            let mut message = format!(
-                "specscope: {} is not an opname known to Python {}",
-                sanitize_line(&opname),
-                version.short()
-            );
-            if !suggestions.is_empty() {
-                message.push_str(&format!("; did you mean {}?", suggestions.join(", ")));
-            }
-            eprintln!("{message}");
-            crate::exit::USAGE
-        }
+        } => unknown(&opname, version, &suggestions),
     }
+}
+
+fn unknown(opname: &str, version: PythonVersion, suggestions: &[String]) -> u8 {
+    eprintln!(
+        "specscope: {} is not an opname known to Python {}{}",
+        sanitize_line(opname),
+        version.short(),
+        crate::suggest::did_you_mean(suggestions)
+    );
+    crate::exit::USAGE
+}
+
+/// The error for `explain NAME --demo` when NAME is no specialized form.
+pub fn not_a_form(opname: &str, version: PythonVersion, families: &Families) -> u8 {
+    let forms = families.values().flatten().map(String::as_str);
+    let suggestions = crate::suggest::suggest(opname, forms);
+    eprintln!(
+        "specscope: {} is not a specialized form of Python {}, so it has no experiment{}",
+        sanitize_line(opname),
+        version.short(),
+        crate::suggest::did_you_mean(&suggestions)
+    );
+    crate::exit::USAGE
 }
 
 impl Explanation {
@@ -397,39 +451,6 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// Close names for a misspelt opname, nearest first.
-fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let limit = (name.len() / 4).clamp(2, 4);
-    let mut scored: Vec<(usize, &str)> = known
-        .into_iter()
-        .filter(|k| !k.starts_with('@'))
-        .map(|k| (edit_distance(name, k), k))
-        .filter(|&(d, _)| d <= limit)
-        .collect();
-    scored.sort();
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, k)| k.to_string())
-        .collect()
-}
-
-/// Levenshtein distance over bytes (opnames are ASCII).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, &ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
 
 // ---------------------------------------------------------------------------
@@ -623,7 +644,14 @@ fn explain(
         };
         counter = kind.map(|k| lib.counter_text(k, v)).unwrap_or_default();
     }
-    let paragraphs = entry.map(|e| e.prose(v)).unwrap_or_default();
+    let mut claims = Vec::new();
+    let mut unreachable = None;
+    let paragraphs: Vec<String> = entry
+        .map(|e| e.prose(v))
+        .unwrap_or_default()
+        .iter()
+        .map(|p| read_claims(p, &mut claims, &mut unreachable))
+        .collect();
     Some(Explanation {
         opname: name.to_string(),
         version,
@@ -634,7 +662,55 @@ fn explain(
         cache,
         cache_notes,
         counter,
+        claims,
+        unreachable,
     })
+}
+
+/// Takes the `{id}` of each list item of a `Misses:` or `Does not miss:`
+/// paragraph into `claims` and returns the paragraph as shown.
+fn read_claims(
+    paragraph: &str,
+    claims: &mut Vec<Claim>,
+    unreachable: &mut Option<String>,
+) -> String {
+    if let Some(why) = paragraph.strip_prefix("Not reached from Python:") {
+        *unreachable = Some(why.trim().to_string());
+        return paragraph.to_string();
+    }
+    let kind = if paragraph.starts_with("Misses:") {
+        ClaimKind::Misses
+    } else if paragraph.starts_with("Does not miss:") {
+        ClaimKind::Kept
+    } else {
+        return paragraph.to_string();
+    };
+    let mut shown = Vec::new();
+    for line in paragraph.lines() {
+        match line.strip_prefix("- ").and_then(split_id) {
+            Some((text, id)) => {
+                claims.push(Claim {
+                    kind,
+                    id: id.to_string(),
+                    text: text.to_string(),
+                });
+                shown.push(format!("- {text}"));
+            }
+            None => shown.push(line.to_string()),
+        }
+    }
+    shown.join("\n")
+}
+
+/// `text {id}` → (`text`, `id`) when the item ends in a well-formed id.
+fn split_id(item: &str) -> Option<(&str, &str)> {
+    let (text, rest) = item.trim_end().rsplit_once(" {")?;
+    let id = rest.strip_suffix('}')?;
+    let well_formed = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    well_formed.then_some((text.trim_end(), id))
 }
 
 fn parse_tag(text: &str) -> (Tag, &str) {
@@ -754,14 +830,6 @@ mod tests {
 
     fn v(s: &str) -> PythonVersion {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("BINARY_OP_ADD_INTT", "BINARY_OP_ADD_INT"), 1);
-        assert_eq!(edit_distance("LOAD_ATR", "LOAD_ATTR"), 1);
-        assert_eq!(edit_distance("", "ABC"), 3);
-        assert_eq!(edit_distance("CALL", "CALL"), 0);
     }
 
     #[test]

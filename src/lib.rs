@@ -5,6 +5,7 @@
 //! boundary ([`python`]) runs it and returns a [`model::Snapshot`], and a
 //! view ([`dump`]) shows it.
 
+pub mod claims;
 pub mod cli;
 pub mod decode;
 pub mod dump;
@@ -15,6 +16,7 @@ pub mod model;
 pub mod python;
 pub mod raw;
 pub mod request;
+pub mod suggest;
 pub mod text;
 pub mod timeline;
 pub mod tui;

@@ -194,6 +194,33 @@ pub fn eval_repr(code: &str, expr: &str) -> Result<String, CollectError> {
     })
 }
 
+/// Calls `function` of the experiments runner (`assets/experiments/runner.py`,
+/// handed in as `runner`) with JSON arguments and returns its JSON result.
+pub fn call_runner(runner: &str, function: &str, arguments: &str) -> Result<String, CollectError> {
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    Python::attach(|py| {
+        let run = || -> PyResult<String> {
+            let module = match py.import("_specscope_experiments") {
+                Ok(module) => module,
+                Err(_) => {
+                    let code = CString::new(runner)?;
+                    PyModule::from_code(
+                        py,
+                        &code,
+                        c"<specscope experiments>",
+                        c"_specscope_experiments",
+                    )?
+                }
+            };
+            module
+                .getattr("call_json")?
+                .call1((function, arguments))?
+                .extract()
+        };
+        run().map_err(|e| internal(py, e))
+    })
+}
+
 /// Makes an active virtualenv's packages importable, if its Python matches.
 fn activate_virtualenv(py: Python<'_>) -> Result<(), CollectError> {
     let Some(venv) = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from) else {

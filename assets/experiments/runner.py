@@ -234,5 +234,25 @@ def main(argv):
     return 1 if failures else 0
 
 
+def call_json(function, arguments):
+    """Entry point for specscope: `function` of this module with JSON
+    arguments; the result as JSON."""
+    import json
+
+    return json.dumps({"check": check, "demo": _demo_by_form}[function](**json.loads(arguments)))
+
+
+def _demo_by_form(files, form, cause=None):
+    for name, source in files.items():
+        for experiment in load(source, name):
+            if experiment["form"] == form and applies(experiment):
+                result = demo(experiment, cause)
+                result["setup"] = experiment["setup"]
+                result["warm"] = experiment["warm"]
+                result["causes"] = experiment.get("misses", {})
+                return result
+    return None
+
+
 if __name__ == "__main__":
     _sys.exit(main(_sys.argv))
