@@ -1,0 +1,3 @@
+"""Experiments behind binary_op.md (see runner.py)."""
+
+EXPERIMENTS = []

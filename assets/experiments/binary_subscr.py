@@ -1,0 +1,3 @@
+"""Experiments behind binary_subscr.md (see runner.py)."""
+
+EXPERIMENTS = []

@@ -1,0 +1,3 @@
+"""Experiments behind call.md (see runner.py)."""
+
+EXPERIMENTS = []

@@ -1,0 +1,3 @@
+"""Experiments behind compare_op.md (see runner.py)."""
+
+EXPERIMENTS = []

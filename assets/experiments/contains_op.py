@@ -1,0 +1,3 @@
+"""Experiments behind contains_op.md (see runner.py)."""
+
+EXPERIMENTS = []

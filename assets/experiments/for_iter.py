@@ -1,0 +1,3 @@
+"""Experiments behind for_iter.md (see runner.py)."""
+
+EXPERIMENTS = []

@@ -1,0 +1,3 @@
+"""Experiments behind load_global.md (see runner.py)."""
+
+EXPERIMENTS = []

@@ -1,0 +1,3 @@
+"""Experiments behind load_method.md (see runner.py)."""
+
+EXPERIMENTS = []

@@ -1,0 +1,3 @@
+"""Experiments behind load_super_attr.md (see runner.py)."""
+
+EXPERIMENTS = []

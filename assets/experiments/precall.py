@@ -1,0 +1,3 @@
+"""Experiments behind precall.md (see runner.py)."""
+
+EXPERIMENTS = []

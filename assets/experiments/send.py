@@ -1,0 +1,3 @@
+"""Experiments behind send.md (see runner.py)."""
+
+EXPERIMENTS = []

@@ -1,0 +1,3 @@
+"""Experiments behind store_attr.md (see runner.py)."""
+
+EXPERIMENTS = []

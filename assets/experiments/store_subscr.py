@@ -1,0 +1,3 @@
+"""Experiments behind store_subscr.md (see runner.py)."""
+
+EXPERIMENTS = []

@@ -1,0 +1,3 @@
+"""Experiments behind to_bool.md (see runner.py)."""
+
+EXPERIMENTS = []

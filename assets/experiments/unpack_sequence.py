@@ -1,0 +1,3 @@
+"""Experiments behind unpack_sequence.md (see runner.py)."""
+
+EXPERIMENTS = []
