@@ -15,6 +15,7 @@ so that collecting does not run, and so change, the code objects of the very
 import importlib.util as _importlib_util
 import io as _io
 import _json as _cjson
+import builtins as _builtins
 import importlib as _importlib
 import os as _os
 import _signal  # the C module: the signal package imports enum, costing start-up time
@@ -605,15 +606,51 @@ def _instructions(code):
     return result
 
 
+# Reads that run no code of the object read: no descriptor, property,
+# __getattr__ or metaclass method of a user's class is ever called by the
+# resolver. (`getattr(obj, ...)`, `vars(obj)` and `isinstance(obj, ...)` all
+# can; these go straight to the C slots of the built-in types.)
+_class_dict = type.__dict__["__dict__"].__get__
+_class_mro = type.__dict__["__mro__"].__get__
+_class_name = type.__dict__["__name__"].__get__
+_class_qualname = type.__dict__["__qualname__"].__get__
+_class_module = type.__dict__["__module__"].__get__
+_func_qualname = _types.FunctionType.__dict__["__qualname__"].__get__
+_func_module = _types.FunctionType.__dict__["__module__"].__get__
+_module_dict = _types.ModuleType.__dict__["__dict__"].__get__
+_property_fget = property.__dict__["fget"].__get__
+_wrapped_func = {t: t.__dict__["__func__"].__get__ for t in (staticmethod, classmethod)}
+# Bytes in a pointer (a tuple item is one). `ob_type` is the last field of
+# the object header; CPython's MANAGED_DICT_OFFSET is 3 pointers before the
+# object (1 in a free-threaded build).
+_POINTER = tuple.__itemsize__
+_TYPE_POINTER_OFFSET = object.__basicsize__ - _POINTER
+_MANAGED_DICT_OFFSET = (-1 if "t" in getattr(_sys, "abiflags", "") else -3) * _POINTER
+
+
+def _is_class(obj):
+    return issubclass(type(obj), type)
+
+
+def _mro(cls):
+    return _class_mro(cls) or (cls,)
+
+
 class _Resolver:
     """Says what cache values refer to, by matching live candidates.
 
-    Type versions are matched against every class reachable from `object`,
-    function versions against functions in loaded modules and classes, and
-    `descr` pointers against the attributes of the class the instruction
-    checks. An address is only ever compared with `id()` of a live object,
-    never followed.
+    What each field of each specialized form holds comes from one table
+    (`_roles`), read off the interpreter source of each Python version: the
+    same `dis` field can hold a type version in one form and an index, an
+    offset or a function version in another. Type versions are matched
+    against every class reachable from `object`, function versions against
+    functions in loaded modules and classes, and `descr` pointers against the
+    attributes of the class the instruction checks. An address is only ever
+    compared with `id()` of a live object, never followed, and no code of the
+    objects looked at is run.
     """
+
+    _role_table = None
 
     def __init__(self):
         self._native = _sys.modules.get("_specscope_collector")
@@ -622,6 +659,80 @@ class _Resolver:
         self._funcs = None
         self._scanned_all = False
         self._memo = {}
+        self._module_memo = {}
+
+    @classmethod
+    def _roles(cls):
+        """Specialized form -> {dis cache field: what it holds}, for the
+        running Python; None for a version whose layouts are not known here.
+        The one place where the Python version decides what a field means
+        (sources: `Python/specialize.c` of each version, with 3.11's
+        `Python/ceval.c` or 3.12+'s `Python/bytecodes.c` and the cache structs
+        of `Include/internal/pycore_code.h`). Fields a form does not name are
+        not read by it."""
+        if cls._role_table is not None:
+            return cls._role_table or None
+        version = _sys.version_info[:2]
+        roles = {}
+        if version == (3, 11):
+            # _PyAttrCache {counter, version[2], index}; LOAD_METHOD_MODULE
+            # writes that struct over _PyLoadMethodCache {counter,
+            # type_version[2], dict_offset, keys_version[2], descr[4]}.
+            for form, role in (("INSTANCE_VALUE", "values_index"), ("WITH_HINT", "hint"), ("SLOT", "slot")):
+                roles["LOAD_ATTR_" + form] = roles["STORE_ATTR_" + form] = {"version": "type", "index": role}
+            roles["LOAD_ATTR_MODULE"] = {"version": "module_keys", "index": "module_index"}
+            roles["LOAD_METHOD_MODULE"] = {"type_version": "module_keys", "dict_offset": "module_index"}
+            roles["LOAD_METHOD_CLASS"] = {"type_version": "type", "descr": "descr"}
+            roles["LOAD_METHOD_NO_DICT"] = {"type_version": "type", "descr": "descr"}
+            roles["LOAD_METHOD_WITH_VALUES"] = {"type_version": "type", "keys_version": "shared_keys", "descr": "descr"}
+            roles["LOAD_METHOD_WITH_DICT"] = {"type_version": "type", "dict_offset": "dict_offset",
+                                              "keys_version": "dict_keys", "descr": "descr"}
+            roles["BINARY_SUBSCR_GETITEM"] = {"type_version": "type", "func_version": "getitem_version"}
+            for form in ("CALL_PY_EXACT_ARGS", "CALL_PY_WITH_DEFAULTS"):
+                roles[form] = {"func_version": "call_version", "min_args": "min_args"}
+            for form in ("COMPARE_OP_FLOAT_JUMP", "COMPARE_OP_INT_JUMP", "COMPARE_OP_STR_JUMP"):
+                roles[form] = {"mask": "mask"}
+        elif version in ((3, 12), (3, 13)):
+            # dis shows LOAD_ATTR as {counter, version[2], keys_version[2],
+            # descr[4]}: _PyLoadMethodCache. The forms that use _PyAttrCache
+            # {counter, version[2], index} keep their index (or offset) in
+            # the first unit of `keys_version`.
+            for form, role in (("INSTANCE_VALUE", "values_index"), ("WITH_HINT", "hint"), ("SLOT", "slot")):
+                roles["LOAD_ATTR_" + form] = {"version": "type", "keys_version": role}
+                roles["STORE_ATTR_" + form] = {"version": "type", "index": role}
+            roles["LOAD_ATTR_MODULE"] = {"version": "module_keys", "keys_version": "module_index"}
+            roles["LOAD_ATTR_CLASS"] = {"version": "type", "descr": "descr"}
+            roles["LOAD_ATTR_PROPERTY"] = {"version": "type", "keys_version": "getter_version", "descr": "descr"}
+            roles["LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN"] = {"version": "type", "keys_version": "getattribute_version",
+                                                          "descr": "descr"}
+            roles["LOAD_ATTR_METHOD_WITH_VALUES"] = {"version": "type", "keys_version": "shared_keys", "descr": "descr"}
+            roles["LOAD_ATTR_METHOD_NO_DICT"] = {"version": "type", "descr": "descr"}
+            calls = ["CALL_PY_EXACT_ARGS", "CALL_BOUND_METHOD_EXACT_ARGS"]
+            if version == (3, 12):
+                roles["LOAD_ATTR_METHOD_LAZY_DICT"] = {"version": "type", "descr": "descr"}
+                calls.append("CALL_PY_WITH_DEFAULTS")
+            else:
+                # 3.13 keeps the dict offset (plus 3 pointers) in the union
+                # with keys_version.
+                roles["LOAD_ATTR_METHOD_LAZY_DICT"] = {"version": "type", "keys_version": "lazy_dict_offset",
+                                                       "descr": "descr"}
+                roles["LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES"] = dict(roles["LOAD_ATTR_METHOD_WITH_VALUES"])
+                roles["LOAD_ATTR_NONDESCRIPTOR_NO_DICT"] = dict(roles["LOAD_ATTR_METHOD_NO_DICT"])
+                calls += ["CALL_PY_GENERAL", "CALL_BOUND_METHOD_GENERAL"]
+                roles["CALL_ALLOC_AND_ENTER_INIT"] = {"func_version": "type"}
+                roles["TO_BOOL_ALWAYS_TRUE"] = {"version": "type"}
+            for form in calls:
+                roles[form] = {"func_version": "call_version"}
+        else:
+            cls._role_table = {}
+            return None
+        roles["LOAD_GLOBAL_MODULE"] = {"index": "globals_index", "module_keys_version": "globals_keys"}
+        roles["LOAD_GLOBAL_BUILTIN"] = {"index": "builtins_index", "module_keys_version": "globals_keys",
+                                        "builtin_keys_version": "builtins_keys"}
+        cls._role_table = roles
+        return roles
+
+    # ------------------------------------------------------------ candidates
 
     def _type_version(self, cls):
         try:
@@ -637,10 +748,10 @@ class _Resolver:
             # their classes' bases, and the builtins.
             self._types = {}
             near = []
-            for space in list(_namespaces_in_use) + [vars(__import__("builtins"))]:
+            for space in list(_namespaces_in_use) + [_module_dict(_builtins)]:
                 for value in list(space.values()):
-                    if isinstance(value, type):
-                        near.extend(getattr(value, "__mro__", (value,)))
+                    if _is_class(value):
+                        near.extend(_mro(value))
                     else:
                         near.append(type(value))
             self._add_types(near)
@@ -683,69 +794,299 @@ class _Resolver:
         if version not in self._funcs and not self._scanned_all:
             # Not in the namespaces being looked at: every loaded module.
             self._scanned_all = True
-            self._scan([vars(m) for m in list(_sys.modules.values()) if hasattr(m, "__dict__")])
+            self._scan([_module_dict(m) for m in list(_sys.modules.values())
+                        if issubclass(type(m), _types.ModuleType)])
         return self._funcs.get(version)
+
+    @staticmethod
+    def _functions_in(attr):
+        """The Python functions a class attribute holds (itself, a wrapped
+        function, a property's accessors)."""
+        kind = type(attr)
+        if kind is _types.FunctionType:
+            return [attr]
+        for wrapper, unwrap in _wrapped_func.items():
+            if issubclass(kind, wrapper):
+                return [unwrap(attr)]
+        if issubclass(kind, property):
+            getter = _property_fget(attr)
+            return [getter] if type(getter) is _types.FunctionType else []
+        return []
 
     def _scan(self, spaces):
         candidates = []
-        function = _types.FunctionType
         for space in spaces:
             for value in list(space.values()):
-                if isinstance(value, function):
+                if type(value) is _types.FunctionType:
                     candidates.append(value)
-                elif isinstance(value, type):
-                    for attr in list(vars(value).values()):
-                        candidates.append(getattr(attr, "__func__", attr))
-        try:
-            versions = self._native.function_versions(candidates)
-        except Exception:
-            return
+                elif _is_class(value):
+                    for attr in list(_class_dict(value).values()):
+                        candidates.extend(self._functions_in(attr))
+        versions = self._function_versions(candidates)
         found = self._funcs
         for v, f in zip(versions, candidates):
             if v and v not in found:
                 found[v] = f
 
-    def describe(self, base, opname, name, value, global_name, fields, namespace):
+    def _function_versions(self, functions):
+        try:
+            return self._native.function_versions(functions)
+        except Exception:
+            return [0] * len(functions)
+
+    def _class_attr(self, cls, name):
+        """(defining class, value) of `name` looked up along cls's MRO,
+        as the interpreter finds it (no descriptor is called)."""
+        if cls is None or not name:
+            return None, None
+        for klass in _mro(cls):
+            space = _class_dict(klass)
+            for key, value in list(space.items()):
+                if type(key) is str and key == name:
+                    return klass, value
+        return None, None
+
+    def _owner_class(self, fields):
+        return self.cls(fields.get("version") or fields.get("type_version"))
+
+    # -------------------------------------------------------------- meanings
+
+    def describe(self, base, opname, name, value, arg_name, fields, namespace):
+        """What cache field `name` (holding `value`) of an instruction whose
+        live opname is `opname` (a form of `base`) refers to. `arg_name` is
+        the name the instruction's argument gives (the global, or the
+        attribute), `fields` all of its cache fields, `namespace` the globals
+        of the code."""
         # The same values come back again and again (one class's version in
         # every attribute access, one module's keys version in every global).
-        key = (base, opname, name, value, global_name, id(namespace),
-               fields.get("version"), fields.get("type_version"))
+        key = (base, opname, name, arg_name, id(namespace), tuple(sorted(fields.items())))
         try:
             return self._memo[key]
         except KeyError:
-            text = self._memo[key] = self._describe(base, opname, name, value, global_name, fields, namespace)
+            text = self._memo[key] = self._describe(base, opname, name, value, arg_name, fields, namespace)
             return text
 
-    def _describe(self, base, opname, name, value, global_name, fields, namespace):
+    def _describe(self, base, opname, name, value, arg_name, fields, namespace):
         if name == "counter":
             return None
-        if name in ("version", "type_version"):
-            if opname == "LOAD_ATTR_MODULE":
-                return "keys version of the module's dict"
-            return self._type_text(value)
-        if name == "func_version":
-            if opname == "CALL_ALLOC_AND_ENTER_INIT":
-                return self._type_text(value)
+        roles = self._roles()
+        if roles is None:
             if not value:
-                return "not set"
-            f = self.func(value)
-            if f is None:
-                return "function version %d: no live function found with it" % value
-            return "function %s" % _qualname(f)
-        if name == "module_keys_version":
-            return "keys version of the globals of module %s" % namespace.get("__name__", "?")
-        if name == "builtin_keys_version":
-            return "keys version of the builtins dict"
-        if name == "keys_version":
-            cls = self.cls(fields.get("version") or fields.get("type_version"))
-            if cls is not None and opname.endswith("WITH_VALUES"):
-                return "keys version of the shared keys of %s instances" % _qualname(cls)
-            return "a dict keys version"
-        if name == "index" and base == "LOAD_GLOBAL":
-            return self._global_text(opname, value, global_name, namespace)
-        if name == "descr":
-            return self._descr_text(value, fields)
-        return None
+                return None
+            return "%d: what %s keeps in %s on Python %d.%d is not known to this build" % (
+                (value, opname, name) + tuple(_sys.version_info[:2]))
+        role = roles.get(opname, {}).get(name)
+        if role is None:
+            # The generic (or 3.11 adaptive) form reads nothing but the
+            # counter; a specialized form reads only its own fields.
+            if not value:
+                return None
+            return "not read by %s: left from an earlier specialization (or attempt)" % opname
+        return self._role_texts[role](self, opname, value, arg_name, fields, namespace)
+
+    # One method per role: (opname, value, arg_name, fields, namespace) -> text.
+
+    def _type_role(self, opname, value, arg_name, fields, namespace):
+        return self._type_text(value)
+
+    def _module_keys_role(self, opname, value, arg_name, fields, namespace):
+        # The module is the one holding the name at the entry the same
+        # instruction caches.
+        index = [fields[f] for f, role in self._roles()[opname].items() if role == "module_index" and f in fields]
+        modules = self._modules_holding(arg_name, index[0] & 0xFFFF) if arg_name and index else []
+        if len(modules) == 1:
+            return "keys version of module %s's dict" % modules[0]
+        return "keys version of the module's dict"
+
+    def _globals_keys_role(self, opname, value, arg_name, fields, namespace):
+        return "keys version of the globals of module %s" % namespace.get("__name__", "?")
+
+    def _builtins_keys_role(self, opname, value, arg_name, fields, namespace):
+        return "keys version of the builtins dict"
+
+    def _globals_index_role(self, opname, value, arg_name, fields, namespace):
+        return self._global_text("namespace", value, arg_name, namespace)
+
+    def _builtins_index_role(self, opname, value, arg_name, fields, namespace):
+        return self._global_text("builtins", value, arg_name, namespace)
+
+    def _shared_keys_role(self, opname, value, arg_name, fields, namespace):
+        cls = self._owner_class(fields)
+        if cls is not None:
+            return "keys version of the shared keys of %s instances" % _qualname(cls)
+        return "keys version of the instances' shared keys"
+
+    def _dict_keys_role(self, opname, value, arg_name, fields, namespace):
+        cls = self._owner_class(fields)
+        text = "keys version of the instance's __dict__ keys"
+        if cls is not None:
+            text = "keys version of the __dict__ keys of %s instances" % _qualname(cls)
+        return text + (" (%s is not among them)" % arg_name if arg_name else "")
+
+    def _values_index_role(self, opname, value, arg_name, fields, namespace):
+        index, rest = self._first_unit(value)
+        return "index %d of the instance's values%s%s" % (index, self._key(arg_name), rest)
+
+    def _hint_role(self, opname, value, arg_name, fields, namespace):
+        index, rest = self._first_unit(value)
+        return "index %d of the entries of the instance's __dict__%s%s" % (index, self._key(arg_name), rest)
+
+    def _module_index_role(self, opname, value, arg_name, fields, namespace):
+        index, rest = self._first_unit(value)
+        modules = self._modules_holding(arg_name, index) if arg_name else []
+        if len(modules) == 1:
+            where = "module %s's dict" % modules[0]
+        elif modules:
+            where = "the dict of a module (%s)" % " or ".join(modules[:3])
+        else:
+            where = "the module's dict"
+        return "entry %d of %s%s%s" % (index, where, self._key(arg_name), rest)
+
+    def _slot_role(self, opname, value, arg_name, fields, namespace):
+        offset, rest = self._first_unit(value)
+        if arg_name == "__class__" and offset == _TYPE_POINTER_OFFSET:
+            return "the object's type pointer (__class__) at byte offset %d%s" % (offset, rest)
+        owner, attr = self._class_attr(self._owner_class(fields), arg_name)
+        if owner is not None and type(attr) is _types.MemberDescriptorType:
+            return "slot %s of %s at byte offset %d%s" % (arg_name, _qualname(owner), offset, rest)
+        if arg_name:
+            return "slot %s at byte offset %d%s" % (arg_name, offset, rest)
+        return "a slot at byte offset %d%s" % (offset, rest)
+
+    def _dict_offset_role(self, opname, value, arg_name, fields, namespace):
+        # 3.11 reads the unit as a signed 16-bit offset.
+        offset = value - 0x10000 if value >= 0x8000 else value
+        if offset == _MANAGED_DICT_OFFSET:
+            return "the managed __dict__ pointer, at byte offset %d" % offset
+        return "the __dict__ pointer, at byte offset %d" % offset
+
+    def _lazy_dict_offset_role(self, opname, value, arg_name, fields, namespace):
+        # 3.13 stores tp_dictoffset - MANAGED_DICT_OFFSET in the first unit.
+        stored, rest = self._first_unit(value)
+        offset = stored + _MANAGED_DICT_OFFSET
+        which = "the managed __dict__ pointer" if offset == _MANAGED_DICT_OFFSET else "the __dict__ pointer"
+        return "%s, at byte offset %d (stored plus %d)%s" % (which, offset, -_MANAGED_DICT_OFFSET, rest)
+
+    def _call_version_role(self, opname, value, arg_name, fields, namespace):
+        if not value:
+            return "not set"
+        f = self.func(value)
+        if f is None:
+            return "function version %d: no live function found with it" % value
+        return "function %s" % _qualname(f)
+
+    def _getitem_version_role(self, opname, value, arg_name, fields, namespace):
+        f = self._function_of(value, self._owner_class(fields), "__getitem__")
+        if f is None:
+            return "function version %d of __getitem__: no live function has it" % value
+        return "function %s" % _qualname(f)
+
+    def _getter_version_role(self, opname, value, arg_name, fields, namespace):
+        f = self._function_of(value, self._owner_class(fields), arg_name)
+        if f is None:
+            return "function version %d of a property getter: no live function has it" % value
+        return "function version of getter %s" % _qualname(f)
+
+    def _getattribute_version_role(self, opname, value, arg_name, fields, namespace):
+        f = self._function_of(value, self._owner_class(fields), "__getattribute__")
+        if f is None:
+            return "function version %d of a __getattribute__: no live function has it" % value
+        return "function version of %s" % _qualname(f)
+
+    def _descr_role(self, opname, value, arg_name, fields, namespace):
+        return self._descr_text(value, fields)
+
+    def _min_args_role(self, opname, value, arg_name, fields, namespace):
+        return "%d parameter%s without a default" % (value, "" if value == 1 else "s")
+
+    def _mask_role(self, opname, value, arg_name, fields, namespace):
+        # 3.11 COMPARE_OP_*_JUMP: bits 1, 2, 4 say when to jump (left <, ==,
+        # > right); shifted up 3 for a backward jump.
+        direction, bits = ("back", value >> 3) if value >> 3 else ("forward", value)
+        cases = ["left %s right" % op for bit, op in ((1, "<"), (2, "=="), (4, ">")) if bits & bit]
+        if not cases:
+            return "never jump"
+        return "jump %s when %s" % (direction, " or ".join(cases))
+
+    _role_texts = {
+        "type": _type_role,
+        "module_keys": _module_keys_role,
+        "globals_keys": _globals_keys_role,
+        "builtins_keys": _builtins_keys_role,
+        "globals_index": _globals_index_role,
+        "builtins_index": _builtins_index_role,
+        "shared_keys": _shared_keys_role,
+        "dict_keys": _dict_keys_role,
+        "values_index": _values_index_role,
+        "hint": _hint_role,
+        "module_index": _module_index_role,
+        "slot": _slot_role,
+        "dict_offset": _dict_offset_role,
+        "lazy_dict_offset": _lazy_dict_offset_role,
+        "call_version": _call_version_role,
+        "getitem_version": _getitem_version_role,
+        "getter_version": _getter_version_role,
+        "getattribute_version": _getattribute_version_role,
+        "descr": _descr_role,
+        "min_args": _min_args_role,
+        "mask": _mask_role,
+    }
+
+    # --------------------------------------------------------------- helpers
+
+    @staticmethod
+    def _first_unit(value):
+        """A 16-bit index or offset kept in the first unit of a wider dis
+        field, and a note on what the other unit holds if it is not zero."""
+        low, high = value & 0xFFFF, value >> 16
+        if high:
+            return low, " (the second unit, %d, is left from an earlier specialization)" % high
+        return low, ""
+
+    @staticmethod
+    def _key(name):
+        return ": %s" % name if name else ""
+
+    def _function_of(self, version, cls, attr):
+        """The function with this version: the one `cls` finds for `attr`
+        (a function, or a property's getter) if it has it, else any."""
+        if not version:
+            return None
+        _, found = self._class_attr(cls, attr)
+        if found is not None:
+            for f in self._functions_in(found)[:1]:
+                if self._function_versions([f])[0] == version:
+                    return f
+        return self.func(version)
+
+    def _modules_holding(self, name, index):
+        """Names of the loaded modules whose dict holds `name` at entry
+        `index`: exactly there, or, when none does, earlier in iteration
+        order (deleted entries leave gaps in the entry table)."""
+        key = (name, index)
+        if key in self._module_memo:
+            return self._module_memo[key]
+        exact, near, seen = [], [], set()
+        for module in list(_sys.modules.values()):
+            # LOAD_ATTR_MODULE only specializes for exact module objects.
+            if type(module) is not _types.ModuleType or id(module) in seen:
+                continue
+            seen.add(id(module))
+            title, position = None, None
+            for i, (k, v) in enumerate(list(_module_dict(module).items())):
+                if type(k) is str:
+                    if k == name and position is None:
+                        position = i
+                    elif k == "__name__":
+                        title = v
+            if position is None or type(title) is not str:
+                continue
+            if position == index:
+                exact.append(title)
+            elif position < index:
+                near.append(title)
+        found = self._module_memo[key] = exact or near
+        return found
 
     def _type_text(self, value):
         if not value:
@@ -755,28 +1096,29 @@ class _Resolver:
             return "type version %d: no live class has it now" % value
         return "type version of %s" % _qualname(cls)
 
-    def _global_text(self, opname, index, wanted, namespace):
-        if opname.endswith("_BUILTIN"):
-            space, where = vars(__import__("builtins")), "builtins"
-        elif opname.endswith("_MODULE"):
-            space, where = namespace, "the module's globals"
+    def _global_text(self, where, index, wanted, namespace):
+        if where == "builtins":
+            space, where = _module_dict(_builtins), "builtins"
         else:
-            return None
+            space, where = namespace, "the module's globals"
         keys = list(space)
-        if 0 <= index < len(keys) and keys[index] == wanted:
+        if 0 <= index < len(keys) and type(keys[index]) is str and keys[index] == wanted:
             return "entry %d of %s: %s" % (index, where, wanted)
         return "entry %d of %s (not matched to a name)" % (index, where)
 
     def _descr_text(self, address, fields):
         if not address:
             return "not set"
-        cls = self.cls(fields.get("version") or fields.get("type_version"))
+        cls = self._owner_class(fields)
         if cls is not None:
-            for klass in getattr(cls, "__mro__", ()):
-                for attr_name, attr in list(vars(klass).items()):
-                    for candidate in (attr, getattr(attr, "fget", None), getattr(attr, "__func__", None)):
-                        if candidate is not None and id(candidate) == address:
-                            return "%s.%s (%s)" % (_qualname(klass), attr_name, type(candidate).__name__)
+            for klass in _mro(cls):
+                for attr_name, attr in list(_class_dict(klass).items()):
+                    if id(attr) == address:
+                        return "%s.%s (%s)" % (_qualname(klass), attr_name, _class_name(type(attr)))
+                    if issubclass(type(attr), property):
+                        getter = _property_fget(attr)
+                        if getter is not None and id(getter) == address:
+                            return "getter of %s.%s (%s)" % (_qualname(klass), attr_name, _class_name(type(getter)))
         return "object at %#x: not found among the class's attributes" % address
 
 
@@ -805,9 +1147,18 @@ def _describe_all(selected, main_namespace):
 
 
 def _qualname(obj):
-    module = getattr(obj, "__module__", None)
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "?")
-    if module and module not in ("builtins", "__main__"):
+    """`module.qualname` of a class or function (no module for builtins and
+    __main__), read without running any code of the object."""
+    try:
+        if _is_class(obj):
+            module, name = _class_module(obj), _class_qualname(obj)
+        elif type(obj) is _types.FunctionType:
+            module, name = _func_module(obj), _func_qualname(obj)
+        else:
+            return "a %s object" % _class_name(type(obj))
+    except Exception:
+        return "?"
+    if type(module) is str and module not in ("builtins", "__main__"):
         return "%s.%s" % (module, name)
     return name
 
@@ -830,10 +1181,13 @@ def _describe(code, parent, executed, namespace, resolver):
                 value |= unit << (16 * i)
             fields[cache[0]] = value
         for cache in caches:
-            global_name = row[4].replace("NULL + ", "").replace(" + NULL", "").strip()
+            # The name the argument gives: dis writes "NULL + name",
+            # "name + NULL|self" and the like.
+            parts = [p.strip() for p in row[4].split(" + ")]
+            arg_name = ([p for p in parts if p not in ("NULL", "NULL|self")] or [None])[0]
             try:
                 cache[3] = resolver.describe(
-                    row[2], row[1], cache[0], fields[cache[0]], global_name, fields, namespace
+                    row[2], row[1], cache[0], fields[cache[0]], arg_name, fields, namespace
                 )
             except Exception as e:  # a candidate object misbehaved; say so
                 cache[3] = "unresolved (%s)" % type(e).__name__
@@ -848,8 +1202,85 @@ def _describe(code, parent, executed, namespace, resolver):
     return described
 
 
+class _Starts:
+    """Which code objects started running, seen without changing what the
+    interpreter specializes.
+
+    3.11: the code object's own warm-up count (`co_warmup`, read by the
+    native module): it moves on the first call. 3.12: a `sys.monitoring`
+    PY_START callback of a free tool id that disables itself at each code
+    object the first time it starts, so the RESUME goes back to normal.
+    3.13 writes RESUME_CHECK on the first execution; Rust reads that from the
+    live bytecode, so nothing is watched here.
+    """
+
+    WARMUP_311_NEVER = -8
+
+    def __init__(self):
+        self.codes = {}
+        self.tool = None
+        self.watched = False
+
+    def start(self):
+        mon = getattr(_sys, "monitoring", None)
+        if mon is None or _sys.version_info[:2] != (3, 12) or self.tool is not None:
+            return
+        for tool in (4, 3):
+            if mon.get_tool(tool) is None:
+                break
+        else:
+            return
+        codes = self.codes
+        disable = mon.DISABLE
+
+        def started(code, offset):
+            codes[id(code)] = code
+            return disable
+
+        try:
+            mon.use_tool_id(tool, "specscope")
+            mon.register_callback(tool, mon.events.PY_START, started)
+            mon.set_events(tool, mon.events.PY_START)
+        except Exception:
+            return
+        self.tool = tool
+        self.watched = True
+
+    def stop(self):
+        tool, self.tool = self.tool, None
+        if tool is None:
+            return
+        mon = _sys.monitoring
+        for step in (lambda: mon.set_events(tool, 0),
+                     lambda: mon.register_callback(tool, mon.events.PY_START, None),
+                     lambda: mon.free_tool_id(tool)):
+            try:
+                step()
+            except Exception:
+                pass
+
+    def ran(self, code):
+        """True or False when known, None when this version cannot say."""
+        if _sys.version_info[:2] == (3, 11):
+            native = _sys.modules.get("_specscope_collector")
+            try:
+                warmup = native.code_warmup(code, code.co_flags)
+            except Exception:
+                return None
+            return None if warmup is None else warmup != self.WARMUP_311_NEVER
+        if self.watched:
+            return id(code) in self.codes
+        return None
+
+
+_starts = _Starts()
+
+
 def _header(code, parent, executed):
     """What both ways of describing a code object say about it first."""
+    ran = _starts.ran(code)
+    if ran is not None:
+        executed = executed or ran
     return {
         "qualname": getattr(code, "co_qualname", code.co_name),
         "name": code.co_name,
@@ -869,10 +1300,17 @@ def _header(code, parent, executed):
 # The dis path above stays for versions the decoder does not know, and as the
 # reference the decoder is tested against.
 
+# Every cache field but the counter, in any version: the resolver says what
+# each one holds in the form that wrote it (see `_Resolver._roles`).
 _RESOLVED = ("version", "type_version", "func_version", "module_keys_version",
-             "builtin_keys_version", "keys_version", "index", "descr")
+             "builtin_keys_version", "keys_version", "index", "descr",
+             "dict_offset", "min_args", "mask")
 _optable = None
 _resolvable = {}
+# How the argument of each kind of name-taking opcode (see `_op_kind`)
+# indexes co_names: LOAD_GLOBAL and 3.12+ LOAD_ATTR keep a flag in the low
+# bit, LOAD_SUPER_ATTR two.
+_NAME_SHIFT = {"name": 0, "global": 1, "attr": 1, "super_attr": 2}
 
 
 def _op_kind(op):
@@ -1004,7 +1442,7 @@ def _localsplus(code):
 def _raw_code(code, parent, executed, namespace, resolver):
     """One code object as bytes and tables; Rust decodes the instructions."""
     table = _op_table()
-    deop, names = table["deop"], _ALL_OPNAME
+    deop, names, kinds = table["deop"], _ALL_OPNAME, table["kind"]
     resolvable = _resolvable
     base_code = code.co_code
     live = code._co_code_adaptive
@@ -1044,14 +1482,17 @@ def _raw_code(code, parent, executed, namespace, resolver):
         if not any(fields[f] for f in fields if f in _RESOLVED):
             continue
         liveop = names[live[offset]]
-        global_name = None
-        if names[op] == "LOAD_GLOBAL" and arg is not None and 0 <= arg >> 1 < len(co_names):
-            global_name = co_names[arg >> 1]
+        # The name the argument gives (global or attribute), decoded as dis
+        # does for this opcode.
+        shift = _NAME_SHIFT.get(kinds[op])
+        arg_name = None
+        if shift is not None and 0 <= arg >> shift < len(co_names):
+            arg_name = co_names[arg >> shift]
         found = {}
         for field in fields:
             if field in _RESOLVED:
                 try:
-                    text = resolver.describe(names[op], liveop, field, fields[field], global_name, fields, namespace)
+                    text = resolver.describe(names[op], liveop, field, fields[field], arg_name, fields, namespace)
                 except Exception as e:  # a candidate object misbehaved; say so
                     text = "unresolved (%s)" % type(e).__name__
                 if text is not None:
@@ -1183,7 +1624,7 @@ _audit_installed = False
 
 def run(request_json):
     global _audit_installed, _last_code_objects
-    global _decoder
+    global _decoder, _starts
     request = _loads(request_json)
     _decoder = request.get("decoder", "dis")
     table = request.get("optable")
@@ -1284,6 +1725,8 @@ def run(request_json):
         _sys.argv[:] = [argv0] + list(request.get("args", ()))
         _sys.path.insert(0, path0)
         _sys.modules["__main__"] = main
+        _starts = _Starts()
+        _starts.start()
         try:
             started = _time.perf_counter()
             ok = _run_phase(lambda: exec(code, namespace), report, "program")
@@ -1293,6 +1736,7 @@ def run(request_json):
             if ok and call and then:
                 phase("then", then, then_calls, "then_calls_done")
         finally:
+            _starts.stop()
             _audit_store["on"] = False
             if saved_main is not None:
                 _sys.modules["__main__"] = saved_main

@@ -430,6 +430,7 @@ impl Demo {
                             opname: &step.opname,
                             base_opname: base,
                             family: true,
+                            quickened: true,
                         },
                         raw,
                     );

@@ -141,6 +141,9 @@ pub enum Status {
     /// Replaced by an `INSTRUMENTED_*` opcode while `sys.monitoring` (or
     /// `sys.settrace`) watches the code (3.12+).
     Instrumented,
+    /// A superinstruction 3.12 wrote when it created the code object: not a
+    /// sign that the code ran, and not counted among the specializations.
+    Superinstruction,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -188,6 +191,12 @@ pub enum CounterState {
     Warming,
     /// Generic form after failed attempts, waiting longer before the next.
     BackingOff,
+    /// 3.11 backoff 5: five failed attempts, or a restart after a
+    /// de-optimization; the counter alone cannot tell which.
+    BackoffOrRestart,
+    /// 3.11 put the plain generic opcode back for good (BINARY_OP other
+    /// than + - *, COMPARE_OP not followed by a conditional jump).
+    Unspecializable,
     /// Specialized form counting guard misses (3.11: until de-optimization;
     /// 3.12+: until it re-specializes).
     Misses,
@@ -209,6 +218,10 @@ pub struct Counter {
     pub backoff: Option<u8>,
     pub state: CounterState,
     pub meaning: String,
+    /// For specialized forms: the guard miss from now (1 = the next one)
+    /// that de-optimizes (3.11) or re-specializes (3.12+) the instruction.
+    #[serde(default)]
+    pub misses_left: Option<u16>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

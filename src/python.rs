@@ -69,6 +69,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
     Ok(module)
 }
 
@@ -87,6 +88,33 @@ fn function_version(func: &Bound<'_, PyFunction>) -> u32 {
     // SAFETY: `func` is a live function object (checked by the extraction);
     // pyo3-ffi's PyFunctionObject matches the layout of the linked CPython.
     unsafe { (*(func.as_ptr() as *mut pyo3::ffi::PyFunctionObject)).func_version }
+}
+
+/// 3.11's `co_warmup` of a code object: -8 when it never ran, counting up on
+/// each call or loop iteration, 0 once quickened (`pycore_code.h`,
+/// `QUICKENING_WARMUP_DELAY`). The field is a `short` right after `co_flags`,
+/// which follows three object pointers; the read is only trusted when the
+/// `int` there equals the `co_flags` the caller read from Python, and only
+/// on 3.11. `None` otherwise.
+#[pyfunction]
+fn code_warmup(code: &Bound<'_, PyAny>, co_flags: i32) -> Option<i16> {
+    let v = code.py().version_info();
+    // SAFETY: the object is a live code object (checked first); both reads
+    // stay inside its fixed-size header, which starts with the variable-size
+    // object head, three pointers, `int co_flags` and `short co_warmup`.
+    unsafe {
+        if (v.major, v.minor) != (3, 11) || pyo3::ffi::PyCode_Check(code.as_ptr()) == 0 {
+            return None;
+        }
+        let base = code.as_ptr() as *const u8;
+        let at = std::mem::size_of::<pyo3::ffi::PyVarObject>()
+            + 3 * std::mem::size_of::<*mut pyo3::ffi::PyObject>();
+        let flags = std::ptr::read_unaligned(base.add(at) as *const i32);
+        if flags != co_flags {
+            return None;
+        }
+        Some(std::ptr::read_unaligned(base.add(at + 4) as *const i16))
+    }
 }
 
 /// `tp_version_tag` of each class, in one call.

@@ -204,6 +204,10 @@ fn convert_code(
     facts: &VersionFacts,
     families: &BTreeMap<String, Vec<String>>,
 ) -> CodeObject {
+    // 3.11 quickens a whole code object at once (RESUME becomes
+    // RESUME_QUICK, every family its adaptive form); later versions at creation.
+    let quickened =
+        facts.quickening_delay.is_none() || code.instructions.iter().any(|raw| raw.1 != raw.2);
     let instructions: Vec<Instruction> = code
         .instructions
         .into_iter()
@@ -229,6 +233,8 @@ fn convert_code(
             let family = families.contains_key(&base_opname);
             let status = if facts.is_instrumented(&opname) {
                 Status::Instrumented
+            } else if facts.is_superinstruction_at_creation(&opname) {
+                Status::Superinstruction
             } else if facts.is_specialized(&opname, &base_opname) {
                 Status::Specialized
             } else if family && !caches.is_empty() {
@@ -243,6 +249,7 @@ fn convert_code(
                         opname: &opname,
                         base_opname: &base_opname,
                         family,
+                        quickened,
                     },
                     c.value as u16,
                 )

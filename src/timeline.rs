@@ -113,15 +113,16 @@ pub fn instruction_change(old: &Instruction, new: &Instruction) -> Option<(Trans
     ))
 }
 
-/// Counts of instructions per mark: (specialized, warming, backing off).
+/// Counts of instructions per mark: (specialized, warming, failing: backing
+/// off or given up).
 pub fn census(codes: &[CodeObject]) -> (usize, usize, usize) {
     let mut counts = (0, 0, 0);
     for ins in codes.iter().flat_map(|c| &c.instructions) {
         match Mark::of(ins) {
             Mark::Specialized => counts.0 += 1,
             Mark::Warming => counts.1 += 1,
-            Mark::BackingOff => counts.2 += 1,
-            Mark::NoCache => {}
+            Mark::BackingOff | Mark::GivenUp => counts.2 += 1,
+            Mark::NoCache | Mark::AtCreation => {}
         }
     }
     counts

@@ -77,6 +77,8 @@ pub struct VersionFacts {
     /// Whether `decode` knows how this version's `dis` words arguments;
     /// otherwise the collector builds instructions with `dis` itself.
     pub rust_decoder: bool,
+    /// 3.12 writes superinstructions when it creates a code object.
+    pub superinstructions_at_creation: bool,
 }
 
 /// A cache layout: (field name, size in code units), in memory order.
@@ -117,6 +119,7 @@ impl PythonVersion {
             quickening_delay: (counter == CounterLayout::Split311).then_some(8),
             dis_labels_from_live_jumps: counter == CounterLayout::Split311,
             rust_decoder: counter != CounterLayout::Unknown,
+            superinstructions_at_creation: (self.major, self.minor) == (3, 12),
         }
     }
 
@@ -132,6 +135,9 @@ pub struct CounterSite<'a> {
     pub base_opname: &'a str,
     /// Whether the base opname is a specializable family in this version.
     pub family: bool,
+    /// Whether the code object holding it was quickened (3.11: after
+    /// `quickening_delay` executions; later versions at creation).
+    pub quickened: bool,
 }
 
 impl VersionFacts {
@@ -172,6 +178,31 @@ impl VersionFacts {
         opname != base && !self.is_adaptive_form(opname) && !self.is_instrumented(opname)
     }
 
+    /// 3.12 combines pairs of instructions (`LOAD_FAST__LOAD_FAST`, ...)
+    /// when it creates a code object: they say nothing about execution.
+    /// (3.11 writes them when it quickens, after the code ran; 3.13's
+    /// compiler emits its own pairs as ordinary opcodes.)
+    pub fn is_superinstruction_at_creation(&self, opname: &str) -> bool {
+        self.superinstructions_at_creation && opname.contains("__")
+    }
+
+    /// Why 3.11 put the plain generic opcode back for good, for the two
+    /// families where `specialize.c` does that; `None` elsewhere.
+    pub fn given_up_reason(&self, base: &str) -> Option<&'static str> {
+        if self.counter != CounterLayout::Split311 {
+            return None;
+        }
+        match base {
+            "BINARY_OP" => Some(
+                "3.11 specializes only +, - and * (and +=, -=, *=); for any other operator it puts the plain BINARY_OP back at the first attempt and never tries again",
+            ),
+            "COMPARE_OP" => Some(
+                "3.11 specializes a comparison only when a conditional jump follows it; otherwise it puts the plain COMPARE_OP back at the first attempt and never tries again",
+            ),
+            _ => None,
+        }
+    }
+
     /// Whether the live bytecode shows that the code ran at least once.
     ///
     /// 3.11 quickens a code object only after `quickening_delay` calls or loop
@@ -181,7 +212,8 @@ impl VersionFacts {
     /// rewrites RESUME to RESUME_CHECK on the first call.
     pub fn shows_execution(&self, instructions: &[Instruction]) -> bool {
         instructions.iter().any(|i| {
-            self.is_specialized(&i.opname, &i.base_opname)
+            (self.is_specialized(&i.opname, &i.base_opname)
+                && !self.is_superinstruction_at_creation(&i.opname))
                 || (self.counter == CounterLayout::Backoff12
                     && i.status == Status::Adaptive
                     && i.counter
@@ -191,89 +223,130 @@ impl VersionFacts {
     }
 
     /// Decodes the first cache entry of an instruction as this version uses it.
+    ///
+    /// "Misses left N" means the same on every version: the Nth guard miss
+    /// from now is the one that changes the instruction (3.11: de-optimizes
+    /// it; 3.12+: re-specializes it). 3.11 counts down to 0 and acts when it
+    /// gets there, so N is the value; 3.12+ act on the miss that finds the
+    /// value already at 0, so N is the value plus one.
     pub fn decode_counter(&self, site: CounterSite<'_>, raw: u16) -> Counter {
         let specialized = self.is_specialized(site.opname, site.base_opname);
         let split = |raw: u16| (raw >> 4, (raw & 0xF) as u8);
+        let counter = |value, backoff, state, meaning| Counter {
+            raw,
+            value,
+            backoff,
+            state,
+            meaning,
+            misses_left: None,
+        };
         match self.counter {
-            CounterLayout::Unknown => Counter {
+            CounterLayout::Unknown => counter(
                 raw,
-                value: raw,
-                backoff: None,
-                state: CounterState::Unknown,
-                meaning: "unknown layout for this Python version".into(),
-            },
+                None,
+                CounterState::Unknown,
+                "unknown layout for this Python version".into(),
+            ),
             CounterLayout::Split311 if specialized => Counter {
-                raw,
-                value: raw,
-                backoff: None,
-                state: CounterState::Misses,
-                meaning: format!(
-                    "{raw} guard misses left before it de-optimizes (starts at {MISS_COUNTER_START_311})"
-                ),
+                misses_left: Some(raw),
+                ..counter(
+                    raw,
+                    None,
+                    CounterState::Misses,
+                    format!(
+                        "{raw} guard misses left: the {} miss from now de-optimizes it (starts at {MISS_COUNTER_START_311})",
+                        ordinal(raw)
+                    ),
+                )
             },
-            CounterLayout::Split311 if !self.is_adaptive_form(site.opname) => Counter {
-                raw,
-                value: raw,
-                backoff: None,
-                state: CounterState::NotQuickened,
-                meaning: "not quickened yet: the code has run fewer than 8 times".into(),
-            },
+            CounterLayout::Split311 if !self.is_adaptive_form(site.opname) => {
+                match self.given_up_reason(site.base_opname) {
+                    Some(why) if site.quickened && site.family => counter(
+                        raw,
+                        None,
+                        CounterState::Unspecializable,
+                        format!("given up: {why}"),
+                    ),
+                    _ => counter(
+                        raw,
+                        None,
+                        CounterState::NotQuickened,
+                        format!(
+                            "not quickened yet: 3.11 quickens a code object after {} calls or loop iterations",
+                            self.quickening_delay.unwrap_or(8)
+                        ),
+                    ),
+                }
+            }
             CounterLayout::Split311 => {
                 let (value, backoff) = split(raw);
-                adaptive(raw, value, backoff, backoff > ADAPTIVE_START_311.1)
+                if backoff == ADAPTIVE_START_311.1 && value <= ADAPTIVE_START_311.0 {
+                    let when = attempt_when(value);
+                    return counter(
+                        value,
+                        Some(backoff),
+                        CounterState::BackoffOrRestart,
+                        format!(
+                            "backoff 5: either five attempts to specialize failed, or the site was de-optimized after 53 misses and restarted at (31, 5); both look the same; {when}"
+                        ),
+                    );
+                }
+                // Quickening leaves the counter at 0, so the first execution
+                // already tries: any backoff means failed attempts.
+                adaptive(raw, value, backoff, backoff >= 1)
             }
             CounterLayout::Backoff12 if self.is_instrumented(site.opname) => {
                 let (value, backoff) = split(raw);
-                Counter {
-                    raw,
+                counter(
                     value,
-                    backoff: Some(backoff),
-                    state: CounterState::Instrumented,
-                    meaning: format!(
+                    Some(backoff),
+                    CounterState::Instrumented,
+                    format!(
                         "instrumented by sys.monitoring or sys.settrace: ({value}, {backoff}) is kept for the {} underneath",
                         site.base_opname
                     ),
-                }
+                )
             }
             CounterLayout::Backoff12 => {
                 let (value, backoff) = split(raw);
                 if site.base_opname == "JUMP_BACKWARD" && !site.family {
-                    return Counter {
-                        raw,
+                    return counter(
                         value,
-                        backoff: Some(backoff),
-                        state: CounterState::TraceWarmup,
-                        meaning: format!(
+                        Some(backoff),
+                        CounterState::TraceWarmup,
+                        format!(
                             "tier-2 trace counter ({value}, backoff {backoff}); it only counts in builds with the experimental JIT or tier 2"
                         ),
-                    };
+                    );
                 }
                 if site.base_opname.starts_with("POP_JUMP_IF_") {
-                    return Counter {
-                        raw,
-                        value: raw,
-                        backoff: None,
-                        state: CounterState::BranchHistory,
-                        meaning: format!(
-                            "branch history {raw:016b}: one bit per recent execution, 1 = jumped"
-                        ),
+                    let meaning = if raw == BRANCH_SEED {
+                        format!(
+                            "branch history {raw:016b}: the seed 0x5555 written when the code object was created; no execution is recorded in it yet"
+                        )
+                    } else {
+                        format!(
+                            "branch history {raw:016b}: one bit per recent execution, newest on the right, 1 = jumped (the register starts from the seed 0x5555)"
+                        )
                     };
+                    return counter(raw, None, CounterState::BranchHistory, meaning);
                 }
                 if specialized {
+                    let left = value + 1;
+                    let meaning = if (value, backoff) == COOLDOWN {
+                        format!(
+                            "cooldown ({value}, {backoff}): no guard has missed since it specialized; it absorbs {value} misses and the {} re-specializes it",
+                            ordinal(left)
+                        )
+                    } else {
+                        format!(
+                            "{left} guard misses left: the {} miss from now re-specializes it ({value}, backoff {backoff})",
+                            ordinal(left)
+                        )
+                    };
                     Counter {
-                        raw,
-                        value,
-                        backoff: Some(backoff),
-                        state: CounterState::Misses,
-                        meaning: if (value, backoff) == COOLDOWN {
-                            format!(
-                                "cooldown ({value}, {backoff}): no guard has missed since it specialized; after {value} misses it re-specializes"
-                            )
-                        } else {
-                            format!(
-                                "{value} more guard misses before it re-specializes (backoff {backoff})"
-                            )
-                        },
+                        misses_left: Some(left),
+                        ..counter(value, Some(backoff), CounterState::Misses, meaning)
                     }
                 } else {
                     adaptive(raw, value, backoff, backoff > WARMUP.1)
@@ -283,12 +356,31 @@ impl VersionFacts {
     }
 }
 
-fn adaptive(raw: u16, value: u16, backoff: u8, backing_off: bool) -> Counter {
-    let when = if value == 0 {
-        "tries to specialize at its next execution".to_string()
-    } else {
-        format!("tries to specialize after {value} more executions")
+/// 3.13 seeds the branch history of every conditional jump with this value.
+pub const BRANCH_SEED: u16 = 0x5555;
+
+/// `1st`, `2nd`, `3rd`, `53rd`, ...
+pub fn ordinal(n: u16) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
     };
+    format!("{n}{suffix}")
+}
+
+fn attempt_when(value: u16) -> String {
+    if value == 0 {
+        "it tries to specialize at its next execution".to_string()
+    } else {
+        format!("it tries to specialize after {value} more executions")
+    }
+}
+
+fn adaptive(raw: u16, value: u16, backoff: u8, backing_off: bool) -> Counter {
+    let when = attempt_when(value);
     let (state, meaning) = if backing_off {
         (
             CounterState::BackingOff,
@@ -307,6 +399,7 @@ fn adaptive(raw: u16, value: u16, backoff: u8, backing_off: bool) -> Counter {
         backoff: Some(backoff),
         state,
         meaning,
+        misses_left: None,
     }
 }
 
@@ -323,6 +416,7 @@ mod tests {
             opname,
             base_opname: base,
             family: true,
+            quickened: true,
         }
     }
 

@@ -146,7 +146,8 @@ def prove(experiment, kind, cause):
     except Exception as e:
         return {"proven": False, "detail": "the experiment failed: %s: %s" % (type(e).__name__, e)}
     moved = (opname, counter) != before
-    proven = moved if kind == "misses" else not moved
+    # A "kept" item proves nothing when its statements stopped early.
+    proven = moved if kind == "misses" else (not moved and error is None)
     detail = "%s counter %s -> %s %s" % (before[0], before[1], opname, counter)
     if error:
         detail += " (the statements raised %s)" % error

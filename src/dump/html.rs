@@ -65,12 +65,9 @@ pub fn render(snapshot: &Snapshot) -> String {
         snapshot.code_objects.len()
     );
     out.push_str("<p class=\"legend\">");
-    for mark in [
-        Mark::Specialized,
-        Mark::Warming,
-        Mark::BackingOff,
-        Mark::NoCache,
-    ] {
+    let mut marks = super::legend_marks(&snapshot.code_objects);
+    marks.push(Mark::NoCache);
+    for mark in marks {
         let _ = write!(
             out,
             "<span class=\"{}\">{} {}</span>",
@@ -376,8 +373,8 @@ fn mark_class(mark: Mark) -> &'static str {
     match mark {
         Mark::Specialized => "m-spec",
         Mark::Warming => "m-warm",
-        Mark::BackingOff => "m-back",
-        Mark::NoCache => "m-none",
+        Mark::BackingOff | Mark::GivenUp => "m-back",
+        Mark::NoCache | Mark::AtCreation => "m-none",
     }
 }
 

@@ -35,6 +35,10 @@ pub enum Mark {
     Specialized,
     Warming,
     BackingOff,
+    /// 3.11 put the plain generic opcode back for good.
+    GivenUp,
+    /// A superinstruction 3.12 wrote at creation: no sign of execution.
+    AtCreation,
     NoCache,
 }
 
@@ -42,9 +46,11 @@ impl Mark {
     pub fn of(ins: &Instruction) -> Mark {
         match ins.status {
             Status::Specialized => Mark::Specialized,
+            Status::Superinstruction => Mark::AtCreation,
             Status::NoCache | Status::Instrumented => Mark::NoCache,
             Status::Adaptive => match ins.counter.as_ref().map(|c| c.state) {
-                Some(CounterState::BackingOff) => Mark::BackingOff,
+                Some(CounterState::BackingOff | CounterState::BackoffOrRestart) => Mark::BackingOff,
+                Some(CounterState::Unspecializable) => Mark::GivenUp,
                 _ => Mark::Warming,
             },
         }
@@ -55,6 +61,8 @@ impl Mark {
             Mark::Specialized => "+",
             Mark::Warming => "~",
             Mark::BackingOff => "!",
+            Mark::GivenUp => "x",
+            Mark::AtCreation => "=",
             Mark::NoCache => " ",
         }
     }
@@ -64,9 +72,27 @@ impl Mark {
             Mark::Specialized => "specialized",
             Mark::Warming => "adaptive, warming up",
             Mark::BackingOff => "adaptive, backing off after failed attempts",
+            Mark::GivenUp => "given up: generic for good",
+            Mark::AtCreation => "superinstruction written at creation",
             Mark::NoCache => "no inline cache",
         }
     }
+}
+
+/// The marks a legend explains for these code objects: the three every
+/// version has, then the version-specific ones that occur.
+pub fn legend_marks(codes: &[crate::model::CodeObject]) -> Vec<Mark> {
+    let mut marks = vec![Mark::Specialized, Mark::Warming, Mark::BackingOff];
+    for extra in [Mark::GivenUp, Mark::AtCreation] {
+        if codes
+            .iter()
+            .flat_map(|c| &c.instructions)
+            .any(|i| Mark::of(i) == extra)
+        {
+            marks.push(extra);
+        }
+    }
+    marks
 }
 
 /// Writes what the program printed, and how it ended, to `err`, marked as the

@@ -17,7 +17,7 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
         sanitize_line(&snapshot.target.filename),
         warmup_line(snapshot)
     );
-    let legend: Vec<String> = [Mark::Specialized, Mark::Warming, Mark::BackingOff]
+    let legend: Vec<String> = super::legend_marks(&snapshot.code_objects)
         .iter()
         .map(|m| format!("{} {}", paint_mark(paint, *m), m.describe()))
         .collect();
@@ -114,7 +114,8 @@ fn mark_style(mark: Mark) -> &'static str {
         Mark::Specialized => "1;32",
         Mark::Warming => "33",
         Mark::BackingOff => "1;31",
-        Mark::NoCache => "2",
+        Mark::GivenUp => "31",
+        Mark::NoCache | Mark::AtCreation => "2",
     }
 }
 
@@ -223,10 +224,9 @@ fn cache_text(cache: &CacheEntry) -> String {
     }
 }
 
-/// A few words: `cooldown 52/0`, `warming 1/1`, `misses left 53`.
+/// A few words: `misses left 53 (52/0)`, `warming 1/1`, `misses left 53`.
 pub fn counter_short(counter: &Counter) -> String {
     use crate::model::CounterState::*;
-    use crate::version::COOLDOWN;
     let pair = match counter.backoff {
         Some(b) => format!("{}/{}", counter.value, b),
         None => counter.value.to_string(),
@@ -235,8 +235,15 @@ pub fn counter_short(counter: &Counter) -> String {
         NotQuickened => return "not quickened".into(),
         Warming => "warming",
         BackingOff => "backing off",
-        Misses if (counter.value, counter.backoff) == (COOLDOWN.0, Some(COOLDOWN.1)) => "cooldown",
-        Misses => "misses left",
+        BackoffOrRestart => "backing off or restarted",
+        Unspecializable => return "given up".into(),
+        Misses => {
+            let left = counter.misses_left.unwrap_or(counter.value);
+            return match counter.backoff {
+                Some(_) => format!("misses left {left} ({pair})"),
+                None => format!("misses left {left}"),
+            };
+        }
         TraceWarmup => "trace counter",
         Instrumented => "instrumented",
         BranchHistory => return format!("branches {:016b}", counter.raw),

@@ -1016,8 +1016,8 @@ fn line_states<'a>(
             match Mark::of(ins) {
                 Mark::Specialized => tally.specialized += 1,
                 Mark::Warming => tally.warming += 1,
-                Mark::BackingOff => tally.backing_off += 1,
-                Mark::NoCache => {}
+                Mark::BackingOff | Mark::GivenUp => tally.backing_off += 1,
+                Mark::NoCache | Mark::AtCreation => {}
             }
         }
     }

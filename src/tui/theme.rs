@@ -121,7 +121,8 @@ impl Theme {
             Mark::BackingOff => self
                 .color(Color::LightRed, Color::Red)
                 .add_modifier(Modifier::BOLD),
-            Mark::NoCache => self.dim(),
+            Mark::GivenUp => self.color(Color::LightRed, Color::Red),
+            Mark::NoCache | Mark::AtCreation => self.dim(),
         }
     }
 

@@ -77,7 +77,7 @@ fn legend(t: Theme) -> Line<'static> {
             Mark::Specialized => " specialized  ",
             Mark::Warming => " warming  ",
             Mark::BackingOff => " backing off  ",
-            Mark::NoCache => "",
+            Mark::GivenUp | Mark::AtCreation | Mark::NoCache => "",
         };
         spans.push(Span::styled(words, t.dim()));
     }
