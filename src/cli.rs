@@ -93,7 +93,7 @@ pub struct TargetArgs {
     #[arg(short = 'n', long = "calls", value_name = "N")]
     pub calls: Option<u64>,
     /// Record a snapshot after each of these cumulative call counts, e.g. 0,1,2,8,53,1000
-    #[arg(long, value_name = "LIST", value_delimiter = ',', requires = "call")]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub steps: Vec<u64>,
     /// A second phase after --call, e.g. the same function with new argument types
     #[arg(long, value_name = "EXPR", requires = "call")]
@@ -150,6 +150,12 @@ impl TargetArgs {
             let mut request = args.request()?;
             request.target = Target::Example(example);
             return Ok(request);
+        }
+        if !self.steps.is_empty() && self.call.is_none() {
+            return Err(
+                "--steps counts evaluations of --call: give --call EXPR (or a lesson with --example)"
+                    .into(),
+            );
         }
         let target = if let Some(path) = &self.script {
             Target::Script(path.clone())

@@ -125,6 +125,20 @@ fn split_words(line: &str) -> Vec<String> {
     words
 }
 
+/// `word` as a POSIX shell reads it back: bare when it holds only safe
+/// characters, otherwise in single quotes.
+pub fn shell_quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.,/=:+@%".contains(c));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// `specscope examples`: the gallery, one lesson per paragraph.
 pub fn listing() -> String {
     let mut out = String::from(
@@ -132,11 +146,16 @@ pub fn listing() -> String {
     );
     for e in all() {
         out.push_str(&format!(
-            "\n  {:<18} {}\n  {:<18} try: {}\n",
+            "\n  {:<18} {}\n  {:<18} try: specscope dump --example {} {}\n",
             e.name,
             e.title(),
             "",
-            e.try_args().join(" ")
+            e.name,
+            e.try_args()
+                .iter()
+                .map(|w| shell_quote(w))
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
     }
     out

@@ -40,10 +40,10 @@ fn version(i: usize) -> PythonVersion {
 
 proptest! {
     #[test]
-    fn counters_decode_any_bits_in_every_version(raw in any::<u16>(), v in 0usize..16, op in 0usize..16, family in any::<bool>()) {
+    fn counters_decode_any_bits_in_every_version(raw in any::<u16>(), v in 0usize..16, op in 0usize..16, family in any::<bool>(), quickened in any::<bool>()) {
         let facts = version(v).facts();
         let (opname, base_opname) = OPNAMES[op % OPNAMES.len()];
-        let c = facts.decode_counter(CounterSite { opname, base_opname, family }, raw);
+        let c = facts.decode_counter(CounterSite { opname, base_opname, family, quickened }, raw);
         prop_assert_eq!(c.raw, raw);
         prop_assert!(!c.meaning.is_empty());
         if let Some(backoff) = c.backoff {
@@ -52,6 +52,15 @@ proptest! {
         }
         if c.state == CounterState::Misses && c.backoff.is_none() {
             prop_assert_eq!(c.value, raw);
+        }
+        // "Misses left N" names the miss that changes the instruction, the
+        // same way on every version: 3.11 acts when the count reaches 0,
+        // 3.12+ on the miss that finds it already at 0.
+        if c.state == CounterState::Misses {
+            let expected = if c.backoff.is_none() { c.value } else { c.value + 1 };
+            prop_assert_eq!(c.misses_left, Some(expected));
+        } else {
+            prop_assert_eq!(c.misses_left, None);
         }
     }
 
@@ -167,6 +176,7 @@ fn instruction() -> impl Strategy<Value = Instruction> {
                     backoff,
                     state: CounterState::Warming,
                     meaning,
+                    misses_left: None,
                 }),
             },
         )

@@ -7,8 +7,9 @@ tries to specialize again, fails (there is no form for tuples), and puts the
 generic BINARY_OP back: de-optimized. From call 60 on the arguments are floats,
 and the next attempt succeeds: BINARY_OP_ADD_FLOAT.
 
-3.11 counts misses from 53 down to 0 and then de-optimizes; 3.12 and 3.13
-start a cooldown of 52 misses after specializing.
+3.11 counts misses from 53 down to 0 and de-optimizes at the 53rd; 3.12 and
+3.13 start at the cooldown (52, 0): 52 misses count it down to 0, and the 53rd
+makes the instruction try to specialize again.
 
 Try: --call "add(1, 2)" -n 20 --then "shift()" --then-calls 200 --steps 0,8,20,40,53,54,55,60,61,62,70,100,200
 """

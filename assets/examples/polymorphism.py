@@ -3,7 +3,9 @@
 What to look at: `item + item` in `double` sees tuples, lists and bytes.
 BINARY_OP has no form for any of them, so every attempt to specialize fails
 and the instruction stays generic. After each failure the counter's backoff
-exponent grows, so the next attempt waits longer: 1, 3, 7, 15 ... executions.
+exponent grows, so the next attempt waits longer: 1, 3, 7, 15 ... executions
+on 3.11 (whose counter starts at backoff 0), 3, 7, 15, 31 ... on 3.12 and 3.13
+(which start every instruction at backoff 1).
 Step through the calls and watch the backoff climb.
 
 Try: --call "work()" --steps 0,1,2,5,10,50

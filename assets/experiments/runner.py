@@ -221,6 +221,9 @@ def main(argv):
     for experiment in experiments:
         if not applies(experiment) or (only and experiment["form"] != only):
             continue
+        if _family_of(experiment["form"]) is None and not experiment.get("base"):
+            print("%s: not an opname of %s, skipped" % (experiment["form"], version_short()))
+            continue
         lab = Lab(experiment)
         reached = lab.warm()
         print("%s: %s" % (experiment["form"], "reached" if reached else "NOT REACHED (%s)" % lab.steps[-1]))
