@@ -1207,52 +1207,67 @@ class _Starts:
     interpreter specializes.
 
     3.11: the code object's own warm-up count (`co_warmup`, read by the
-    native module): it moves on the first call. 3.12: a `sys.monitoring`
-    PY_START callback of a free tool id that disables itself at each code
-    object the first time it starts, so the RESUME goes back to normal.
-    3.13 writes RESUME_CHECK on the first execution; Rust reads that from the
-    live bytecode, so nothing is watched here.
+    native module), which the first call moves. 3.12: a `sys.monitoring`
+    PY_START callback, set as a local event on each of the target's code
+    objects before it runs; the callback disables itself at its first call,
+    which puts the plain RESUME back. Instrumenting a 3.12 code object also
+    undoes its superinstructions (`_Py_Instrument` in
+    Python/instrumentation.c), so code objects holding one are not watched:
+    for them only the counters can tell. 3.13 writes RESUME_CHECK at the
+    first execution; Rust reads that from the live bytecode.
     """
 
     WARMUP_311_NEVER = -8
 
     def __init__(self):
-        self.codes = {}
+        self.started = {}
+        self.watched = {}
         self.tool = None
-        self.watched = False
 
-    def start(self):
+    def start(self, codes):
         mon = getattr(_sys, "monitoring", None)
-        if mon is None or _sys.version_info[:2] != (3, 12) or self.tool is not None:
+        if mon is None or _sys.version_info[:2] != (3, 12):
             return
         for tool in (4, 3):
             if mon.get_tool(tool) is None:
                 break
         else:
             return
-        codes = self.codes
+        started = self.started
         disable = mon.DISABLE
 
-        def started(code, offset):
-            codes[id(code)] = code
+        def on_start(code, offset):
+            started[id(code)] = code
             return disable
 
         try:
             mon.use_tool_id(tool, "specscope")
-            mon.register_callback(tool, mon.events.PY_START, started)
-            mon.set_events(tool, mon.events.PY_START)
+            mon.register_callback(tool, mon.events.PY_START, on_start)
         except Exception:
             return
         self.tool = tool
-        self.watched = True
+        names = _ALL_OPNAME
+        for code in codes:
+            live = code._co_code_adaptive
+            if any("__" in names[op] for op in live[::2]):
+                continue
+            try:
+                mon.set_local_events(tool, code, mon.events.PY_START)
+            except Exception:
+                continue
+            self.watched[id(code)] = code
 
     def stop(self):
         tool, self.tool = self.tool, None
         if tool is None:
             return
         mon = _sys.monitoring
-        for step in (lambda: mon.set_events(tool, 0),
-                     lambda: mon.register_callback(tool, mon.events.PY_START, None),
+        for code in self.watched.values():
+            try:
+                mon.set_local_events(tool, code, 0)
+            except Exception:
+                pass
+        for step in (lambda: mon.register_callback(tool, mon.events.PY_START, None),
                      lambda: mon.free_tool_id(tool)):
             try:
                 step()
@@ -1268,8 +1283,8 @@ class _Starts:
             except Exception:
                 return None
             return None if warmup is None else warmup != self.WARMUP_311_NEVER
-        if self.watched:
-            return id(code) in self.codes
+        if id(code) in self.watched:
+            return id(code) in self.started
         return None
 
 
@@ -1279,9 +1294,8 @@ _starts = _Starts()
 def _header(code, parent, executed):
     """What both ways of describing a code object say about it first."""
     ran = _starts.ran(code)
-    if ran is not None:
-        executed = executed or ran
     return {
+        "ran_seen": ran,
         "qualname": getattr(code, "co_qualname", code.co_name),
         "name": code.co_name,
         "filename": code.co_filename,
@@ -1726,7 +1740,9 @@ def run(request_json):
         _sys.path.insert(0, path0)
         _sys.modules["__main__"] = main
         _starts = _Starts()
-        _starts.start()
+        tree = []
+        _walk(code, None, tree)
+        _starts.start([c for c, _ in tree])
         try:
             started = _time.perf_counter()
             ok = _run_phase(lambda: exec(code, namespace), report, "program")

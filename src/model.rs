@@ -106,6 +106,11 @@ pub struct CodeObject {
     pub parent: Option<usize>,
     /// Whether the interpreter's state shows this code ran (see `version`).
     pub ran: bool,
+    /// Whether `ran: false` is known rather than only unseen: 3.12 cannot
+    /// watch code objects that hold a superinstruction without undoing it,
+    /// so for those only the counters can show that the code ran.
+    #[serde(default = "known")]
+    pub ran_known: bool,
     pub exception_table: Vec<ExceptionEntry>,
     pub instructions: Vec<Instruction>,
 }
@@ -263,6 +268,10 @@ pub struct Stopped {
     pub phase: String,
     /// `timeout` or `interrupt`.
     pub reason: String,
+}
+
+fn known() -> bool {
+    true
 }
 
 impl Snapshot {

@@ -102,6 +102,10 @@ struct RawCode {
     kind: CodeKind,
     parent: Option<usize>,
     executed: bool,
+    /// What the collector saw of the code starting: `None` when this
+    /// version or this code object cannot be watched.
+    #[serde(default)]
+    ran_seen: Option<bool>,
     exception_table: Vec<(u32, u32, u32, u32, bool)>,
     /// From `dis` (the collector's fallback path) ...
     #[serde(default)]
@@ -280,7 +284,8 @@ fn convert_code(
             }
         })
         .collect();
-    let ran = code.executed || facts.shows_execution(&instructions);
+    let ran = code.executed || code.ran_seen == Some(true) || facts.shows_execution(&instructions);
+    let ran_known = ran || code.ran_seen.is_some() || facts.resume_marks_execution;
     CodeObject {
         qualname: code.qualname,
         name: code.name,
@@ -290,6 +295,7 @@ fn convert_code(
         kind: code.kind,
         parent: code.parent,
         ran,
+        ran_known,
         exception_table: code
             .exception_table
             .into_iter()

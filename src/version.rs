@@ -79,6 +79,9 @@ pub struct VersionFacts {
     pub rust_decoder: bool,
     /// 3.12 writes superinstructions when it creates a code object.
     pub superinstructions_at_creation: bool,
+    /// 3.13 rewrites RESUME to RESUME_CHECK at the first execution, so the
+    /// live bytecode alone tells whether a code object ran.
+    pub resume_marks_execution: bool,
 }
 
 /// A cache layout: (field name, size in code units), in memory order.
@@ -120,6 +123,7 @@ impl PythonVersion {
             dis_labels_from_live_jumps: counter == CounterLayout::Split311,
             rust_decoder: counter != CounterLayout::Unknown,
             superinstructions_at_creation: (self.major, self.minor) == (3, 12),
+            resume_marks_execution: (self.major, self.minor) == (3, 13),
         }
     }
 
@@ -451,8 +455,17 @@ mod tests {
             .decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), (31 << 4) | 5);
         assert_eq!(
             (c.value, c.backoff, c.state),
-            (31, Some(5), CounterState::Warming)
+            (31, Some(5), CounterState::BackoffOrRestart)
         );
+        // Quickening leaves (0, 0): one failed attempt gives backoff 1.
+        let c = v("3.11.7")
+            .facts()
+            .decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), (1 << 4) | 1);
+        assert_eq!(c.state, CounterState::BackingOff);
+        let c = v("3.11.7")
+            .facts()
+            .decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), 0);
+        assert_eq!(c.state, CounterState::Warming);
         let c = v("3.11.7")
             .facts()
             .decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), (63 << 4) | 6);

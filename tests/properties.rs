@@ -207,6 +207,7 @@ fn code_object() -> impl Strategy<Value = CodeObject> {
                 kind: CodeKind::Function,
                 parent: None,
                 ran,
+                ran_known: true,
                 exception_table: table
                     .into_iter()
                     .map(|(start, end, target, depth, lasti)| ExceptionEntry {

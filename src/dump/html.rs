@@ -113,7 +113,11 @@ fn code_section(snapshot: &Snapshot, code: &CodeObject, lines: &[String], out: &
         code.first_line,
         specialized,
         specializable,
-        if code.ran { "" } else { " · never ran" }
+        match (code.ran, code.ran_known) {
+            (true, _) => "",
+            (false, true) => " · never ran",
+            (false, false) => " · no sign it ran",
+        }
     );
     out.push_str("<div class=\"grid\">");
     source_excerpt(code, lines, out);

@@ -121,7 +121,11 @@ fn mark_style(mark: Mark) -> &'static str {
 
 fn code_object(code: &CodeObject, paint: Paint, out: &mut String) {
     let (specialized, specializable) = code.specialized_share();
-    let ran = if code.ran { "" } else { "  · never ran" };
+    let ran = match (code.ran, code.ran_known) {
+        (true, _) => "",
+        (false, true) => "  · never ran",
+        (false, false) => "  · no sign it ran",
+    };
     let title = format!("{} ", sanitize_line(&code.qualname));
     let _ = writeln!(
         out,
