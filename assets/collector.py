@@ -1600,9 +1600,9 @@ def _select(main_objects, patterns, captured):
                     keep[i] = True
                     hit = True
             if not hit:
-                close = _lazy("difflib").get_close_matches(qual, sorted(set(names)), n=3, cutoff=0.5)
-                misses.append({"pattern": pat, "suggestions": [
-                    (module + ":" + c) if module else c for c in close
+                # specscope picks the close ones, the same way for every name.
+                misses.append({"pattern": pat, "candidates": [
+                    (module + ":" + c) if module else c for c in sorted(set(names))
                 ]})
         index_map = {}
         for i, (code, parent, executed, space) in enumerate(objects):

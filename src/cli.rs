@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::dump::{self, Format};
 use crate::exit;
@@ -213,6 +213,20 @@ pub fn main() -> u8 {
             exit::OK
         }
         None => {
+            // A misspelt command reads as a script name: say so before
+            // anything else.
+            if let Some(path) = cli.target.script.as_ref().filter(|p| !p.exists()) {
+                let missing = RawTargetError {
+                    kind: "missing".into(),
+                    message: format!("no such file: {}", path.display()),
+                    path: Some(path.display().to_string()),
+                    line: None,
+                    col: None,
+                    end_col: None,
+                    text: None,
+                };
+                return report_error(&CollectError::Target(missing), Paint { on: false });
+            }
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 eprintln!(
                     "specscope: the interactive explorer needs a terminal; use `specscope dump` to print instead"
@@ -282,6 +296,33 @@ pub fn outcome_code(snapshot: &Snapshot) -> u8 {
 }
 
 /// Prints one short paragraph for an error and returns its exit code.
+/// A missing script named like a misspelt subcommand (`specscope exmaples`).
+fn subcommand_hint(t: &RawTargetError) -> String {
+    let Some(word) = t
+        .path
+        .as_deref()
+        .filter(|p| t.kind == "missing" && !p.contains(['/', '.']))
+    else {
+        return String::new();
+    };
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let close = crate::suggest::suggest(word, names.iter().map(String::as_str));
+    match close.as_slice() {
+        [] => String::new(),
+        names => format!(
+            "; did you mean the command {}?",
+            names
+                .iter()
+                .map(|n| format!("`specscope {n}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    }
+}
+
 pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
     let mut err = std::io::stderr();
     match error {
@@ -290,7 +331,12 @@ pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
             exit::SYNTAX
         }
         CollectError::Target(t) => {
-            let _ = writeln!(err, "specscope: {}", sanitize_line(&t.message));
+            let _ = writeln!(
+                err,
+                "specscope: {}{}",
+                sanitize_line(&t.message),
+                subcommand_hint(t)
+            );
             exit::TARGET
         }
         CollectError::Selection { misses, snapshot } => {
@@ -301,13 +347,14 @@ pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
                     "specscope: -f '{}' matched no code object",
                     sanitize_line(&miss.pattern)
                 );
-                if miss.suggestions.is_empty() {
+                let suggestions = miss.suggestions();
+                if suggestions.is_empty() {
                     let _ = writeln!(err);
                 } else {
                     let _ = writeln!(
                         err,
                         "; did you mean {}?",
-                        miss.suggestions
+                        suggestions
                             .iter()
                             .map(|s| format!("'{}'", sanitize_line(s)))
                             .collect::<Vec<_>>()

@@ -82,15 +82,11 @@ pub fn find(name: &str) -> Result<Example, Vec<&'static str>> {
     if let Some(example) = all().into_iter().find(|e| e.name == name) {
         return Ok(example);
     }
-    let mut close: Vec<&'static str> = LESSONS
+    let close = crate::suggest::suggest(name, LESSONS.iter().map(|(n, _)| *n));
+    Err(close
         .iter()
-        .map(|(n, _)| *n)
-        .filter(|n| {
-            n.contains(name) || name.contains(n) || n.starts_with(&name[..name.len().min(3)])
-        })
-        .collect();
-    close.truncate(3);
-    Err(close)
+        .filter_map(|c| LESSONS.iter().map(|(n, _)| *n).find(|n| n == c))
+        .collect())
 }
 
 /// Splits `--call "work()" -n 5` into words, honouring single and double quotes.

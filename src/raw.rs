@@ -62,7 +62,16 @@ pub struct RawSnapshot {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct PatternMiss {
     pub pattern: String,
-    pub suggestions: Vec<String>,
+    /// Every qualname the pattern was tried against.
+    #[serde(default)]
+    pub candidates: Vec<String>,
+}
+
+impl PatternMiss {
+    /// The candidates closest to the pattern.
+    pub fn suggestions(&self) -> Vec<String> {
+        crate::suggest::suggest(&self.pattern, self.candidates.iter().map(String::as_str))
+    }
 }
 
 #[derive(Deserialize)]

@@ -502,3 +502,84 @@ fn control_characters_from_the_program_never_reach_the_terminal() {
             .contains('\x1b')
     );
 }
+
+#[test]
+fn a_misspelt_command_is_suggested() {
+    for args in [&["exmaples"][..], &["dump", "exmaples"][..]] {
+        specscope()
+            .args(args)
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains("`specscope examples`"));
+    }
+}
+
+#[test]
+fn names_are_suggested_from_parts_and_prefixes() {
+    specscope()
+        .args(["explain", "BINARY_OP_ADD"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("BINARY_OP_ADD_INT"))
+        .stderr(predicate::str::contains("BINARY_OP_ADD_FLOAT"));
+    specscope()
+        .args(["explain", "INSTANCE_VALUE"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("LOAD_ATTR_INSTANCE_VALUE"));
+    specscope()
+        .args(["dump", "--example", "polymorph"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean polymorphism?"));
+    specscope()
+        .args(["dump", "-f", "Point.nrom"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("did you mean 'Point.norm'?"));
+}
+
+#[test]
+fn every_lesson_runs_as_its_listing_prints_it() {
+    let listing = specscope().arg("examples").output().unwrap();
+    assert!(listing.status.success());
+    let binary = assert_cmd::cargo::cargo_bin("specscope");
+    let lines: Vec<String> = String::from_utf8(listing.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("try: specscope ").map(str::to_string))
+        .collect();
+    assert_eq!(lines.len(), 10);
+    for line in lines {
+        // The line goes through a real shell, quotes and all.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("\"$0\" {line}"))
+            .arg(&binary)
+            .env_remove("VIRTUAL_ENV")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{line}");
+    }
+}
+
+#[test]
+fn a_lesson_takes_steps_without_a_call() {
+    specscope()
+        .args(["dump", "--example", "polymorphism", "--steps", "0,1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("step 2 · work() × 1"));
+    specscope()
+        .args(["dump", "--steps", "0,1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--steps counts evaluations of --call",
+        ));
+}

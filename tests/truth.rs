@@ -60,7 +60,9 @@ fn the_last_miss_left_is_the_one_that_acts() {
         .unwrap();
     assert_eq!(left, 53);
     let with = |n: u16| {
-        let s = program(&format!("{warm}for _ in range({n}):\n    add((1,), (2,))\n"));
+        let s = program(&format!(
+            "{warm}for _ in range({n}):\n    add((1,), (2,))\n"
+        ));
         site(code(&s, "add"), "BINARY_OP").opname.clone()
     };
     assert_eq!(with(left - 1), "BINARY_OP_ADD_INT");
@@ -169,7 +171,11 @@ fn watching_for_execution_leaves_the_bytecode_as_python_leaves_it() {
         .env("PYTHONHASHSEED", "0")
         .output()
         .expect("the plain interpreter runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut compared = 0;
     for line in text.lines() {
