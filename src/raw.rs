@@ -163,8 +163,8 @@ impl RawSnapshot {
                 })
                 .collect()
         };
-        let code_objects = convert(self.code_objects)?;
-        let timeline = self
+        let mut code_objects = convert(self.code_objects)?;
+        let mut timeline = self
             .steps
             .into_iter()
             .map(|step| {
@@ -175,6 +175,7 @@ impl RawSnapshot {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
+        settle_backoff_5(&mut timeline, &mut code_objects);
         Ok(Snapshot {
             schema: SCHEMA_VERSION,
             python: PythonInfo {
@@ -317,6 +318,58 @@ fn convert_code(
             })
             .collect(),
         instructions,
+    }
+}
+
+/// 3.11's backoff 5 alone cannot tell five failed attempts from a restart
+/// after de-optimization; an earlier step of the timeline can. A site that
+/// was specialized before restarted; a site seen at backoff 4 before failed
+/// a fifth time.
+fn settle_backoff_5(timeline: &mut [Step], last: &mut [CodeObject]) {
+    use std::collections::HashMap;
+    #[derive(Default, Clone, Copy)]
+    struct Seen {
+        specialized: bool,
+        backoff_4: bool,
+    }
+    let mut seen: HashMap<(String, u32, u32), Seen> = HashMap::new();
+    let moments = timeline
+        .iter_mut()
+        .map(|step| &mut step.code_objects[..])
+        .chain(std::iter::once(last));
+    for codes in moments {
+        for code in codes.iter_mut() {
+            for ins in &mut code.instructions {
+                let key = (code.qualname.clone(), code.first_line, ins.offset);
+                let before = seen.get(&key).copied().unwrap_or_default();
+                if let Some(c) = ins
+                    .counter
+                    .as_mut()
+                    .filter(|c| c.state == CounterState::BackoffOrRestart)
+                {
+                    if before.specialized {
+                        c.state = CounterState::Warming;
+                        c.meaning = format!(
+                            "restarted at (31, 5) after de-optimization (an earlier step shows it specialized): it tries to specialize after {} more executions",
+                            c.value
+                        );
+                    } else if before.backoff_4 {
+                        c.state = CounterState::BackingOff;
+                        c.meaning = format!(
+                            "five failed attempts (an earlier step shows backoff 4): it tries to specialize after {} more executions",
+                            c.value
+                        );
+                    }
+                    if let Some(first) = ins.caches.first_mut() {
+                        first.meaning = Some(c.meaning.clone());
+                    }
+                }
+                let entry = seen.entry(key).or_default();
+                entry.specialized |= ins.status == Status::Specialized;
+                entry.backoff_4 |= ins.status == Status::Adaptive
+                    && ins.counter.as_ref().is_some_and(|c| c.backoff == Some(4));
+            }
+        }
     }
 }
 

@@ -242,3 +242,47 @@ fn a_demo_of_a_name_that_is_no_form_suggests_forms() {
         .code(2)
         .stderr(predicates::str::contains("BINARY_OP_ADD_INT"));
 }
+
+#[test]
+fn a_timeline_tells_a_restart_from_five_failures() {
+    let mut r = Request::new(Target::Code(
+        "def add(a, b):\n    return a + b\n".to_string(),
+    ));
+    r.call = Some("add(1, 2)".into());
+    r.calls = 20;
+    r.steps = vec![10, 20];
+    r.then = Some("add((1,), (2,))".into());
+    r.then_calls = 53;
+    let s = collect(&r).expect("collection succeeds");
+    let op = site(code(&s, "add"), "BINARY_OP");
+    let c = op.counter.as_ref().unwrap();
+    if minor(&s) == 11 {
+        assert_eq!((op.opname.as_str(), c.raw), ("BINARY_OP_ADAPTIVE", 501));
+        assert_eq!(c.state, CounterState::Warming, "{c:?}");
+        assert!(c.meaning.contains("restarted at (31, 5)"), "{}", c.meaning);
+    }
+    // Five failures in a row, seen step by step.
+    let mut r = Request::new(Target::Code(
+        "def poly(a, b):\n    return a + b\n".to_string(),
+    ));
+    r.call = Some("poly(1, 2.0)".into());
+    r.steps = (1..=40).collect();
+    r.calls = 40;
+    let s = collect(&r).expect("collection succeeds");
+    if minor(&s) == 11 {
+        let at_5 = s
+            .timeline
+            .iter()
+            .flat_map(|step| &step.code_objects)
+            .filter(|c| c.qualname == "poly")
+            .map(|c| site(c, "BINARY_OP").counter.clone().unwrap())
+            .find(|c| c.backoff == Some(5))
+            .expect("the backoff reaches 5 within 40 calls");
+        assert_eq!(at_5.state, CounterState::BackingOff, "{at_5:?}");
+        assert!(
+            at_5.meaning.contains("five failed attempts"),
+            "{}",
+            at_5.meaning
+        );
+    }
+}
