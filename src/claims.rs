@@ -454,13 +454,13 @@ impl Demo {
             .iter()
             .find_map(|s| s.label.strip_prefix("miss 1: "))
             .map(str::to_string);
-        if let Some(id) = &missed {
-            if let Some(statements) = self.causes.get(id) {
-                out.push_str(&format!(
-                    "A miss ({id}), repeated:\n    {}\n",
-                    crate::text::sanitize_line(statements)
-                ));
-            }
+        if let Some(id) = &missed
+            && let Some(statements) = self.causes.get(id)
+        {
+            out.push_str(&format!(
+                "A miss ({id}), repeated:\n    {}\n",
+                crate::text::sanitize_line(statements)
+            ));
         }
         let wide = self
             .steps

@@ -145,12 +145,12 @@ struct Entry {
 
 /// Splits `[3.11 3.12] text` into its versions and the text.
 fn split_tag(text: &str) -> (Vec<String>, &str) {
-    if let Some(rest) = text.strip_prefix('[') {
-        if let Some((inside, after)) = rest.split_once(']') {
-            let versions: Vec<String> = inside.split_whitespace().map(String::from).collect();
-            if !versions.is_empty() && versions.iter().all(|v| v.starts_with("3.")) {
-                return (versions, after.trim_start());
-            }
+    if let Some(rest) = text.strip_prefix('[')
+        && let Some((inside, after)) = rest.split_once(']')
+    {
+        let versions: Vec<String> = inside.split_whitespace().map(String::from).collect();
+        if !versions.is_empty() && versions.iter().all(|v| v.starts_with("3.")) {
+            return (versions, after.trim_start());
         }
     }
     (Vec::new(), text)
