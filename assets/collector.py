@@ -1636,10 +1636,25 @@ _audit_store = {"on": False, "codes": {}}
 _audit_installed = False
 
 
+def _child_exit(report):
+    """Ends a forked child of the program the way its own code would have
+    ended it under python, without a dump."""
+    status = 0
+    ended = report.get("exit")
+    if ended is not None:
+        status = ended.get("status", 0)
+    elif report.get("exception") is not None or report.get("stopped") is not None:
+        status = 1
+    if not isinstance(status, int) or not 0 <= status <= 255:
+        status = 1
+    _os._exit(status)
+
+
 def run(request_json):
     global _audit_installed, _last_code_objects
     global _decoder, _starts
     request = _loads(request_json)
+    parent_pid = _os.getpid()
     _decoder = request.get("decoder", "dis")
     table = request.get("optable")
     if table is not None and table.get("version") == "%d.%d.%d" % _sys.version_info[:3]:
@@ -1757,6 +1772,10 @@ def run(request_json):
             if saved_main is not None:
                 _sys.modules["__main__"] = saved_main
 
+    if _os.getpid() != parent_pid:
+        # A child the program forked (os.fork, multiprocessing's fork) got
+        # here: only the original process collects and prints.
+        _child_exit(report)
     report["warmup_seconds"] = max(0.0, report["warmup_seconds"] - report.pop("recording_seconds"))
     report["output"] = output.chunks
     report["output_dropped_bytes"] = output.dropped

@@ -301,3 +301,40 @@ fn a_file_that_cannot_be_read_exits_3() {
         .code(3)
         .stderr(predicate::str::contains("cannot read /proc/self/mem"));
 }
+
+#[test]
+fn a_forked_child_ends_quietly_and_only_the_parent_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let fork = dir.path().join("fork.py");
+    fs::write(
+        &fork,
+        "import os, sys\npid = os.fork()\nif pid == 0:\n    sys.exit(3)\n\
+         _, st = os.waitpid(pid, 0)\nprint('child status', os.waitstatus_to_exitcode(st))\n",
+    )
+    .unwrap();
+    let pool = dir.path().join("pool.py");
+    fs::write(
+        &pool,
+        "import multiprocessing as mp\ndef sq(x):\n    return x * x\n\
+         if __name__ == '__main__':\n    ctx = mp.get_context('fork')\n\
+         \x20   with ctx.Pool(2) as p:\n        print(p.map(sq, range(5)))\n\
+         \x20   q = ctx.Process(target=sq, args=(3,))\n    q.start(); q.join()\n\
+         \x20   print('process exit', q.exitcode)\n",
+    )
+    .unwrap();
+    for (script, said) in [
+        (&fork, "child status 3"),
+        (&pool, "[0, 1, 4, 9, 16]"),
+        (&pool, "process exit 0"),
+    ] {
+        let out = specscope().arg("dump").arg(script).assert().success();
+        let out = out.get_output();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            stdout.matches("Python 3.").count(),
+            1,
+            "one dump, from the original process:\n{stdout}"
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains(said));
+    }
+}
