@@ -222,6 +222,23 @@ pub fn eval_repr(code: &str, expr: &str) -> Result<String, CollectError> {
     })
 }
 
+/// Gives the explorer the signals a terminal program expects, whatever the
+/// user's program did to them: nothing blocked, and SIGTERM, SIGHUP,
+/// SIGQUIT and SIGWINCH at their default actions (the explorer installs its
+/// own handlers after this).
+pub fn reset_signals() {
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    Python::attach(|py| {
+        let reset = c"import signal as s, threading as t
+if t.current_thread() is t.main_thread():
+    s.pthread_sigmask(s.SIG_SETMASK, [])
+    for n in (s.SIGTERM, s.SIGHUP, s.SIGQUIT, s.SIGWINCH):
+        s.signal(n, s.SIG_DFL)
+";
+        let _ = py.run(reset, None, None);
+    });
+}
+
 /// Calls `function` of the experiments runner (`assets/experiments/runner.py`,
 /// handed in as `runner`) with JSON arguments and returns its JSON result.
 pub fn call_runner(runner: &str, function: &str, arguments: &str) -> Result<String, CollectError> {

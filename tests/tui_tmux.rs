@@ -212,3 +212,60 @@ fn stepping_through_the_deoptimization_lesson_at_80x24() {
     let screen = tmux.wait_for("the shell", |s| exit_code(s).is_some());
     assert_eq!(exit_code(&screen), Some(0), "{screen}");
 }
+
+#[test]
+fn sigterm_and_sighup_give_the_terminal_back_whatever_the_program_did() {
+    let Some(tmux) = Tmux::start("signals") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("signals.py");
+    // The program ignores SIGTERM and SIGHUP, and blocks them and SIGWINCH.
+    std::fs::write(
+        &script,
+        "import signal\n\
+         signal.signal(signal.SIGTERM, lambda *a: None)\n\
+         signal.signal(signal.SIGHUP, signal.SIG_IGN)\n\
+         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH})\n\
+         def f():\n    return 1\nf()\n",
+    )
+    .unwrap();
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        tmux.send(&["clear", "Enter"]);
+        let command = format!(
+            "'{}' '{}'; echo specscope-exit=$?",
+            env!("CARGO_BIN_EXE_specscope"),
+            script.display()
+        );
+        tmux.send(&[&command, "Enter"]);
+        tmux.wait_for("the explorer", |s| s.contains("Code objects"));
+        // SIGWINCH still reaches the explorer: a resize redraws.
+        assert!(
+            tmux.run(&["resize-window", "-x", "100", "-y", "30"])
+                .status
+                .success()
+        );
+        tmux.wait_for("a redraw at the new size", |s| {
+            s.contains("Code objects") && s.lines().all(|l| l.chars().count() <= 100)
+        });
+        let pids = Command::new("pgrep")
+            .args(["-f", &script.display().to_string()])
+            .output()
+            .unwrap();
+        let pids = String::from_utf8_lossy(&pids.stdout).into_owned();
+        assert!(!pids.trim().is_empty(), "the explorer's pid");
+        for pid in pids.split_whitespace() {
+            let _ = Command::new("kill")
+                .args([&format!("-{signal}"), pid])
+                .status();
+        }
+        let screen = tmux.wait_for("the shell", |s| exit_code(s).is_some());
+        assert_eq!(exit_code(&screen), Some(code), "{screen}");
+        assert!(!tmux.alternate_screen_on(), "the alternate screen was left");
+        assert!(
+            tmux.run(&["resize-window", "-x", "120", "-y", "40"])
+                .status
+                .success()
+        );
+    }
+}

@@ -78,7 +78,9 @@ fn collect(request: &Request) -> Result<Snapshot, u8> {
 /// Runs the app in the terminal. `ratatui::init` restores the terminal on
 /// panic; the hook installed after it also turns mouse reporting off first.
 fn explore(app: App) -> io::Result<()> {
+    crate::python::reset_signals();
     let mut terminal = ratatui::try_init()?;
+    restore_on_termination()?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = execute!(io::stdout(), DisableMouseCapture);
@@ -88,6 +90,21 @@ fn explore(app: App) -> io::Result<()> {
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
+}
+
+/// SIGTERM and SIGHUP end the explorer with the terminal given back, with
+/// the shell's exit code for the signal (143, 129).
+fn restore_on_termination() -> io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP])?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _ = execute!(io::stdout(), DisableMouseCapture);
+            ratatui::restore();
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(())
 }
 
 /// Draws one frame of `app` into a fresh buffer of `width`×`height`, as the
