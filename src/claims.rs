@@ -421,11 +421,13 @@ impl Demo {
     pub fn render(&self, version: PythonVersion, base: &str) -> String {
         use crate::version::CounterSite;
         let facts = version.facts();
-        let counter = |step: &DemoStep| -> String {
+        // The demo saw the form before, so a 3.11 backoff of 5 after it is
+        // the restart after de-optimization, not five failures.
+        let counter = |step: &DemoStep, was_specialized: bool| -> String {
             step.raw.map_or_else(
                 || "no inline cache".to_string(),
                 |raw| {
-                    let c = facts.decode_counter(
+                    let mut c = facts.decode_counter(
                         CounterSite {
                             opname: &step.opname,
                             base_opname: base,
@@ -434,6 +436,13 @@ impl Demo {
                         },
                         raw,
                     );
+                    if was_specialized && c.state == crate::model::CounterState::BackoffOrRestart {
+                        c.state = crate::model::CounterState::Warming;
+                        return format!(
+                            "{raw:>5}  restarted after de-optimization: {}",
+                            crate::dump::table::counter_short(&c)
+                        );
+                    }
                     format!("{raw:>5}  {}", crate::dump::table::counter_short(&c))
                 },
             )
@@ -480,13 +489,15 @@ impl Demo {
             "\n  {:wide$}  {:op_wide$}  {:>5}  meaning\n",
             "step", "live opname", "raw"
         ));
+        let mut was_specialized = false;
         for step in &self.steps {
             let label: String = step.label.chars().take(wide).collect();
             out.push_str(&format!(
                 "  {label:wide$}  {:op_wide$}  {}",
                 step.opname,
-                counter(step)
+                counter(step, was_specialized)
             ));
+            was_specialized |= step.opname == self.form;
             if let Some(error) = &step.error {
                 out.push_str(&format!("  (raised {})", crate::text::sanitize_line(error)));
             }
@@ -524,20 +535,34 @@ impl Demo {
             .iter()
             .filter(|s| s.label.starts_with("miss "))
             .collect();
-        if let Some(last) = misses.last() {
-            if last.opname == self.form {
-                said.push(format!(
-                    "After {} misses it was still {} (the counter absorbs them).",
-                    misses.len(),
-                    self.form
-                ));
-            } else {
-                said.push(format!(
-                    "Miss {} changed the site to {}.",
-                    misses.len(),
-                    last.opname
-                ));
+        // The miss that made the interpreter act: another opname, or the
+        // same form specialized anew (its counter back up).
+        let mut previous = self.steps.iter().rev().find(|s| s.label == "hit");
+        let mut acted = None;
+        for (n, step) in misses.iter().enumerate() {
+            let respecialized = step.opname == self.form
+                && previous
+                    .is_some_and(|p| step.raw.zip(p.raw).is_some_and(|(now, was)| now > was));
+            if step.opname != self.form || respecialized {
+                acted = Some((n + 1, *step, respecialized));
+                break;
             }
+            previous = Some(step);
+        }
+        match acted {
+            Some((n, step, true)) => said.push(format!(
+                "Miss {n} changed the site to {} again: it specialized anew for what the misses brought, and its counter restarted.",
+                step.opname
+            )),
+            Some((n, step, false)) => {
+                said.push(format!("Miss {n} changed the site to {}.", step.opname))
+            }
+            None if !misses.is_empty() => said.push(format!(
+                "After {} misses it was still {}: the counter absorbed them.",
+                misses.len(),
+                self.form
+            )),
+            None => {}
         }
         said
     }

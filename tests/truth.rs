@@ -286,3 +286,28 @@ fn a_timeline_tells_a_restart_from_five_failures() {
         );
     }
 }
+
+#[test]
+fn a_demo_says_when_the_53rd_miss_specializes_the_same_form_anew() {
+    // Misses by instances of another class: on 3.12+ the 53rd re-specializes
+    // the site, for that class, into the same form; 3.11 de-optimizes it.
+    let out = specscope()
+        .args(["explain", "LOAD_ATTR_INSTANCE_VALUE", "--demo"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    if specscope::python::linked_version().minor == 11 {
+        assert!(
+            text.contains("Miss 53 changed the site to LOAD_ATTR_ADAPTIVE."),
+            "{text}"
+        );
+        assert!(text.contains("restarted after de-optimization"), "{text}");
+    } else {
+        assert!(
+            text.contains("Miss 53 changed the site to LOAD_ATTR_INSTANCE_VALUE again"),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("absorbed"), "{text}");
+}

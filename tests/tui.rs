@@ -121,7 +121,15 @@ fn mask(text: &str) -> String {
         out.push(chars[i]);
         i += 1;
     }
-    out
+    // A time of another length shifts the padding after it: drop the
+    // padding of lines that hold one.
+    out.lines()
+        .map(|line| match line.strip_suffix('"') {
+            Some(body) if line.contains("[time]") => format!("{}\"", body.trim_end()),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Type, function and dict-keys versions are handed out by the interpreter

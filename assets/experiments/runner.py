@@ -166,10 +166,15 @@ def demo(experiment, misses=None, extra_misses=60):
         causes = experiment.get("misses", {})
         cause = misses if misses in causes else next(iter(causes), None)
         if cause is not None:
+            before = lab.state()[1]
             for n in range(1, extra_misses + 1):
-                opname, _, _ = lab.run(causes[cause], "miss %d: %s" % (n, cause))
-                if opname != experiment["form"]:
+                opname, counter, _ = lab.run(causes[cause], "miss %d: %s" % (n, cause))
+                # Stop once the interpreter acted: another opname, or the
+                # same one specialized anew (its counter back up).
+                if opname != experiment["form"] or (
+                        counter is not None and before is not None and counter > before):
                     break
+                before = counter
     return {"form": experiment["form"], "reached": reached, "steps": lab.steps}
 
 

@@ -22,14 +22,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let (specialized, specializable) = app.share(app.current_code());
-    let ran = if code.ran { "" } else { " · never ran" };
+    let ran = match (code.ran, code.ran_known) {
+        (true, _) => "",
+        (false, true) => " · never ran",
+        (false, false) => " · no sign it ran",
+    };
     let title = format!(
         " Bytecode · {} ({}, line {}) · {specialized}/{specializable} specialized{ran} ",
         sanitize_line(&code.qualname),
         code.kind.as_str(),
         code.first_line
     );
-    let block = pane_block(app, Pane::Bytecode, title).title_bottom(legend(t));
+    let block = pane_block(app, Pane::Bytecode, title).title_bottom(legend(t, code));
     let inner = block.inner(area);
     block.render(area, buf);
 
@@ -69,15 +73,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines).render(inner, buf);
 }
 
-fn legend(t: Theme) -> Line<'static> {
+fn legend(t: Theme, code: &crate::model::CodeObject) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
-    for mark in [Mark::Specialized, Mark::Warming, Mark::BackingOff] {
+    for mark in crate::dump::legend_marks(std::slice::from_ref(code)) {
         spans.push(Span::styled(mark.symbol(), t.mark(mark)));
         let words = match mark {
             Mark::Specialized => " specialized  ",
             Mark::Warming => " warming  ",
             Mark::BackingOff => " backing off  ",
-            Mark::GivenUp | Mark::AtCreation | Mark::NoCache => "",
+            Mark::GivenUp => " given up  ",
+            Mark::AtCreation => " at creation  ",
+            Mark::NoCache => "",
         };
         spans.push(Span::styled(words, t.dim()));
     }

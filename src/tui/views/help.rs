@@ -6,7 +6,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::{TRANSITIONS, change_symbol};
-use crate::dump::Mark;
 use crate::tui::app::{App, LineState};
 use crate::tui::keys::KEYS;
 
@@ -28,7 +27,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .collect();
     lines.push(Line::raw(""));
     let mut marks = vec![Span::styled(" bytecode  ", t.label())];
-    for mark in [Mark::Specialized, Mark::Warming, Mark::BackingOff] {
+    for mark in crate::dump::legend_marks(&app.snapshot().code_objects) {
         marks.push(Span::styled(mark.symbol(), t.mark(mark)));
         marks.push(Span::raw(format!(" {}  ", mark.describe())));
     }
