@@ -222,6 +222,13 @@ pub fn eval_repr(code: &str, expr: &str) -> Result<String, CollectError> {
     })
 }
 
+/// Runs `f` while holding the interpreter: threads the program left running
+/// cannot run Python code meanwhile, so they can neither print over the
+/// explorer nor end the process under it.
+pub fn with_program_paused<T>(f: impl FnOnce() -> T) -> T {
+    Python::attach(|_| f())
+}
+
 /// Gives the explorer the signals a terminal program expects, whatever the
 /// user's program did to them: nothing blocked, and SIGTERM, SIGHUP,
 /// SIGQUIT and SIGWINCH at their default actions (the explorer installs its

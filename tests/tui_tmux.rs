@@ -269,3 +269,39 @@ fn sigterm_and_sighup_give_the_terminal_back_whatever_the_program_did() {
         );
     }
 }
+
+#[test]
+fn threads_the_program_left_running_neither_print_over_the_explorer_nor_end_it() {
+    let Some(tmux) = Tmux::start("threads") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("threads.py");
+    std::fs::write(
+        &script,
+        "import os, sys, threading, time\n\
+         def noisy():\n    for _ in range(300):\n        print('NO' + 'ISE-FROM-THREAD', flush=True)\n\
+         \x20       os.write(1, b'FD-NO' + b'ISE\\n')\n        time.sleep(0.01)\n    os._exit(7)\n\
+         threading.Thread(target=noisy, daemon=True).start()\n",
+    )
+    .unwrap();
+    let command = format!(
+        "'{}' '{}'; echo specscope-exit=$?",
+        env!("CARGO_BIN_EXE_specscope"),
+        script.display()
+    );
+    tmux.send(&[&command, "Enter"]);
+    tmux.wait_for("the explorer", |s| s.contains("Code objects"));
+    // The thread would have printed 300 times and exited within 3 seconds.
+    std::thread::sleep(Duration::from_secs(4));
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("Code objects"),
+        "still exploring:\n{screen}"
+    );
+    assert!(!screen.contains("NOISE"), "{screen}");
+    assert!(exit_code(&screen).is_none(), "{screen}");
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("the shell", |s| exit_code(s).is_some());
+    assert_eq!(exit_code(&screen), Some(0), "{screen}");
+}

@@ -57,7 +57,7 @@ pub fn run(request: &crate::request::Request, theme: ThemeName) -> u8 {
     {
         app.preload_highlight(&filename, &source, lines);
     }
-    match explore(app) {
+    match crate::python::with_program_paused(|| explore(app)) {
         Ok(()) => code,
         Err(e) => {
             eprintln!("specscope: the terminal failed: {e}");
