@@ -8,6 +8,32 @@ fn main() {
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-changed=assets/collector.py");
     precompile_collector();
+    record_interpreter();
+}
+
+/// Records the path of the interpreter whose libpython is linked, so that
+/// the program's `sys.executable` starts the same Python (not whatever
+/// `python3` is on `PATH` when specscope runs). A virtualenv's python used
+/// for the build is recorded as its base interpreter, so that the build's
+/// virtualenv does not follow the binary around. Empty when unknown; the
+/// binary checks the file still exists before using it.
+fn record_interpreter() {
+    let path = pyo3_build_config::get()
+        .executable()
+        .and_then(|python| {
+            Command::new(python)
+                .args([
+                    "-I",
+                    "-c",
+                    "import sys; print(getattr(sys, '_base_executable', '') or sys.executable)",
+                ])
+                .output()
+                .ok()
+        })
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .unwrap_or_default();
+    println!("cargo:rustc-env=SPECSCOPE_LINKED_PYTHON={path}");
 }
 
 /// Compiles the collector with the interpreter the binary links, so that

@@ -16,12 +16,46 @@ import importlib.util as _importlib_util
 import io as _io
 import _json as _cjson
 import builtins as _builtins
+import codecs as _codecs
 import importlib as _importlib
 import os as _os
 import _signal  # the C module: the signal package imports enum, costing start-up time
 import sys as _sys
 import time as _time
 import types as _types
+from _operator import index as _index
+import _stat
+
+# A program may rebind what the collector uses (`types.CodeType = int`,
+# `time.perf_counter = None`, `builtins.repr = ...`, `os.dup2 = ...`,
+# `importlib.import_module = ...`): the collector keeps references of its own,
+# taken when it loads, before any program runs. Its functions look their
+# builtins up in a copy of the builtins dict.
+_types = _types.SimpleNamespace(**vars(_types))
+_time = _types.SimpleNamespace(**vars(_time))
+__builtins__ = dict(vars(_builtins))
+_import_module = _importlib.import_module
+
+
+def _make_id():
+    """id() without its audit event (a program's audit hook may raise on
+    every event): CPython's default hash, `object.__hash__`, is the address
+    rotated right by 4 bits, which this rotates back. Checked against id()
+    here, before any program runs; id() itself where they disagree."""
+    bits = 8 * tuple.__itemsize__
+    mask = (1 << bits) - 1
+    hash_of = object.__hash__
+
+    def address(obj):
+        rotated = hash_of(obj) & mask
+        return ((rotated << 4) | (rotated >> (bits - 4))) & mask
+
+    samples = (object(), address, [], _sys)
+    return address if all(address(s) == id(s) for s in samples) else id
+
+
+__builtins__["id"] = _make_id()
+_dup, _dup2, _close = _os.dup, _os.dup2, _os.close
 
 
 def _fresh(*names):
@@ -35,7 +69,7 @@ def _fresh(*names):
     for name in saved:
         del _sys.modules[name]
     try:
-        return [_importlib.import_module(n) for n in names]
+        return [_import_module(n) for n in names]
     finally:
         for name in [n for n in _sys.modules if ours(n)]:
             del _sys.modules[name]
@@ -61,11 +95,22 @@ def _need_dis():
     return _dis
 
 
+# Private copies of the standard modules the collector needs after the
+# program ran (see `_lazy`), and the modules each is imported together with.
+_private_modules = {}
+_IMPORTED_WITH = {"traceback": ("linecache", "traceback")}
+
+
 def _lazy(name):
-    """Imports a module the first time it is needed: start-up time counts."""
-    module = _sys.modules.get(name)
+    """A private copy of a standard module, imported the first time it is
+    needed (start-up time counts) and kept out of `sys.modules`: a program
+    that replaces `linecache` or `traceback`, or patches their
+    functions, changes nothing the collector does with them."""
+    module = _private_modules.get(name)
     if module is None:
-        module = _importlib.import_module(name)
+        names = _IMPORTED_WITH.get(name, (name,))
+        _private_modules.update(zip(names, _fresh(*names)))
+        module = _private_modules[name]
     return module
 
 
@@ -122,6 +167,20 @@ _CO_ASYNC_GENERATOR = 0x200
 _last_code_objects = []
 
 
+# What went wrong while collecting, in words (the program broke something
+# the collector needs): shown with whatever could still be collected.
+_problems = []
+
+
+def with_hooks(fn, *args):
+    """Calls fn(*args), the program's own code, with the program's trace and
+    profile functions and sys.monitoring events in effect. The native module
+    replaces this: the collector runs with those hooks suspended (they would
+    run on its frames, and may raise), and only the program's code sees them.
+    """
+    return fn(*args)
+
+
 class TargetError(Exception):
     """The target cannot be run at all: missing, unreadable, not Python."""
 
@@ -151,56 +210,155 @@ class _Output:
         self.limit = limit
         self.kept = 0
         self.dropped = 0
-        self.chunks = []  # [stream, text]
+        # [stream, [text, ...]]: joined once, when read (appending to one
+        # growing string costs time quadratic in the output's size).
+        self._parts = []
+
+    @property
+    def chunks(self):
+        """[[stream, text]] in the order written, a stream's consecutive writes joined."""
+        return [[stream, "".join(parts)] for stream, parts in self._parts]
 
     def add(self, stream, text):
         if not text:
             return
         # Lone surrogates cannot travel as UTF-8: show them escaped.
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-        size = len(text.encode("utf-8", "replace"))
+        data = text.encode("utf-8", "backslashreplace")
+        size = len(data)
         room = self.limit - self.kept
         if room <= 0:
             self.dropped += size
             return
         if size > room:
-            head = text.encode("utf-8", "replace")[:room].decode("utf-8", "ignore")
-            self.dropped += size - len(head.encode("utf-8"))
-            text, size = head, len(head.encode("utf-8"))
-        self.kept += size
-        if self.chunks and self.chunks[-1][0] == stream:
-            self.chunks[-1][1] += text
+            text = data[:room].decode("utf-8", "ignore")
+            kept = len(text.encode("utf-8"))
+            self.dropped += size - kept
+            size = kept
         else:
-            self.chunks.append([stream, text])
+            text = data.decode("utf-8")
+        self.kept += size
+        if self._parts and self._parts[-1][0] == stream:
+            self._parts[-1][1].append(text)
+        else:
+            self._parts.append([stream, [text]])
 
 
-class _Stream(_io.TextIOBase):
-    def __init__(self, output, name):
+class _Sink(_io.BufferedIOBase):
+    """The binary layer under the program's `sys.stdout` and `sys.stderr`.
+    Nothing is buffered: bytes written to `sys.stdout.buffer` and text join
+    the captured output in the order they were written. `fileno()` is the
+    file descriptor underneath (redirected while the program runs), so
+    `faulthandler`, `os.write(sys.stdout.fileno(), ...)` and children work."""
+
+    def __init__(self, output, name, fd, encoding):
         self._output = output
-        self._name = name
+        self._stream = name
+        self._fd = fd
+        self._decode = _codecs.getincrementaldecoder(encoding)("backslashreplace").decode
+
+    @property
+    def name(self):
+        return "<%s>" % self._stream
 
     def writable(self):
         return True
 
-    def write(self, text):
-        if not isinstance(text, str):
-            raise TypeError("write() argument must be str, not %s" % type(text).__name__)
-        self._output.add(self._name, text)
-        return len(text)
-
-    def flush(self):
-        pass
+    def fileno(self):
+        return self._fd
 
     def isatty(self):
         return False
 
-    @property
-    def encoding(self):
-        return "utf-8"
+    def write(self, data):
+        if self.closed:
+            raise ValueError("write to closed file")
+        with memoryview(data) as view:
+            chunk = view.tobytes()
+        self._output.add(self._stream, self._decode(chunk))
+        return len(chunk)
 
-    @property
-    def errors(self):
-        return "strict"
+    def finish(self):
+        """Keeps what is left of an incomplete character at the end."""
+        self._output.add(self._stream, self._decode(b"", True))
+
+
+# Encodings of the interpreter's own standard streams (PYTHONIOENCODING,
+# the locale, UTF-8 mode), read before any program runs: the program's
+# streams are made like them, as python would make them.
+_STDIO = {
+    name: (getattr(stream, "encoding", None) or "utf-8", getattr(stream, "errors", None) or errors)
+    for name, stream, errors in (
+        ("stdin", _sys.__stdin__, "strict"),
+        ("stdout", _sys.__stdout__, "strict"),
+        ("stderr", _sys.__stderr__, "backslashreplace"),
+    )
+}
+
+
+# The interpreter's own stdout and stderr, whatever the program does to
+# sys.__stdout__.
+_INTERPRETER_STREAMS = tuple(st for st in (_sys.__stdout__, _sys.__stderr__) if st is not None)
+
+
+def _writer(output, name, fd):
+    """A text stream like python's sys.stdout / sys.stderr, writing into output."""
+    encoding, errors = _STDIO[name]
+    stream = _io.TextIOWrapper(
+        _Sink(output, name, fd, encoding), encoding=encoding, errors=errors, newline="\n", write_through=True
+    )
+    stream.mode = "w"
+    return stream
+
+
+def _reader():
+    """A text stream like python's sys.stdin, reading file descriptor 0."""
+    encoding, errors = _STDIO["stdin"]
+    raw = _io.FileIO(0, "r", closefd=False)
+    raw.name = "<stdin>"
+    stream = _io.TextIOWrapper(_io.BufferedReader(raw), encoding=encoding, errors=errors, newline="\n")
+    stream.mode = "r"
+    return stream
+
+
+# fcntl and resource, imported before the first program runs.
+_fd_tools = []
+
+
+def _high_dup(fd):
+    """A copy of fd (close-on-exec) numbered above what a program closes when
+    it closes the descriptors it did not open (`os.closerange(3, 1024)`, or
+    up to `os.sysconf("SC_OPEN_MAX")`): above the soft limit on open files,
+    which is raised for a moment to make it, or else just under it."""
+    try:
+        if not _fd_tools:
+            import fcntl
+            import resource
+
+            _fd_tools.extend((fcntl.fcntl, fcntl.F_DUPFD_CLOEXEC, resource.getrlimit, resource.setrlimit,
+                              resource.RLIMIT_NOFILE, resource.RLIM_INFINITY))
+        fcntl, dupfd, getrlimit, setrlimit, nofile, infinity = _fd_tools
+        soft, hard = getrlimit(nofile)
+        ceiling = 1 << 16  # a bigger descriptor table costs memory
+        if soft != infinity and soft < ceiling and (hard == infinity or hard > soft):
+            setrlimit(nofile, (soft + 64 if hard == infinity else min(hard, soft + 64), hard))
+            try:
+                return fcntl(fd, dupfd, soft)
+            finally:
+                setrlimit(nofile, (soft, hard))
+        top = ceiling if soft == infinity else min(soft, ceiling)
+        return fcntl(fd, dupfd, max(3, top - 64))
+    except (ImportError, OSError, ValueError):
+        return _dup(fd)
+
+
+def _keep_high(f):
+    """The same open file, read and written through a descriptor from `_high_dup`."""
+    try:
+        fd = _high_dup(f.fileno())
+    except OSError:
+        return f
+    f.close()
+    return open(fd, "w+b")
 
 
 def _output_file():
@@ -216,8 +374,11 @@ def _output_file():
 class _Captured:
     """Redirects Python-level and fd-level output and stdin while the program runs."""
 
-    def __init__(self, output):
+    def __init__(self, output, stdin=None):
         self.output = output
+        # An open file descriptor to feed the program's stdin (closed
+        # here), or None: end-of-file.
+        self.stdin = stdin
 
     def __enter__(self):
         s = _sys
@@ -227,27 +388,50 @@ class _Captured:
                 stream.flush()
             except Exception:
                 pass
-        self.tmp = _output_file()
+        self.tmp = _keep_high(_output_file())
         self.saved_fds = []
-        devnull = _os.open(_os.devnull, _os.O_RDONLY)
-        for fd, target in ((0, devnull), (1, self.tmp.fileno()), (2, self.tmp.fileno())):
+        source = self.stdin if self.stdin is not None else _os.open(_os.devnull, _os.O_RDONLY)
+        for fd, target in ((0, source), (1, self.tmp.fileno()), (2, self.tmp.fileno())):
             try:
-                self.saved_fds.append((fd, _os.dup(fd)))
-                _os.dup2(target, fd)
+                self.saved_fds.append((fd, _high_dup(fd)))
+                _dup2(target, fd)
             except OSError:
                 pass
-        _os.close(devnull)
-        s.stdout = _Stream(self.output, "stdout")
-        s.stderr = _Stream(self.output, "stderr")
-        s.stdin = _io.StringIO("")
+        _os.close(source)
+        s.stdout = _writer(self.output, "stdout", 1)
+        s.stderr = _writer(self.output, "stderr", 2)
+        self.streams = (s.stdout, s.stderr)
+        self.sinks = (s.stdout.buffer, s.stderr.buffer)
+        s.stdin = _reader()
         return self
 
     def __exit__(self, *exc):
         s = _sys
-        s.stdout, s.stderr, s.stdin, s.argv, s.path[:] = self.saved
+        # Text the program left in its streams (or in the interpreter's own,
+        # sys.__stdout__), while the file descriptors still point here.
+        for stream in self.streams + _INTERPRETER_STREAMS:
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        for sink in self.sinks:
+            try:
+                sink.finish()
+            except Exception:
+                pass
+        # The file descriptors first: whatever fails after this, specscope's
+        # own output reaches the terminal again.
         for fd, saved in self.saved_fds:
-            _os.dup2(saved, fd)
-            _os.close(saved)
+            try:
+                _dup2(saved, fd)
+                _close(saved)
+            except OSError as e:
+                _problems.append("the program closed specscope's copy of file descriptor %d (%s)" % (fd, e.strerror))
+        s.stdout, s.stderr, s.stdin, s.argv = self.saved[:4]
+        try:
+            s.path[:] = self.saved[4]
+        except Exception:  # the program made sys.path something else
+            s.path = list(self.saved[4])
         try:
             self.tmp.seek(0)
             raw = self.tmp.read(self.output.limit + 1)
@@ -255,8 +439,13 @@ class _Captured:
             if raw:
                 self.output.add("fd", raw.decode("utf-8", "replace"))
                 self.output.dropped += max(0, total - len(raw))
+        except OSError as e:
+            _problems.append("the program closed the file its output went to (%s)" % e.strerror)
         finally:
-            self.tmp.close()
+            try:
+                self.tmp.close()
+            except OSError:
+                pass
         return False
 
 
@@ -269,6 +458,15 @@ def _read_source(path):
     if _os.path.isdir(path):
         raise TargetError("directory", "%s is a folder, not a Python file" % path, path=path)
     try:
+        mode = _os.stat(path).st_mode
+    except OSError as e:
+        raise TargetError("unreadable", "cannot read %s: %s" % (path, e.strerror), path=path)
+    if not _stat.S_ISREG(mode):
+        # Reading a named pipe waits for a writer, /dev/zero never ends.
+        what = ("a named pipe (FIFO)" if _stat.S_ISFIFO(mode) else "a socket" if _stat.S_ISSOCK(mode)
+                else "a device" if _stat.S_ISCHR(mode) or _stat.S_ISBLK(mode) else "not a regular file")
+        raise TargetError("special", "%s is %s, not a Python file: give a regular file" % (path, what), path=path)
+    try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
@@ -280,22 +478,32 @@ def _read_source(path):
         raise TargetError("encoding", "%s is not valid source text: %s" % (path, e), path=path)
 
 
+def _position(value):
+    """A line or column (counted from 1) of a SyntaxError, or None: CPython
+    gives -1 or 0 for some (IndentationError's and TabError's end_offset)."""
+    return value if type(value) is int and 0 < value < 1 << 31 else None
+
+
 def _compile(source, filename):
     try:
         return compile(source, filename, "exec", dont_inherit=True)
-    except SyntaxError as e:
-        text = (e.text or "").rstrip("\n")
+    except SyntaxError as e:  # IndentationError and TabError too
+        text = e.text if type(e.text) is str else ""
+        where = e.filename if type(e.filename) is str and e.filename else filename
         raise TargetError(
             "syntax",
-            "%s: %s" % (type(e).__name__, e.msg),
-            path=e.filename or filename,
-            line=e.lineno,
-            col=e.offset,
-            end_col=getattr(e, "end_offset", None),
-            text=text,
+            "%s: %s" % (_class_name(type(e)), _safe_str(e.msg)),
+            path=where,
+            line=_position(e.lineno),
+            col=_position(e.offset),
+            end_col=_position(getattr(e, "end_offset", None)),
+            text=text.rstrip("\n"),
         )
     except ValueError as e:  # source with NUL bytes
         raise TargetError("syntax", "cannot compile %s: %s" % (filename, e), path=filename)
+    except (RecursionError, MemoryError, OverflowError) as e:
+        raise TargetError("syntax", "cannot compile %s: %s: %s (nested too deeply, or too large)"
+                          % (filename, _class_name(type(e)), _safe_str(e)), path=filename)
 
 
 def _resolve_target(target):
@@ -310,26 +518,51 @@ def _resolve_target(target):
         return _compile(source, "<string>"), "<string>", source, "-c", ""
     if kind == "script":
         path = target["path"]
+        if "path_bytes" in target:
+            # A path that is not UTF-8: as python names it (surrogateescape).
+            path = _os.fsdecode(bytes(target["path_bytes"]))
         source = _read_source(path)
         folder = _os.path.dirname(_os.path.abspath(path))
         return _compile(source, path), path, source, path, folder
     if kind == "module":
-        name = target["module"]
-        _sys.path.insert(0, _os.getcwd())
+        # Found by _find_module once the program's output is captured:
+        # importing the packages around the module runs their code.
+        return None, "-m", "", "-m", _os.getcwd()
+    raise TargetError("request", "unknown target kind %r" % kind)
+
+
+def _find_module(name):
+    """What `python -m name` runs: (code, path, source, spec). As in runpy, the
+    parent packages are imported first (and a package's own __init__ when
+    name is a package), which runs their code: called while the program's
+    output is captured and --timeout holds. A missing module or parent is a
+    TargetError; an exception raised by a package's own code is the
+    program's, and goes up."""
+
+    def find(mod_name):
+        parent = mod_name.rpartition(".")[0]
+        if parent:
+            try:
+                __import__(parent)
+            except ImportError as e:
+                if e.name is None or (e.name != parent and not parent.startswith(e.name + ".")):
+                    raise
+                raise TargetError("module", "no module named %s (no package %s)" % (name, e.name), module=name)
         try:
-            spec = _importlib_util.find_spec(name)
-            if spec is not None and spec.submodule_search_locations is not None:
-                spec = _importlib_util.find_spec(name + ".__main__")
+            return _importlib_util.find_spec(mod_name)
         except Exception as e:
             raise TargetError("module", "cannot find module %s: %s" % (name, e), module=name)
-        finally:
-            del _sys.path[0]
-        if spec is None or spec.origin is None or not spec.has_location:
-            raise TargetError("module", "no module named %s" % name, module=name)
-        path = spec.origin
-        source = _read_source(path)
-        return _compile(source, path), path, source, path, _os.getcwd()
-    raise TargetError("request", "unknown target kind %r" % kind)
+
+    if not name or name.startswith("."):
+        raise TargetError("module", "no module named %s (relative names are not supported)" % name, module=name)
+    spec = find(name)
+    if spec is not None and spec.submodule_search_locations is not None:
+        spec = find(name + ".__main__")
+    if spec is None or spec.origin is None or not spec.has_location:
+        raise TargetError("module", "no module named %s" % name, module=name)
+    path = spec.origin
+    source = _read_source(path)
+    return _compile(source, path), path, source, spec
 
 
 # Source of targets that have no file (the demo, lessons, -c), for
@@ -338,24 +571,69 @@ def _resolve_target(target):
 _unlisted_sources = {}
 
 
-def _register_sources():
-    cache = _lazy("linecache").cache
+def _register_sources(cache):
     for filename, lines in _unlisted_sources.items():
         cache[filename] = (sum(map(len, lines)), None, lines, filename)
 
 
+# An exception's traceback, read and set without calling anything its
+# class may have overridden.
+_exc_traceback = BaseException.__dict__["__traceback__"].__get__
+_with_traceback = BaseException.with_traceback
+
+
+def _safe_str(obj):
+    """str(obj), or what python prints when that raises."""
+    try:
+        return str(obj)
+    except BaseException:
+        return "<exception str() failed>"
+
+
 def _format_exception(exc):
-    _register_sources()
-    lines = _lazy("traceback").format_exception(type(exc), exc, exc.__traceback__)
+    """The traceback python would print for exc; a plainer one, written here,
+    when the traceback module cannot (the program broke what it imports)."""
+    try:
+        _register_sources(_lazy("linecache").cache)
+        return "".join(_lazy("traceback").format_exception(type(exc), exc, _exc_traceback(exc)))
+    except BaseException:
+        pass
+    lines = ["Traceback (most recent call last):\n"]
+    try:
+        tb = _exc_traceback(exc)
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            lines.append('  File "%s", line %s, in %s\n' % (code.co_filename, tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+    except BaseException:
+        lines.append("  (its frames could not be read)\n")
+    lines.append("%s: %s\n" % (_class_name(type(exc)), _safe_str(exc)))
     return "".join(lines)
 
 
 def _trim_traceback(exc):
     """Drops the collector's own frames from the front of a traceback."""
-    tb = exc.__traceback__
+    try:
+        return _trimmed(exc)
+    except BaseException:  # an audit hook refused to show the frames
+        return exc
+
+
+def _trimmed(exc):
+    tb = _exc_traceback(exc)
     while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
-    return exc.with_traceback(tb)
+    # And from the end: the program called something the collector stands
+    # in for (os._exit), which python runs in C, without a frame.
+    last = None
+    at = tb
+    while at is not None:
+        if at.tb_frame.f_code.co_filename != __file__:
+            last = at
+        at = at.tb_next
+    if last is not None:
+        last.tb_next = None
+    return _with_traceback(exc, tb)
 
 
 class _Guard:
@@ -368,13 +646,20 @@ class _Guard:
         self.saved_exit = _os._exit
 
         def _exit(status):
+            # os._exit's own checks: a status that is not an int, or does
+            # not fit in a C int, raises as it would under python.
+            status = _index(status)
+            if not -(1 << 31) <= status < 1 << 31:
+                raise OverflowError("Python int too large to convert to C int")
             raise _Stop("os._exit", status)
 
+        _exit.__qualname__ = "_exit"
         _os._exit = _exit
         self.saved_int = None
         self.saved_alarm = None
+        _sigint[0] = False
         try:
-            self.saved_int = _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+            self.saved_int = _signal.signal(_signal.SIGINT, _on_sigint)
             if self.timeout:
 
                 def _alarm(signum, frame):
@@ -400,13 +685,33 @@ class _Guard:
         return False
 
 
+# Set when SIGINT arrives while the program runs: a KeyboardInterrupt that
+# the program raises itself is an exception of the program, not Ctrl-C.
+_sigint = [False]
+
+
+def _on_sigint(signum, frame):
+    _sigint[0] = True
+    raise KeyboardInterrupt
+
+
 def _run_phase(fn, report, phase):
     """Runs fn(); records how it ended. Returns False if the run must stop."""
     try:
         fn()
         return True
     except SystemExit as e:
-        report["exit"] = {"phase": phase, "how": "sys.exit", "status": _exit_status(e.code)}
+        code = e.code
+        status, shown = _exit_status(code)
+        report["exit"] = {"phase": phase, "how": "sys.exit", "status": status}
+        if shown is not None:
+            report["exit"]["code"] = shown
+        if code is not None and not isinstance(code, int):
+            # python prints such an exit code to stderr before it exits.
+            try:
+                _sys.stderr.write(_safe_str(code) + "\n")
+            except BaseException:
+                pass
         return False
     except _Stop as e:
         report["stopped"] = {"phase": phase, "reason": e.reason}
@@ -414,25 +719,74 @@ def _run_phase(fn, report, phase):
             report["exit"] = {"phase": phase, "how": "os._exit", "status": e.status}
             del report["stopped"]
         return False
-    except KeyboardInterrupt:
-        report["stopped"] = {"phase": phase, "reason": "interrupt"}
-        return False
     except BaseException as e:
+        if isinstance(e, KeyboardInterrupt) and _sigint[0]:
+            report["stopped"] = {"phase": phase, "reason": "interrupt"}
+            return False
         report["exception"] = {
             "phase": phase,
-            "type": type(e).__name__,
-            "message": str(e),
+            "type": _class_name(type(e)),
+            "message": _safe_str(e),
             "traceback": _format_exception(_trim_traceback(e)),
         }
         return False
 
 
+def _run_atexit(report):
+    """Runs the exit handlers the program registered with atexit, as python
+    does when it ends (but not after os._exit, --timeout or Ctrl-C). As in
+    python, an exception in one handler is printed (to the captured stderr)
+    and the next one runs; os._exit, --timeout and Ctrl-C in a handler end
+    them all."""
+    atexit = _sys.modules.get("atexit")  # never imported: nothing registered
+    if atexit is None or "stopped" in report or report.get("exit", {}).get("how") == "os._exit":
+        return
+    previous = _sys.unraisablehook
+
+    def unraisable(info):
+        stop = info.exc_value
+        if isinstance(stop, _Stop) or isinstance(stop, KeyboardInterrupt):
+            # Unregistering from a handler is allowed: the rest are skipped.
+            atexit._clear()
+            if isinstance(stop, KeyboardInterrupt):
+                report["stopped"] = {"phase": "atexit", "reason": "interrupt"}
+            elif stop.reason == "os._exit":
+                report["exit"] = {"phase": "atexit", "how": "os._exit", "status": stop.status}
+            else:
+                report["stopped"] = {"phase": "atexit", "reason": stop.reason}
+        else:
+            previous(info)
+
+    _sys.unraisablehook = unraisable
+    try:
+        _run_phase(lambda: with_hooks(atexit._run_exitfuncs), report, "atexit")
+    finally:
+        _sys.unraisablehook = previous
+        atexit._clear()
+
+
 def _exit_status(code):
+    """The status python exits with for `sys.exit(code)`, and the code as
+    the report shows it where that is not the status itself: None is 0; an
+    int (True too) is itself, or -1 where it does not fit in a C long (as
+    CPython's PyLong_AsLong fails); anything else is 1."""
     if code is None:
-        return 0
+        return 0, None
     if isinstance(code, int):
-        return code
-    return 1
+        value = _index(code)
+        fits = -(1 << 63) <= value < 1 << 63
+        if type(code) is int and fits:
+            return value, None
+        return (value if fits else -1), _short_repr(code)
+    return 1, _short_repr(code)
+
+
+def _short_repr(obj, limit=80):
+    try:
+        text = repr(obj)
+    except BaseException:
+        return "<%s object>" % _class_name(type(obj))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------- code objects
@@ -1135,15 +1489,49 @@ _decoder = "rust"
 
 def _describe_all(selected, main_namespace):
     resolver = _Resolver()
-    spaces = {id(main_namespace): main_namespace}
-    for _, _, _, space in selected:
-        spaces[id(space)] = space
-    _namespaces_in_use[:] = list(spaces.values())
-    describe = _raw_code if _decoder == "rust" else _describe
+    described = []
     try:
-        return [describe(c, p, e, space, resolver) for c, p, e, space in selected]
+        spaces = {id(main_namespace): main_namespace}
+        for _, _, _, space in selected:
+            spaces[id(space)] = space
+        _namespaces_in_use[:] = list(spaces.values())
+        describe = _raw_code if _decoder == "rust" else _describe
+        for c, p, e, space in selected:
+            try:
+                described.append(describe(c, p, e, space, resolver))
+            except BaseException as error:
+                # Something of the program's broke the description (an
+                # audit hook that raises, a replaced module): keep the code
+                # object, without its instructions, and say what happened.
+                _problems.append("describing %s failed: %s" % (c.co_name, _error_text(error)))
+                described.append(_bare(c, p, e))
+        return described
+    except BaseException as error:
+        _problems.append("describing the code objects failed: %s" % _error_text(error))
+        return described + [_bare(c, p, e) for c, p, e, _ in selected[len(described):]]
     finally:
         _namespaces_in_use[:] = []
+
+
+def _error_text(error):
+    return "%s: %s" % (_class_name(type(error)), _safe_str(error))
+
+
+def _bare(code, parent, executed):
+    """What is said of a code object whose description failed."""
+    return {
+        "ran_seen": None,
+        "qualname": getattr(code, "co_qualname", code.co_name),
+        "name": code.co_name,
+        "filename": code.co_filename,
+        "first_line": code.co_firstlineno,
+        "repr": "<code object %s>" % code.co_name,
+        "kind": _kind(code),
+        "parent": parent,
+        "executed": executed,
+        "exception_table": [],
+        "instructions": [],
+    }
 
 
 def _qualname(obj):
@@ -1571,6 +1959,86 @@ def _module_code_objects(name, captured):
     return out, False
 
 
+class _Glob:
+    """`fnmatch.fnmatchcase` for -f patterns, written here without fnmatch
+    or re (a program may replace them, or the builtins they use): `*`
+    matches any run of characters, dots too; `?` one character; `[seq]` one
+    of seq, with ranges such as `a-z`, `[!seq]` one that is not, `]` first
+    in seq is itself; a `[` without its `]` is itself."""
+
+    def __init__(self, pattern):
+        tokens = []
+        i, n = 0, len(pattern)
+        while i < n:
+            c = pattern[i]
+            i += 1
+            if c == "*":
+                if not tokens or tokens[-1] != ("*",):
+                    tokens.append(("*",))
+            elif c == "?":
+                tokens.append(("?",))
+            elif c == "[":
+                j = i
+                if j < n and pattern[j] == "!":
+                    j += 1
+                if j < n and pattern[j] == "]":
+                    j += 1
+                while j < n and pattern[j] != "]":
+                    j += 1
+                if j >= n:
+                    tokens.append(("char", "["))
+                    continue
+                body, i = pattern[i:j], j + 1
+                negate = body[:1] == "!"
+                if negate:
+                    body = body[1:]
+                ranges = []
+                k = 0
+                while k < len(body):
+                    if k + 2 < len(body) and body[k + 1] == "-":
+                        ranges.append((body[k], body[k + 2]))
+                        k += 3
+                    else:
+                        ranges.append((body[k], body[k]))
+                        k += 1
+                tokens.append(("set", negate, ranges))
+            else:
+                tokens.append(("char", c))
+        self.tokens = tokens
+
+    @staticmethod
+    def _one(token, c):
+        kind = token[0]
+        if kind == "?":
+            return True
+        if kind == "char":
+            return token[1] == c
+        inside = any(low <= c <= high for low, high in token[2])
+        return inside != token[1]
+
+    def matches(self, name):
+        """Each token but `*` takes one character; on a mismatch, the last
+        `*` takes one more and matching goes on from there."""
+        tokens = self.tokens
+        t = at = 0
+        star, resume = -1, 0
+        while at < len(name):
+            if t < len(tokens) and tokens[t] == ("*",):
+                star, resume = t, at
+                t += 1
+            elif t < len(tokens) and self._one(tokens[t], name[at]):
+                t += 1
+                at += 1
+            elif star >= 0:
+                t, resume = star + 1, resume + 1
+                at = resume
+            else:
+                return False
+        while t < len(tokens) and tokens[t] == ("*",):
+            t += 1
+        return t == len(tokens)
+
+
 def _select(main_objects, patterns, captured):
     """Applies -f patterns. Returns [(code, parent, executed, namespace)], misses."""
     if not patterns:
@@ -1595,8 +2063,9 @@ def _select(main_objects, patterns, captured):
         keep = [False] * len(objects)
         for pat, qual in pats:
             hit = False
+            glob = _Glob(qual)
             for i, n in enumerate(names):
-                if _lazy("fnmatch").fnmatchcase(n, qual):
+                if glob.matches(n):
                     keep[i] = True
                     hit = True
             if not hit:
@@ -1654,6 +2123,7 @@ def run(request_json):
     global _audit_installed, _last_code_objects
     global _decoder, _starts
     request = _loads(request_json)
+    _problems[:] = []
     parent_pid = _os.getpid()
     _decoder = request.get("decoder", "dis")
     table = request.get("optable")
@@ -1678,16 +2148,20 @@ def run(request_json):
     _audit_store["codes"] = {}
     _audit_store["on"] = True
 
-    if not _os.path.exists(filename):
+    if code is not None and not _os.path.exists(filename):
         lines = source.splitlines(True)
         _unlisted_sources[filename] = lines
-        if "linecache" in _sys.modules:
-            _register_sources()
+        shared = _sys.modules.get("linecache")
+        if shared is not None:
+            try:
+                _register_sources(shared.cache)
+            except Exception:
+                pass
 
     main = _types.ModuleType("__main__")
     if request["target"]["kind"] != "code":
         main.__file__ = filename
-    main.__builtins__ = __builtins__
+    main.__builtins__ = _builtins
     saved_main = _sys.modules.get("__main__")
     output = _Output(request.get("output_limit", 1 << 20))
     report = {
@@ -1711,6 +2185,9 @@ def run(request_json):
             chosen, _ = _select(_main_objects(code, namespace), request.get("patterns", ()), _audit_store["codes"])
         except TargetError:
             return
+        except Exception as e:
+            _problems.append("recording a step failed: %s" % _error_text(e))
+            return
         steps.append({"phase": phase, "calls": count, "code_objects": _describe_all(chosen, namespace)})
         # Recording is not warm-up: keep it out of the warm-up time.
         report["recording_seconds"] += _time.perf_counter() - started
@@ -1727,6 +2204,10 @@ def run(request_json):
                 "traceback": "",
             }
             return False
+        except Exception as e:  # an audit hook of the program refused it
+            report["exception"] = {"phase": name, "type": _class_name(type(e)),
+                                   "message": "--%s %r: %s" % (name, expr, _safe_str(e)), "traceback": ""}
+            return False
         # The first evaluation of --then starts where --call ended: no step 0.
         marks = [m for m in step_marks if m <= total and (m or name == "call")]
         if (step_marks or then) and total not in marks:
@@ -1736,12 +2217,12 @@ def run(request_json):
             done = 0
             for mark in marks:
                 while done < mark:
-                    eval(compiled, namespace)
+                    with_hooks(eval, compiled, namespace)
                     done += 1
                     report[counter_key] = done
                 record(name, done)
             while done < total:
-                eval(compiled, namespace)
+                with_hooks(eval, compiled, namespace)
                 done += 1
                 report[counter_key] = done
 
@@ -1750,22 +2231,49 @@ def run(request_json):
         report["warmup_seconds"] += _time.perf_counter() - started
         return ok
 
-    with _Captured(output), _Guard(request.get("timeout")):
+    missing = []
+
+    def find_module():
+        """-m: finds the module, importing its packages as python does."""
+        nonlocal code, filename, source, argv0
+        try:
+            code, filename, source, spec = _find_module(request["target"]["module"])
+        except TargetError as e:
+            missing.append(e)
+            return
+        argv0 = _sys.argv[0] = main.__file__ = filename
+        # As runpy sets them: relative imports in the module work.
+        main.__spec__, main.__loader__, main.__package__ = spec, spec.loader, spec.parent
+        main.__cached__ = spec.cached
+
+    # The program's stdin: --stdin FILE, or end-of-file.
+    stdin_fd = None
+    if request.get("stdin") is not None:
+        try:
+            stdin_fd = _os.open(request["stdin"], _os.O_RDONLY)
+        except OSError as e:
+            return _dumps({"error": {"kind": "stdin", "path": request["stdin"],
+                                     "message": "cannot read --stdin %s: %s" % (request["stdin"], e.strerror)}})
+
+    with _Captured(output, stdin_fd), _Guard(request.get("timeout")):
         _sys.argv[:] = [argv0] + list(request.get("args", ()))
         _sys.path.insert(0, path0)
+        started = _time.perf_counter()
+        found = code is not None or (_run_phase(find_module, report, "program") and code is not None)
         _sys.modules["__main__"] = main
         _starts = _Starts()
         tree = []
-        _walk(code, None, tree)
+        if found:
+            _walk(code, None, tree)
         _starts.start([c for c, _ in tree])
         try:
-            started = _time.perf_counter()
-            ok = _run_phase(lambda: exec(code, namespace), report, "program")
+            ok = found and _run_phase(lambda: with_hooks(exec, code, namespace), report, "program")
             report["program_seconds"] = _time.perf_counter() - started
             if ok and call:
                 ok = phase("call", call, calls, "calls_done")
             if ok and call and then:
                 phase("then", then, then_calls, "then_calls_done")
+            _run_atexit(report)
         finally:
             _starts.stop()
             _audit_store["on"] = False
@@ -1779,13 +2287,21 @@ def run(request_json):
     report["warmup_seconds"] = max(0.0, report["warmup_seconds"] - report.pop("recording_seconds"))
     report["output"] = output.chunks
     report["output_dropped_bytes"] = output.dropped
+    if missing:
+        # -m named no module: the message, and what the packages printed.
+        e = missing[0]
+        return _dumps({"error": dict(kind=e.kind, message=e.message, output=output.chunks, **e.detail)})
 
     try:
-        selected, misses = _select(
+        # (No code objects when importing the packages of -m failed.)
+        selected, misses = ([], []) if code is None else _select(
             _main_objects(code, namespace), request.get("patterns", ()), _audit_store["codes"]
         )
     except TargetError as e:
         return _dumps({"error": dict(kind=e.kind, message=e.message, **e.detail), "run": report})
+    except Exception as e:
+        _problems.append("choosing the code objects failed: %s" % _error_text(e))
+        selected, misses = [], []
     _audit_store["codes"] = {}
     _last_code_objects = [c for c, _, _, _ in selected]
 
@@ -1795,7 +2311,11 @@ def run(request_json):
             if c.co_filename == filename:
                 files[c.co_filename] = source
             else:
-                files[c.co_filename] = "".join(_lazy("linecache").getlines(c.co_filename))
+                try:
+                    files[c.co_filename] = "".join(_lazy("linecache").getlines(c.co_filename))
+                except Exception as e:
+                    files[c.co_filename] = ""
+                    _problems.append("reading %s failed: %s" % (c.co_filename, _error_text(e)))
     snapshot = {
         "python": {
             "version": "%d.%d.%d" % _sys.version_info[:3],
@@ -1814,6 +2334,8 @@ def run(request_json):
         "misses": misses,
         "optable": None,
     }
+    if _problems:
+        report["collection_error"] = "; ".join(dict.fromkeys(_problems))
     return _dumps(snapshot)
 
 

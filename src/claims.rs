@@ -580,7 +580,9 @@ pub fn check_command(only: Option<&str>) -> u8 {
             crate::exit::USAGE
         }
         Ok(report) => {
-            print!("{}", report.render());
+            if let Err(code) = crate::cli::write_stdout(&report.render()) {
+                return code;
+            }
             if report.holds() {
                 crate::exit::OK
             } else {
@@ -618,8 +620,10 @@ pub fn demo_command(opname: &str, cause: Option<&str>) -> u8 {
                 );
                 return crate::exit::USAGE;
             }
-            print!("{}", d.render(version, base));
-            crate::exit::OK
+            match crate::cli::write_stdout(&d.render(version, base)) {
+                Ok(()) => crate::exit::OK,
+                Err(code) => code,
+            }
         }
         Ok(None) => {
             eprintln!(

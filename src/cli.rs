@@ -110,9 +110,18 @@ pub struct TargetArgs {
     /// from another imported module
     #[arg(short = 'f', long = "function", value_name = "PAT")]
     pub patterns: Vec<String>,
-    /// Stop the warm-up after SECS seconds and show what ran
-    #[arg(long, value_name = "SECS")]
+    /// Stop the warm-up after SECS seconds and show what ran (from 0.001
+    /// to 1000000; fractions allowed)
+    #[arg(
+        long,
+        value_name = "SECS",
+        value_parser = parse_timeout,
+        allow_negative_numbers = true
+    )]
     pub timeout: Option<f64>,
+    /// Feed FILE to the program as its stdin (default: end-of-file)
+    #[arg(long, value_name = "FILE")]
+    pub stdin: Option<PathBuf>,
     /// Arguments for the program (its sys.argv[1:])
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -178,23 +187,100 @@ impl TargetArgs {
         request.steps = self.steps.clone();
         request.patterns = self.patterns.clone();
         request.timeout = self.timeout.filter(|t| *t > 0.0);
+        request.stdin = self.stdin.as_deref().map(stdin_file).transpose()?;
         Ok(request)
     }
+}
+
+/// The longest `--timeout`: about 11.5 days, far below what the timers
+/// underneath can hold.
+pub const MAX_TIMEOUT: f64 = 1_000_000.0;
+
+/// `--timeout SECS`: a number of seconds from 1 ms to [`MAX_TIMEOUT`].
+/// Zero, negative, NaN, infinite or huge values are a usage error rather
+/// than "no timeout" or a failure deep inside.
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "a number of seconds is needed, e.g. 2 or 0.5".to_string())?;
+    if !secs.is_finite() {
+        return Err("a finite number of seconds is needed, e.g. 2 or 0.5".into());
+    }
+    if secs < 0.001 {
+        return Err(
+            "the timeout must be at least 0.001 seconds (1 ms); leave --timeout out for none"
+                .into(),
+        );
+    }
+    if secs > MAX_TIMEOUT {
+        return Err(format!("the timeout can be at most {MAX_TIMEOUT} seconds"));
+    }
+    Ok(secs)
+}
+
+/// Writes what a command prints to stdout. A closed pipe (`| head -1`)
+/// ends the output quietly; any other failure (a full disk) is said on
+/// stderr, with the exit code [`exit::OUTPUT`].
+pub fn write_stdout(text: &str) -> Result<(), u8> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(std::io::stderr(), "specscope: cannot write the output: {e}");
+            Err(exit::OUTPUT)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The file `--stdin` names, checked to be one the program can read.
+fn stdin_file(path: &std::path::Path) -> Result<PathBuf, String> {
+    let lossy = path.to_string_lossy();
+    let shown = sanitize_line(&lossy);
+    if path.to_str().is_none() {
+        return Err(format!("--stdin {shown}: the path is not valid UTF-8"));
+    }
+    let cannot = |e: std::io::Error| format!("--stdin {shown}: cannot read it ({e})");
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(format!("--stdin {shown} is a folder, not a file"));
+    }
+    // A pipe is opened once, by the program's run: opening it here would
+    // wait for its writer.
+    if meta.is_file() {
+        std::fs::File::open(path).map_err(cannot)?;
+    }
+    Ok(path.to_path_buf())
 }
 
 pub fn main() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
+            if e.use_stderr() {
+                let _ = e.print();
+                return exit::USAGE;
+            }
+            // --help and --version, to stdout (styled on a terminal).
+            if std::io::stdout().is_terminal() {
+                let _ = e.print();
+                return exit::OK;
+            }
+            return match write_stdout(&e.render().to_string()) {
+                Ok(()) => exit::OK,
+                Err(code) => code,
             };
-            let _ = e.print();
-            return code;
         }
     };
+    if !matches!(cli.command, Some(Command::Examples))
+        && let Err(problem) = python::check_environment()
+    {
+        eprintln!("specscope: {problem}");
+        return exit::ENVIRONMENT;
+    }
     match cli.command {
         Some(Command::Dump(args)) => run_dump(&args),
         Some(Command::Explain {
@@ -208,10 +294,10 @@ pub fn main() -> u8 {
             (Some(opname), _, false) => crate::explain::command(&opname),
             (None, false, _) => unreachable!("clap requires OPNAME without --check"),
         },
-        Some(Command::Examples) => {
-            print!("{}", crate::examples::listing());
-            exit::OK
-        }
+        Some(Command::Examples) => match write_stdout(&crate::examples::listing()) {
+            Ok(()) => exit::OK,
+            Err(code) => code,
+        },
         None => {
             // A misspelt command reads as a script name: say so before
             // anything else.
@@ -224,8 +310,12 @@ pub fn main() -> u8 {
                     col: None,
                     end_col: None,
                     text: None,
+                    output: Vec::new(),
                 };
-                return report_error(&CollectError::Target(missing), Paint { on: false });
+                return report_error(
+                    &CollectError::Target(Box::new(missing)),
+                    Paint { on: false },
+                );
             }
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 eprintln!(
@@ -263,15 +353,9 @@ fn run_dump(args: &DumpArgs) -> u8 {
     };
     dump::report_program(&snapshot, &mut std::io::stderr(), err_paint);
     let text = dump::render(&snapshot, args.format, args.color.enabled());
-    let mut stdout = std::io::stdout().lock();
     // A closed pipe (`specscope dump | head`) is not an error.
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("specscope: cannot write output: {e}");
-        return exit::INTERNAL;
+    if let Err(code) = write_stdout(&text) {
+        return code;
     }
     outcome_code(&snapshot)
 }
@@ -279,6 +363,9 @@ fn run_dump(args: &DumpArgs) -> u8 {
 /// The exit code that says how the program's run ended.
 pub fn outcome_code(snapshot: &Snapshot) -> u8 {
     let run = &snapshot.run;
+    if run.collection_error.is_some() {
+        return exit::COLLECTION_BROKEN;
+    }
     if run.exception.is_some() {
         return exit::PROGRAM_EXCEPTION;
     }
@@ -325,7 +412,15 @@ fn subcommand_hint(t: &RawTargetError) -> String {
 
 pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
     let mut err = std::io::stderr();
+    if let CollectError::Target(t) = error {
+        let text: String = t.output.iter().map(|(_, text)| text.as_str()).collect();
+        dump::report_output(&text, 0, &mut err, paint);
+    }
     match error {
+        CollectError::Target(t) if t.kind == "stdin" => {
+            let _ = writeln!(err, "specscope: {}", sanitize_line(&t.message));
+            exit::USAGE
+        }
         CollectError::Target(t) if t.kind == "syntax" => {
             let _ = write!(err, "{}", syntax_message(t));
             exit::SYNTAX
@@ -368,19 +463,16 @@ pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
             venv,
             venv_version,
             linked,
+            build_with,
         } => {
             let _ = writeln!(
                 err,
                 "specscope: the active virtualenv {} is for Python {}, but specscope is linked with Python {}.\n\
-                 Deactivate it, or build specscope for that version: PYO3_PYTHON=python{} cargo build --release",
-                venv.display(),
+                 Deactivate it, or build specscope for that version: PYO3_PYTHON={} cargo build --release",
+                sanitize_line(&venv.to_string_lossy()),
                 sanitize_line(venv_version),
                 linked,
-                venv_version
-                    .split('.')
-                    .take(2)
-                    .collect::<Vec<_>>()
-                    .join(".")
+                shell_word(&sanitize_line(build_with))
             );
             exit::VERSION_MISMATCH
         }
@@ -395,23 +487,43 @@ pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
     }
 }
 
+/// `word` as one shell word: quoted when it holds anything but plain path
+/// characters.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// `app.py:3:9: SyntaxError: invalid syntax`, the line, and a caret.
 pub fn syntax_message(t: &RawTargetError) -> String {
+    // file:line:col, as far as Python said.
+    let place = match (t.line, t.col) {
+        (Some(line), Some(col)) => format!(":{line}:{col}"),
+        (Some(line), None) => format!(":{line}"),
+        (None, _) => String::new(),
+    };
     let mut msg = format!(
-        "specscope: {}:{}:{}: {}\n",
+        "specscope: {}{place}: {}\n",
         sanitize_line(t.path.as_deref().unwrap_or("?")),
-        t.line.unwrap_or(0),
-        t.col.unwrap_or(0),
         sanitize_line(&t.message)
     );
     if let Some(text) = t.text.as_deref().filter(|s| !s.trim().is_empty()) {
         let shown = sanitize_line(text.trim_end());
         msg.push_str(&format!("    {shown}\n"));
         if let Some(col) = t.col.filter(|c| *c > 0) {
-            let lead: String = shown
+            // As wide as the shown line up to the column: a tab shows as
+            // four spaces, a control character as two.
+            let lead: String = text
                 .chars()
                 .take(col as usize - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .map(|c| " ".repeat(sanitize_line(c.encode_utf8(&mut [0; 4])).chars().count()))
                 .collect();
             let span = t
                 .end_col

@@ -7,8 +7,8 @@ pub const OK: u8 = 0;
 pub const PROGRAM_EXCEPTION: u8 = 1;
 /// Bad command line (clap's own code).
 pub const USAGE: u8 = 2;
-/// The target does not exist, is a folder, cannot be read, is not text, or
-/// (`-m`) no such module.
+/// The target does not exist, is a folder, is not a regular file (a named
+/// pipe, a device), cannot be read, is not text, or (`-m`) no such module.
 pub const TARGET: u8 = 3;
 /// The target has a syntax error.
 pub const SYNTAX: u8 = 4;
@@ -25,6 +25,17 @@ pub const PROGRAM_EXIT: u8 = 9;
 /// `explain --check`: an experiment contradicted a text, a reachable form
 /// was not reached, or fewer than 90 % of the stated causes were proven.
 pub const CLAIMS: u8 = 10;
+/// The program broke part of what collecting needs (closed its file
+/// descriptors, replaced a module, a hook that raises): what was collected
+/// is shown with a message saying what failed.
+pub const COLLECTION_BROKEN: u8 = 11;
+/// A `PYTHON*` environment variable the embedded interpreter cannot start
+/// with (`PYTHONHOME`, `PYTHONHASHSEED`, `PYTHONIOENCODING`, ...).
+pub const ENVIRONMENT: u8 = 12;
+/// What specscope prints could not be written (a full disk, a closed
+/// file), to stdout or stderr; a closed pipe on stdout (`specscope
+/// examples | head -1`) is not an error.
+pub const OUTPUT: u8 = 13;
 /// A bug in specscope itself.
 pub const INTERNAL: u8 = 70;
 /// Ctrl-C stopped the warm-up; what ran is shown.

@@ -273,10 +273,10 @@ pub fn command(opname: &str) -> u8 {
         }
     };
     match lookup_in(opname, version, &families) {
-        Lookup::Found(explanation) => {
-            print!("{}", explanation.render(WIDTH));
-            crate::exit::OK
-        }
+        Lookup::Found(explanation) => match crate::cli::write_stdout(&explanation.render(WIDTH)) {
+            Ok(()) => crate::exit::OK,
+            Err(code) => code,
+        },
         Lookup::OtherVersions {
             versions,
             explanation,
@@ -289,9 +289,15 @@ pub fn command(opname: &str) -> u8 {
                 versions.join(", "),
                 explanation.version.short(),
             );
-            println!("{}\n", wrap(&note, WIDTH, "", "").join("\n"));
-            print!("{}", explanation.render(WIDTH));
-            crate::exit::OK
+            let text = format!(
+                "{}\n\n{}",
+                wrap(&note, WIDTH, "", "").join("\n"),
+                explanation.render(WIDTH)
+            );
+            match crate::cli::write_stdout(&text) {
+                Ok(()) => crate::exit::OK,
+                Err(code) => code,
+            }
         }
         Lookup::Unknown {
             opname,

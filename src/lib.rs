@@ -9,6 +9,7 @@ pub mod claims;
 pub mod cli;
 pub mod decode;
 pub mod dump;
+pub mod environment;
 pub mod examples;
 pub mod exit;
 pub mod explain;

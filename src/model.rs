@@ -237,6 +237,11 @@ pub struct RunReport {
     pub exception: Option<ProgramException>,
     pub exit: Option<ProgramExit>,
     pub stopped: Option<Stopped>,
+    /// What went wrong while collecting, when the program broke something
+    /// the collector needs (closed its file descriptors, an audit hook that
+    /// raises): what could be collected is still there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -260,7 +265,12 @@ pub struct ProgramExit {
     pub phase: String,
     /// `sys.exit` or `os._exit`.
     pub how: String,
+    /// The exit status python would end with.
     pub status: i64,
+    /// The argument as the program gave it (its repr), where that is not
+    /// the status itself: `sys.exit("msg")`, `sys.exit(True)`, `sys.exit(2**64)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

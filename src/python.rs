@@ -6,7 +6,7 @@
 
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyFunction, PyModule, PyType};
@@ -25,10 +25,167 @@ const COLLECTOR_CODE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/collecto
 /// and file descriptors while a program runs.
 static LOCK: Mutex<()> = Mutex::new(());
 
+/// Starts the embedded interpreter (once) the way `python` starts, before
+/// pyo3 would start it with defaults: `sys.executable` is the linked
+/// interpreter, or the active virtualenv's python when its version matches,
+/// so that the interpreter's own path configuration and `site` give the
+/// program the `sys.prefix` and `sys.path` that python would. Every entry
+/// point of this module calls it first.
+fn start() {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        // SAFETY: `Py_IsInitialized` may be called at any time.
+        if unsafe { pyo3::ffi::Py_IsInitialized() } != 0 {
+            return;
+        }
+        let venv = active_venv().filter(|v| v.matches(linked_before_start()));
+        let venv_python = venv.as_ref().and_then(Venv::python);
+        let executable = venv_python.clone().or_else(linked_executable);
+        // SAFETY: the interpreter is not running (checked above) and only
+        // this closure starts it; pyo3 sees it running and leaves it be.
+        let given = unsafe { initialize(executable.as_deref()) };
+        // A virtualenv without a python of its own is entered by hand.
+        if !given || (venv.is_some() && venv_python.is_none()) {
+            Python::attach(|py| set_executable(py, venv.as_ref(), given));
+        }
+    });
+}
+
+/// `Python::attach`, after [`start`].
+fn attach<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
+    start();
+    Python::attach(f)
+}
+
+/// `Py_InitializeFromConfig` with the configuration `python` itself uses
+/// (PYTHONUTF8 and the like honoured), minus what belongs to the host
+/// process: no signal handlers, no argument parsing, C stdio left alone.
+/// Returns whether `executable` was given to the interpreter; when this
+/// pyo3-ffi's `PyConfig` does not look like the linked one, nothing is
+/// started here (pyo3 starts the interpreter with its defaults) and false
+/// is returned.
+///
+/// # Safety
+/// Must be called once, before the interpreter was started.
+unsafe fn initialize(executable: Option<&Path>) -> bool {
+    use pyo3::ffi;
+    use std::os::unix::ffi::OsStrExt;
+    // Room past the end, in case the linked struct has fields this
+    // pyo3-ffi does not know (a statistics build, say).
+    #[repr(C)]
+    struct Padded {
+        config: ffi::PyConfig,
+        _room: [u64; 256],
+    }
+    let mut padded = Box::<Padded>::new_uninit();
+    // SAFETY: `PyConfig_InitPythonConfig` fills the whole struct; the
+    // fields read afterwards are only trusted when they hold the values
+    // CPython documents for the Python configuration; the interpreter copies
+    // the configuration, which is cleared before it is dropped.
+    unsafe {
+        let config = &raw mut (*padded.as_mut_ptr()).config;
+        ffi::PyConfig_InitPythonConfig(config);
+        let c = &mut *config;
+        let layout_known = c._config_init == 2
+            && c.parse_argv == 1
+            && c.configure_c_stdio == 1
+            && c.install_signal_handlers == 1
+            && c.site_import == 1
+            && c._install_importlib == 1
+            && c._init_main == 1
+            && c.executable.is_null()
+            && c.base_executable.is_null();
+        if !layout_known {
+            ffi::PyConfig_Clear(config);
+            return false;
+        }
+        c.parse_argv = 0;
+        c.install_signal_handlers = 0;
+        c.configure_c_stdio = 0;
+        let mut given = false;
+        if let Some(path) = executable
+            && let Ok(path) = CString::new(path.as_os_str().as_bytes())
+        {
+            let status = ffi::PyConfig_SetBytesString(config, &raw mut c.executable, path.as_ptr());
+            given = ffi::PyStatus_Exception(status) == 0;
+        }
+        let status = ffi::Py_InitializeFromConfig(config);
+        ffi::PyConfig_Clear(config);
+        if ffi::PyStatus_Exception(status) != 0 {
+            // What `Py_InitializeEx` (pyo3's way) does on failure.
+            ffi::Py_ExitStatusException(status);
+        }
+        // pyo3 attaches with PyGILState_Ensure: give the GIL back.
+        ffi::PyEval_SaveThread();
+        given
+    }
+}
+
+/// The major and minor version of the linked libpython, read before the
+/// interpreter starts (`Py_GetVersion` is a static string).
+fn linked_before_start() -> (u8, u8) {
+    // SAFETY: `Py_GetVersion` returns a static NUL-terminated string and may
+    // be called before initialization.
+    let text = unsafe { std::ffi::CStr::from_ptr(pyo3::ffi::Py_GetVersion()) };
+    let text = text.to_string_lossy();
+    let mut parts = text
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// The interpreter the binary was built against (recorded by build.rs),
+/// if it is still there.
+fn linked_executable() -> Option<PathBuf> {
+    Some(PathBuf::from(env!("SPECSCOPE_LINKED_PYTHON"))).filter(|p| p.is_absolute() && p.is_file())
+}
+
+/// After the interpreter was started without being told its executable
+/// (`given` false): a `sys.executable` that starts the linked interpreter,
+/// its `bin/python3.X` under `sys.base_prefix` checked to exist, or the
+/// matching virtualenv's python. And a virtualenv the interpreter did not
+/// enter itself gets the `sys.prefix` and `sys.path` that `site` gives one.
+fn set_executable(py: Python<'_>, venv: Option<&Venv>, given: bool) {
+    let code = c"def enter(venv, python, system_site, given):
+    import os, site, sys
+    base = os.path.join(sys.base_prefix, 'bin', 'python%d.%d' % sys.version_info[:2])
+    if not given and os.path.isfile(base) and os.access(base, os.X_OK):
+        sys.executable = sys._base_executable = base
+    if venv is None:
+        return
+    if python is not None:
+        sys.executable = python
+    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
+        return
+    base_sites = set(site.getsitepackages()) | {site.getusersitepackages()}
+    if not system_site:
+        sys.path[:] = [p for p in sys.path if p not in base_sites]
+    at = next((i for i, p in enumerate(sys.path) if p in base_sites), len(sys.path))
+    before = list(sys.path)
+    sys.prefix = sys.exec_prefix = venv
+    site.addsitedir(os.path.join(venv, 'lib', 'python%d.%d' % sys.version_info[:2], 'site-packages'))
+    added = sys.path[len(before):]
+    sys.path[:] = before[:at] + added + before[at:]
+";
+    let globals = pyo3::types::PyDict::new(py);
+    let _ = py.run(code, Some(&globals), None).and_then(|_| {
+        let enter = py.eval(c"enter", Some(&globals), None)?;
+        match venv {
+            Some(v) => enter.call1((
+                v.dir.to_string_lossy().into_owned(),
+                v.python().map(|p| p.to_string_lossy().into_owned()),
+                v.system_site_packages,
+                given,
+            )),
+            None => enter.call1((py.None(), py.None(), false, given)),
+        }
+    });
+}
+
 #[derive(Debug)]
 pub enum CollectError {
     /// The target cannot be run: missing, unreadable, not Python, syntax error.
-    Target(RawTargetError),
+    Target(Box<RawTargetError>),
     /// `-f` patterns that matched nothing; the snapshot of what did match.
     Selection {
         misses: Vec<PatternMiss>,
@@ -39,6 +196,9 @@ pub enum CollectError {
         venv: PathBuf,
         venv_version: String,
         linked: PythonVersion,
+        /// The virtualenv's interpreter, to build specscope against: a
+        /// full path when one was found, else `python3.X`.
+        build_with: String,
     },
     /// A failure inside specscope's own Python code (a bug), with traceback.
     Internal(String),
@@ -70,7 +230,67 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
+    module.add_function(wrap_pyfunction!(with_hooks, &module)?)?;
     Ok(module)
+}
+
+thread_local! {
+    /// Whether [`HooksOff`] holds this thread's hooks off.
+    static HOOKS_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Holds the program's trace and profile functions and its `sys.monitoring`
+/// events off while specscope's own Python code runs, from before the
+/// program starts until the collection ends (CPython's
+/// `PyThreadState_EnterTracing`, as debuggers use it): they would run on the
+/// collector's frames, and one that raises would break the collection. Only
+/// [`with_hooks`] lets them act, around the program's own code.
+struct HooksOff(*mut pyo3::ffi::PyThreadState);
+
+impl HooksOff {
+    fn new(_py: Python<'_>) -> HooksOff {
+        // SAFETY: attached to the interpreter (`_py`), so this thread has a
+        // thread state; the count it raises is lowered again on drop.
+        unsafe {
+            let state = pyo3::ffi::PyThreadState_Get();
+            pyo3::ffi::PyThreadState_EnterTracing(state);
+            HOOKS_OFF.with(|off| off.set(true));
+            HooksOff(state)
+        }
+    }
+}
+
+impl Drop for HooksOff {
+    fn drop(&mut self) {
+        HOOKS_OFF.with(|off| off.set(false));
+        // SAFETY: the same thread state, still attached (the guard lives
+        // inside `Python::attach`), whose count `new` raised.
+        unsafe { pyo3::ffi::PyThreadState_LeaveTracing(self.0) };
+    }
+}
+
+/// Calls `function(*args)`, the program's own code, with the program's
+/// hooks in effect, and holds them off again before the collector goes on,
+/// whether the call returned or raised (see [`HooksOff`]).
+#[pyfunction]
+#[pyo3(signature = (function, *args))]
+fn with_hooks<'py>(
+    function: &Bound<'py, PyAny>,
+    args: &Bound<'py, pyo3::types::PyTuple>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if !HOOKS_OFF.with(|off| off.get()) {
+        return function.call(args, None);
+    }
+    // SAFETY: `function` proves this thread is attached; HOOKS_OFF says
+    // its tracing count was raised by a live HooksOff, so lowering it here
+    // and raising it again after the call keeps it balanced.
+    unsafe {
+        let state = pyo3::ffi::PyThreadState_Get();
+        pyo3::ffi::PyThreadState_LeaveTracing(state);
+        let result = function.call(args, None);
+        pyo3::ffi::PyThreadState_EnterTracing(state);
+        result
+    }
 }
 
 /// A class's `tp_version_tag`: what LOAD_ATTR and friends store in their
@@ -146,9 +366,20 @@ fn internal(py: Python<'_>, err: PyErr) -> CollectError {
     CollectError::Internal(text)
 }
 
+/// Checks, before the interpreter starts, the `PYTHON*` environment
+/// variables it would refuse to start with (see [`crate::environment`]).
+pub fn check_environment() -> Result<(), crate::environment::Problem> {
+    let layout = linked_executable()
+        .map(|python| crate::environment::Layout::linked(&python))
+        .unwrap_or_default();
+    crate::environment::check(linked_before_start(), &layout, &|name| {
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    })
+}
+
 /// The version of the linked libpython.
 pub fn linked_version() -> PythonVersion {
-    Python::attach(linked_in)
+    attach(linked_in)
 }
 
 fn linked_in(py: Python<'_>) -> PythonVersion {
@@ -163,9 +394,10 @@ fn linked_in(py: Python<'_>) -> PythonVersion {
 /// Runs the request's program and collects the selected code objects.
 pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let reply = Python::attach(|py| -> Result<String, CollectError> {
-        activate_virtualenv(py)?;
+    let reply = attach(|py| -> Result<String, CollectError> {
+        check_virtualenv(py)?;
         let collector = load_collector(py).map_err(|e| internal(py, e))?;
+        let _hooks_off = HooksOff::new(py);
         collector
             .getattr("run")
             .and_then(|run| run.call1((request.to_json(&linked_in(py).facts()),)))
@@ -175,7 +407,7 @@ pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
     let raw = match RawReply::parse(&reply)
         .map_err(|e| CollectError::Internal(format!("unreadable collector reply: {e}")))?
     {
-        RawReply::Error(error) => return Err(CollectError::Target(error)),
+        RawReply::Error(error) => return Err(CollectError::Target(Box::new(error))),
         RawReply::Snapshot(raw) => raw,
     };
     let misses = raw.misses.clone();
@@ -195,7 +427,7 @@ pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
 /// `dis` reads all of them from the first). For conformance tests.
 pub fn reference_dis(fix_cache_values: bool) -> Result<Vec<String>, CollectError> {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    Python::attach(|py| {
+    attach(|py| {
         let collector = load_collector(py).map_err(|e| internal(py, e))?;
         let text: String = collector
             .getattr("reference_dis")
@@ -210,7 +442,7 @@ pub fn reference_dis(fix_cache_values: bool) -> Result<Vec<String>, CollectError
 /// For tests that check a fact against the interpreter itself.
 pub fn eval_repr(code: &str, expr: &str) -> Result<String, CollectError> {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    Python::attach(|py| {
+    attach(|py| {
         let run = || -> PyResult<String> {
             let globals = pyo3::types::PyDict::new(py);
             let code = CString::new(code)?;
@@ -226,7 +458,7 @@ pub fn eval_repr(code: &str, expr: &str) -> Result<String, CollectError> {
 /// cannot run Python code meanwhile, so they can neither print over the
 /// explorer nor end the process under it.
 pub fn with_program_paused<T>(f: impl FnOnce() -> T) -> T {
-    Python::attach(|_| f())
+    attach(|_| f())
 }
 
 /// Gives the explorer the signals a terminal program expects, whatever the
@@ -235,7 +467,7 @@ pub fn with_program_paused<T>(f: impl FnOnce() -> T) -> T {
 /// own handlers after this).
 pub fn reset_signals() {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    Python::attach(|py| {
+    attach(|py| {
         let reset = c"import signal as s, threading as t
 if t.current_thread() is t.main_thread():
     s.pthread_sigmask(s.SIG_SETMASK, [])
@@ -250,7 +482,7 @@ if t.current_thread() is t.main_thread():
 /// handed in as `runner`) with JSON arguments and returns its JSON result.
 pub fn call_runner(runner: &str, function: &str, arguments: &str) -> Result<String, CollectError> {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    Python::attach(|py| {
+    attach(|py| {
         let run = || -> PyResult<String> {
             let module = match py.import("_specscope_experiments") {
                 Ok(module) => module,
@@ -273,47 +505,123 @@ pub fn call_runner(runner: &str, function: &str, arguments: &str) -> Result<Stri
     })
 }
 
-/// Makes an active virtualenv's packages importable, if its Python matches.
-fn activate_virtualenv(py: Python<'_>) -> Result<(), CollectError> {
-    let Some(venv) = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from) else {
-        return Ok(());
-    };
+/// Stops when the active virtualenv was made for another Python version.
+/// (A matching one was entered when the interpreter started.)
+fn check_virtualenv(py: Python<'_>) -> Result<(), CollectError> {
     let linked = linked_in(py);
-    let Some(venv_version) = venv_python_version(&venv) else {
-        return Ok(());
-    };
-    let short = linked.short();
-    if venv_version != short && !venv_version.starts_with(&format!("{short}.")) {
-        return Err(CollectError::VersionMismatch {
-            venv,
-            venv_version,
-            linked,
-        });
+    match active_venv() {
+        Some(venv) if !venv.matches((linked.major, linked.minor)) => {
+            Err(CollectError::VersionMismatch {
+                build_with: venv.base_python(),
+                venv: venv.dir,
+                venv_version: venv.version,
+                linked,
+            })
+        }
+        _ => Ok(()),
     }
-    let site = venv
-        .join("lib")
-        .join(format!("python{short}"))
-        .join("site-packages");
-    if site.is_dir() {
-        py.import("site")
-            .and_then(|s| s.call_method1("addsitedir", (site.to_string_lossy().into_owned(),)))
-            .map_err(|e| internal(py, e))?;
-    }
-    Ok(())
 }
 
-fn venv_python_version(venv: &Path) -> Option<String> {
-    let cfg = std::fs::read_to_string(venv.join("pyvenv.cfg")).ok()?;
-    cfg.lines().find_map(|line| {
-        let (key, value) = line.split_once('=')?;
-        matches!(key.trim(), "version" | "version_info").then(|| value.trim().to_string())
+/// The virtualenv `VIRTUAL_ENV` names, as its `pyvenv.cfg` describes it.
+struct Venv {
+    dir: PathBuf,
+    /// `version` (or `version_info`) of `pyvenv.cfg`, e.g. `3.12.1`.
+    version: String,
+    /// `include-system-site-packages = true`.
+    system_site_packages: bool,
+    /// `home`: the folder of the interpreter it was made from.
+    home: Option<PathBuf>,
+    /// `executable` (written by Python 3.11+): that interpreter.
+    executable: Option<PathBuf>,
+}
+
+fn active_venv() -> Option<Venv> {
+    let dir = PathBuf::from(std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty())?);
+    let cfg = std::fs::read_to_string(dir.join("pyvenv.cfg")).ok()?;
+    let value = |wanted: &[&str]| {
+        cfg.lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            let key = key.trim().to_ascii_lowercase();
+            wanted
+                .contains(&key.as_str())
+                .then(|| value.trim().to_string())
+        })
+    };
+    Some(Venv {
+        version: value(&["version", "version_info"])?,
+        system_site_packages: value(&["include-system-site-packages"])
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        home: value(&["home"]).map(PathBuf::from),
+        executable: value(&["executable", "base-executable"]).map(PathBuf::from),
+        dir,
     })
+}
+
+impl Venv {
+    /// `3.12`, from a `version` such as `3.12.1` or `3.12.1.final.0`.
+    fn short(&self) -> String {
+        self.version
+            .split('.')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    fn matches(&self, (major, minor): (u8, u8)) -> bool {
+        self.short() == format!("{major}.{minor}")
+    }
+
+    /// The virtualenv's own python, as its `bin/` names it.
+    fn python(&self) -> Option<PathBuf> {
+        let short = self.short();
+        [
+            "python".to_string(),
+            "python3".into(),
+            format!("python{short}"),
+        ]
+        .iter()
+        .map(|name| self.dir.join("bin").join(name))
+        .find(|p| p.is_file())
+    }
+
+    /// The interpreter the virtualenv was made from, as a full path that
+    /// exists: from `pyvenv.cfg`, pyenv's folder of that version, or the
+    /// virtualenv's own python resolved; `python3.X` when none is found.
+    fn base_python(&self) -> String {
+        let short = self.short();
+        let name = format!("python{short}");
+        let pyenv_root = std::env::var_os("PYENV_ROOT")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pyenv")));
+        let candidates = [
+            self.executable.clone(),
+            self.home.as_ref().map(|h| h.join(&name)),
+            pyenv_root.map(|r| {
+                r.join("versions")
+                    .join(&self.version)
+                    .join("bin")
+                    .join(&name)
+            }),
+            std::fs::canonicalize(self.dir.join("bin").join(&name)).ok(),
+        ];
+        candidates
+            .into_iter()
+            .flatten()
+            .find(|p| {
+                p.is_absolute()
+                    && p.is_file()
+                    && p.file_name()
+                        .is_some_and(|f| f.to_string_lossy().starts_with("python"))
+            })
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or(name)
+    }
 }
 
 /// `opcode._specializations` of the linked interpreter: each family's base
 /// opname and its specialized forms, in the interpreter's own order.
 pub fn specializations() -> Result<std::collections::BTreeMap<String, Vec<String>>, CollectError> {
-    Python::attach(|py| {
+    attach(|py| {
         py.import("opcode")
             .and_then(|opcode| opcode.getattr("_specializations"))
             .and_then(|families| families.extract())

@@ -22,6 +22,7 @@ impl RawReply {
         struct ErrorReply {
             error: RawTargetError,
         }
+        let text = &*escape_lone_surrogates(text);
         if text.starts_with("{\"error\"") {
             Ok(RawReply::Error(
                 serde_json::from_str::<ErrorReply>(text)?.error,
@@ -38,10 +39,70 @@ pub struct RawTargetError {
     pub kind: String,
     pub message: String,
     pub path: Option<String>,
+    #[serde(default, deserialize_with = "position")]
     pub line: Option<u32>,
+    #[serde(default, deserialize_with = "position")]
     pub col: Option<u32>,
+    #[serde(default, deserialize_with = "position")]
     pub end_col: Option<u32>,
     pub text: Option<String>,
+    /// What the program printed before the target turned out not to run
+    /// (`-m`: the packages around the module are imported first).
+    #[serde(default)]
+    pub output: Vec<(String, String)>,
+}
+
+/// A line or column counted from 1; anything else (CPython gives -1 or 0
+/// for some, a huge number is no position either) is none.
+fn position<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(value
+        .as_ref()
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n > 0))
+}
+
+/// Python strings can hold lone surrogates (a file name that is not UTF-8,
+/// `"\udcff"` in a message); the collector's JSON writes them as `\udcff`
+/// escapes, which are not text. Each becomes the six characters `\udcff`,
+/// as Python's `backslashreplace` shows it; surrogate pairs stay as they are.
+pub fn escape_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = json.as_bytes();
+    let unit = |at: usize| -> Option<u16> {
+        let escape = bytes.get(at..at + 6)?;
+        if escape[0] != b'\\' || escape[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&escape[2..]).ok()?, 16).ok()
+    };
+    let mut lone = Vec::new();
+    let mut at = 0;
+    while let Some(found) = json[at..].find('\\') {
+        let i = at + found;
+        match unit(i) {
+            Some(0xD800..=0xDBFF) if matches!(unit(i + 6), Some(0xDC00..=0xDFFF)) => at = i + 12,
+            Some(0xD800..=0xDFFF) => {
+                lone.push(i);
+                at = i + 6;
+            }
+            // Any other escape: the backslash and the character it escapes
+            // (the rest of a \u escape holds no backslash).
+            _ => at = i + 1 + json[i + 1..].chars().next().map_or(0, char::len_utf8),
+        }
+    }
+    if lone.is_empty() {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + lone.len());
+    let mut from = 0;
+    for i in lone {
+        out.push_str(&json[from..i]);
+        out.push('\\');
+        from = i;
+    }
+    out.push_str(&json[from..]);
+    std::borrow::Cow::Owned(out)
 }
 
 #[derive(Deserialize)]
@@ -99,6 +160,8 @@ struct RawRun {
     exception: Option<ProgramException>,
     exit: Option<ProgramExit>,
     stopped: Option<Stopped>,
+    #[serde(default)]
+    collection_error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +271,7 @@ impl RawSnapshot {
                 exception: self.run.exception,
                 exit: self.run.exit,
                 stopped: self.run.stopped,
+                collection_error: self.run.collection_error,
             },
         })
     }
@@ -393,5 +457,19 @@ mod tests {
         assert_eq!(cache_value(&[832]), 832);
         assert_eq!(cache_value(&[]), 0);
         assert_eq!(cache_value(&[1, 2, 3, 4, 5]), 0x0004_0003_0002_0001);
+    }
+
+    #[test]
+    fn lone_surrogates_become_text_and_pairs_stay() {
+        use super::escape_lone_surrogates as fix;
+        assert_eq!(fix(r#"["a\udcffb"]"#), r#"["a\\udcffb"]"#);
+        assert_eq!(fix(r#"["\ud83c\udf00"]"#), r#"["\ud83c\udf00"]"#);
+        // An escaped backslash before "udcff" is already text.
+        assert_eq!(fix(r#"["\\udcff"]"#), r#"["\\udcff"]"#);
+        assert_eq!(fix(r#"["\ud800\ud800"]"#), r#"["\\ud800\\ud800"]"#);
+        for text in [r#"["\udcff"]"#, r#"["\ud800x"]"#] {
+            let fixed: Vec<String> = serde_json::from_str(&fix(text)).unwrap();
+            assert!(fixed[0].starts_with("\\ud"));
+        }
     }
 }

@@ -34,6 +34,8 @@ pub struct Request {
     pub timeout: Option<f64>,
     /// Bytes of program output kept; the rest is counted.
     pub output_limit: u64,
+    /// A file the program reads as its stdin (None: end-of-file).
+    pub stdin: Option<PathBuf>,
     /// How instructions are read: decoded in Rust from the bytes (the
     /// default where this build knows the version) or built by `dis`.
     pub decoder: Decoder,
@@ -59,6 +61,7 @@ impl Request {
             patterns: Vec::new(),
             timeout: None,
             output_limit: 1 << 20,
+            stdin: None,
             decoder: Decoder::Auto,
         }
     }
@@ -71,6 +74,10 @@ impl Request {
             Target::Example(e) => Some((e.filename(), e.source.into())),
             Target::Code(c) => Some(("<string>".into(), c.clone())),
             Target::Script(p) => {
+                // Not a FIFO or a device: reading one could wait, or never end.
+                if !std::fs::metadata(p).ok()?.is_file() {
+                    return None;
+                }
                 let source = std::fs::read_to_string(p).ok()?;
                 Some((p.to_string_lossy().into_owned(), source))
             }
@@ -93,6 +100,7 @@ impl Request {
             patterns: &'a [String],
             timeout: Option<f64>,
             output_limit: u64,
+            stdin: Option<&'a std::path::Path>,
             cache_layouts: serde_json::Map<String, serde_json::Value>,
             decoder: &'a str,
         }
@@ -103,7 +111,16 @@ impl Request {
             Target::Example(e) => serde_json::json!({
                 "kind": "example", "source": e.source, "filename": e.filename(),
             }),
-            Target::Script(p) => serde_json::json!({"kind": "script", "path": p}),
+            Target::Script(p) => match p.to_str() {
+                Some(path) => serde_json::json!({"kind": "script", "path": path}),
+                // A path that is not UTF-8 goes as bytes; Python names it
+                // with surrogateescape, as python itself does.
+                None => serde_json::json!({
+                    "kind": "script",
+                    "path": p.to_string_lossy(),
+                    "path_bytes": std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()),
+                }),
+            },
             Target::Module(m) => serde_json::json!({"kind": "module", "module": m}),
             Target::Code(c) => serde_json::json!({"kind": "code", "code": c}),
         };
@@ -118,6 +135,7 @@ impl Request {
             patterns: &self.patterns,
             timeout: self.timeout,
             output_limit: self.output_limit,
+            stdin: self.stdin.as_deref(),
             decoder: if self.decoder == Decoder::Auto
                 && facts.rust_decoder
                 && !crate::decode::BUILTIN_TABLE_JSON.trim().is_empty()

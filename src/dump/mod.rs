@@ -99,41 +99,38 @@ pub fn legend_marks(codes: &[crate::model::CodeObject]) -> Vec<Mark> {
 /// program's own.
 pub fn report_program(snapshot: &Snapshot, err: &mut dyn Write, paint: Paint) {
     let run = &snapshot.run;
-    let mut text = String::new();
-    for chunk in &run.output {
-        text.push_str(&chunk.text);
-    }
-    if !text.is_empty() || run.output_dropped_bytes > 0 {
-        let _ = writeln!(err, "{}", paint.wrap("2", "── output of the program ──"));
-        let _ = write!(err, "{}", sanitize(&text));
-        if !text.ends_with('\n') && !text.is_empty() {
-            let _ = writeln!(err);
-        }
-        if run.output_dropped_bytes > 0 {
-            let _ = writeln!(
-                err,
-                "… {} more not kept",
-                human_bytes(run.output_dropped_bytes)
-            );
-        }
-        let _ = writeln!(err, "{}", paint.wrap("2", "── end of program output ──"));
-    }
+    let text: String = run.output.iter().map(|c| c.text.as_str()).collect();
+    report_output(&text, run.output_dropped_bytes, err, paint);
     if let Some(exc) = &run.exception {
         let _ = write!(err, "{}", sanitize(&exc.traceback));
         let _ = writeln!(
             err,
             "specscope: the {} raised {}; showing what was collected",
             phase_name(&exc.phase),
-            exc.type_name
+            crate::text::sanitize_line(&exc.type_name)
         );
     }
     if let Some(exit) = &run.exit {
+        let call = match &exit.code {
+            Some(code) => format!(
+                "{}({}) (exit status {})",
+                exit.how,
+                crate::text::sanitize_line(code),
+                exit.status
+            ),
+            None => format!("{}({})", exit.how, exit.status),
+        };
         let _ = writeln!(
             err,
-            "specscope: the {} called {}({}); collection went on",
+            "specscope: the {} called {call}; collection went on",
             phase_name(&exit.phase),
-            exit.how,
-            exit.status
+        );
+    }
+    if let Some(problem) = &run.collection_error {
+        let _ = writeln!(
+            err,
+            "specscope: the program broke part of the collection ({}); showing what could be collected",
+            crate::text::sanitize_line(problem)
         );
     }
     if let Some(stopped) = &run.stopped {
@@ -151,11 +148,27 @@ pub fn report_program(snapshot: &Snapshot, err: &mut dyn Write, paint: Paint) {
     }
 }
 
+/// The program's output (all streams, in order) between marks, when there
+/// is any.
+pub fn report_output(text: &str, dropped: u64, err: &mut dyn Write, paint: Paint) {
+    if !text.is_empty() || dropped > 0 {
+        let _ = writeln!(err, "{}", paint.wrap("2", "── output of the program ──"));
+        let _ = write!(err, "{}", sanitize(text));
+        if !text.ends_with('\n') && !text.is_empty() {
+            let _ = writeln!(err);
+        }
+        if dropped > 0 {
+            let _ = writeln!(err, "… {} more not kept", human_bytes(dropped));
+        }
+        let _ = writeln!(err, "{}", paint.wrap("2", "── end of program output ──"));
+    }
+}
+
 fn phase_name(phase: &str) -> &'static str {
-    if phase == "call" {
-        "--call expression"
-    } else {
-        "program"
+    match phase {
+        "call" => "--call expression",
+        "atexit" => "program's atexit handlers",
+        _ => "program",
     }
 }
 

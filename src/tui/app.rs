@@ -202,7 +202,8 @@ impl App {
         let moments = moments(&snapshot);
         let at = moments.len() - 1;
         let output_lines = output_lines(&snapshot);
-        let show_output = snapshot.run.exception.is_some();
+        let show_output =
+            snapshot.run.exception.is_some() || snapshot.run.collection_error.is_some();
         // Open on the first function the interpreter specialized: module and
         // class bodies run once, so they say little about specialization.
         let specialized = |c: usize| snapshot.code_objects[c].specialized_share().0 > 0;
@@ -1091,6 +1092,12 @@ fn output_lines(snapshot: &Snapshot) -> Vec<String> {
             "── {} stopped the {} ──",
             sanitize_line(&stopped.reason),
             stopped.phase
+        ));
+    }
+    if let Some(problem) = &run.collection_error {
+        lines.push(format!(
+            "── the program broke part of the collection: {} ──",
+            sanitize_line(problem)
         ));
     }
     if lines.is_empty() {

@@ -1,0 +1,717 @@
+//! The program's world is python's: the interpreter `sys.executable` starts,
+//! the standard streams, an active virtualenv's `sys.path`, `atexit`
+//! handlers, `--stdin`, and the packages `-m` imports.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn specscope() -> Command {
+    let mut cmd = Command::cargo_bin("specscope").unwrap();
+    cmd.env_remove("NO_COLOR")
+        .env_remove("VIRTUAL_ENV")
+        .timeout(Duration::from_secs(120));
+    cmd
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// What the program printed: the text between the output marks on stderr.
+fn program_output(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let start = text
+        .find("── output of the program ──\n")
+        .unwrap_or_else(|| panic!("no program output in:\n{text}"));
+    let rest = &text[start + "── output of the program ──\n".len()..];
+    let end = rest
+        .find("── end of program output ──")
+        .expect("an end mark");
+    rest[..end].to_string()
+}
+
+fn linked() -> specscope::version::PythonVersion {
+    specscope::python::linked_version()
+}
+
+/// The linked interpreter, found without specscope: the one the build
+/// used (`PYO3_PYTHON`), else pyenv's folder of the linked version.
+fn linked_python() -> PathBuf {
+    let v = linked();
+    let short = format!("python{}.{}", v.major, v.minor);
+    if let Some(p) = option_env!("PYO3_PYTHON").map(PathBuf::from)
+        && p.is_absolute()
+        && p.is_file()
+    {
+        return p;
+    }
+    let root = Process::new("pyenv").arg("root").output().unwrap().stdout;
+    let root = String::from_utf8(root).unwrap();
+    let p = Path::new(root.trim())
+        .join("versions")
+        .join(v.to_string())
+        .join("bin")
+        .join(short);
+    assert!(p.is_file(), "no interpreter at {}", p.display());
+    p
+}
+
+/// Runs `python -c code` and returns its stdout.
+fn python_says(python: &Path, code: &str) -> String {
+    let out = Process::new(python)
+        .args(["-c", code])
+        .env_remove("VIRTUAL_ENV")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+// ------------------------------------------------------------ sys.executable
+
+#[test]
+fn sys_executable_starts_the_linked_python_not_the_first_on_path() {
+    // A `python3` first on PATH that is some other program: the program's
+    // children must not meet it.
+    let dir = tempfile::tempdir().unwrap();
+    let fake = write(
+        dir.path(),
+        "bin/python3",
+        "#!/bin/sh\necho 'the wrong python'\n",
+    );
+    Process::new("chmod").args(["+x", &fake]).status().unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let code = "import subprocess, sys, os\n\
+                out = subprocess.run([sys.executable, '-c', 'import sys; print(*sys.version_info[:3])'],\n\
+                                     capture_output=True, text=True).stdout.strip()\n\
+                print('child version', out)\n\
+                print('executable', sys.executable)\n\
+                print('base executable', sys._base_executable)\n\
+                print('is a file', os.path.isfile(sys.executable))\n";
+    let out = specscope()
+        .env("PATH", path)
+        .args(["dump", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = program_output(&out.stderr);
+    let v = linked();
+    assert!(
+        text.contains(&format!(
+            "child version {} {} {}\n",
+            v.major, v.minor, v.micro
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("wrong python"), "{text}");
+    assert!(text.contains("is a file True"), "{text}");
+    let python = linked_python();
+    let real = |p: &str| fs::canonicalize(p).unwrap();
+    let line = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        real(&line("executable ")),
+        fs::canonicalize(&python).unwrap()
+    );
+    assert_eq!(
+        real(&line("base executable ")),
+        fs::canonicalize(&python).unwrap()
+    );
+}
+
+#[test]
+fn multiprocessing_spawn_starts_children_on_the_linked_python() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "spawn.py",
+        "import multiprocessing as mp, sys\n\
+         def version(q):\n    q.put(tuple(sys.version_info[:3]))\n\
+         if __name__ == '__main__':\n\
+         \x20   ctx = mp.get_context('spawn')\n\
+         \x20   q = ctx.Queue()\n\
+         \x20   p = ctx.Process(target=version, args=(q,))\n\
+         \x20   p.start()\n\
+         \x20   print('child', q.get(timeout=60))\n\
+         \x20   p.join()\n",
+    );
+    let out = specscope()
+        .args(["dump", &script, "-f", "version"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let v = linked();
+    assert!(
+        program_output(&out.stderr)
+            .contains(&format!("child ({}, {}, {})", v.major, v.minor, v.micro)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ------------------------------------------------------------ standard streams
+
+#[test]
+fn standard_streams_are_real_text_streams() {
+    let code = "import sys, io, faulthandler\n\
+                for name in ('stdout', 'stderr', 'stdin'):\n\
+                \x20   s = getattr(sys, name)\n\
+                \x20   print(name, isinstance(s, io.TextIOWrapper), s.fileno(), s.isatty(),\n\
+                \x20         s.writable(), s.readable(), type(s.buffer).__name__ != 'NoneType')\n\
+                sys.stdout.reconfigure(line_buffering=True)\n\
+                print('line buffering', sys.stdout.line_buffering)\n\
+                faulthandler.enable()\n\
+                print('faulthandler', faulthandler.is_enabled())\n\
+                sys.stdout.flush(); sys.stderr.flush()\n";
+    let out = specscope()
+        .args(["dump", "-c", code, "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    serde_json::from_slice::<Value>(&out.stdout).expect("stdout holds only the dump");
+    let text = program_output(&out.stderr);
+    for line in [
+        "stdout True 1 False True False True",
+        "stderr True 2 False True False True",
+        "stdin True 0 False False True True",
+        "line buffering True",
+        "faulthandler True",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn streams_have_the_encoding_and_errors_python_gives_them() {
+    let ask =
+        "import sys; print([(s.encoding, s.errors) for s in (sys.stdin, sys.stdout, sys.stderr)])";
+    for env in [None, Some("latin-1:replace")] {
+        let mut python = Process::new(linked_python());
+        python.args(["-c", ask]).stdin(Stdio::null());
+        let mut ours = specscope();
+        ours.args(["dump", "-c", ask]);
+        if let Some(value) = env {
+            python.env("PYTHONIOENCODING", value);
+            ours.env("PYTHONIOENCODING", value);
+        }
+        let expected = String::from_utf8(python.output().unwrap().stdout).unwrap();
+        let out = ours.assert().success().get_output().clone();
+        assert_eq!(
+            program_output(&out.stderr),
+            expected,
+            "PYTHONIOENCODING={env:?}"
+        );
+    }
+}
+
+#[test]
+fn bytes_written_to_stdout_buffer_are_kept_in_order_with_the_text() {
+    let code = "import sys\n\
+                print('text one')\n\
+                sys.stdout.buffer.write(b'bytes \\xc3\\xa9t\\xc3')\n\
+                sys.stdout.buffer.write(b'\\xa9\\n')\n\
+                print('text two')\n\
+                sys.stderr.buffer.write(b'error bytes\\n')\n\
+                print('text three')\n";
+    let out = specscope()
+        .args(["dump", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(
+        program_output(&out.stderr),
+        "text one\nbytes été\ntext two\nerror bytes\ntext three\n"
+    );
+}
+
+// ------------------------------------------------------------ virtualenvs
+
+/// `python -m venv` of the linked interpreter (no pip: quicker).
+fn make_venv(dir: &Path, system_site_packages: bool) -> PathBuf {
+    let venv = dir.join(if system_site_packages {
+        "with-system"
+    } else {
+        "plain"
+    });
+    let mut cmd = Process::new(linked_python());
+    cmd.args(["-m", "venv", "--without-pip"]);
+    if system_site_packages {
+        cmd.arg("--system-site-packages");
+    }
+    assert!(cmd.arg(&venv).status().unwrap().success());
+    venv
+}
+
+const SHOW_WORLD: &str = "import sys\nprint(sys.executable)\nprint(sys.prefix)\nprint(sys.path)\n";
+
+#[test]
+fn a_virtualenv_gives_the_program_the_sys_path_of_its_own_python() {
+    let dir = tempfile::tempdir().unwrap();
+    let base_sites = python_says(
+        &linked_python(),
+        "import site; print('\\n'.join(site.getsitepackages()))",
+    );
+    let base_site = base_sites.lines().next().unwrap().to_string();
+    for system in [false, true] {
+        let venv = make_venv(dir.path(), system);
+        let theirs = python_says(&venv.join("bin/python"), SHOW_WORLD);
+        let out = specscope()
+            .env("VIRTUAL_ENV", &venv)
+            .args(["dump", "-c", SHOW_WORLD])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let ours = program_output(&out.stderr);
+        assert_eq!(ours, theirs, "include-system-site-packages = {system}");
+        let lines: Vec<&str> = ours.lines().collect();
+        assert_eq!(Path::new(lines[0]), venv.join("bin/python"));
+        assert_eq!(Path::new(lines[1]), venv);
+        let own_site = format!(
+            "{}/lib/python{}/site-packages",
+            venv.display(),
+            linked().short()
+        );
+        let own_at = lines[2]
+            .find(&format!("'{own_site}'"))
+            .expect("its site-packages");
+        match lines[2].find(&format!("'{base_site}'")) {
+            Some(base_at) => {
+                assert!(
+                    system,
+                    "base site-packages without include-system-site-packages"
+                );
+                assert!(own_at < base_at, "the venv's site-packages come first");
+            }
+            None => assert!(!system, "base site-packages missing: {}", lines[2]),
+        }
+    }
+}
+
+#[test]
+fn a_virtualenv_package_wins_over_one_outside_it() {
+    // The same module in the virtualenv and in the user's site-packages
+    // (which a virtualenv with system site-packages also sees, after its
+    // own): the virtualenv's copy is imported, as with its python.
+    let dir = tempfile::tempdir().unwrap();
+    let user_base = dir.path().join("userbase");
+    let short = linked().short();
+    write(
+        &user_base.join(format!("lib/python{short}/site-packages")),
+        "world_probe_module.py",
+        "WHERE = 'user site-packages'\n",
+    );
+    let code = "import world_probe_module; print(world_probe_module.WHERE)";
+    for system in [false, true] {
+        let venv = make_venv(dir.path(), system);
+        write(
+            &venv.join(format!("lib/python{short}/site-packages")),
+            "world_probe_module.py",
+            "WHERE = 'the virtualenv'\n",
+        );
+        let theirs = Process::new(venv.join("bin/python"))
+            .args(["-c", code])
+            .env("PYTHONUSERBASE", &user_base)
+            .output()
+            .unwrap();
+        let out = specscope()
+            .env("VIRTUAL_ENV", &venv)
+            .env("PYTHONUSERBASE", &user_base)
+            .args(["dump", "-c", code])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        assert_eq!(program_output(&out.stderr), "the virtualenv\n");
+        assert_eq!(
+            program_output(&out.stderr),
+            String::from_utf8(theirs.stdout).unwrap()
+        );
+    }
+}
+
+/// A virtualenv made for Python 3.99, by hand.
+fn foreign_venv(dir: &Path, extra_cfg: &str) -> PathBuf {
+    let venv = dir.join("venv399");
+    write(
+        &venv,
+        "pyvenv.cfg",
+        &format!("include-system-site-packages = false\nversion = 3.99.1\n{extra_cfg}"),
+    );
+    venv
+}
+
+fn executable_file(dir: &Path, name: &str) -> PathBuf {
+    let path = PathBuf::from(write(dir, name, "#!/bin/sh\n"));
+    Process::new("chmod").arg("+x").arg(&path).status().unwrap();
+    path
+}
+
+#[test]
+fn a_virtualenv_of_another_version_names_its_interpreter_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    // From pyvenv.cfg's `home`.
+    let home = dir.path().join("base/bin");
+    let interpreter = executable_file(&home, "python3.99");
+    let venv = foreign_venv(dir.path(), &format!("home = {}\n", home.display()));
+    specscope()
+        .env("VIRTUAL_ENV", &venv)
+        .args(["dump", "-c", "pass"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("is for Python 3.99.1"))
+        .stderr(predicate::str::contains(format!(
+            "PYO3_PYTHON={} cargo build --release",
+            interpreter.display()
+        )));
+}
+
+#[test]
+fn a_virtualenv_of_another_version_is_found_in_pyenv() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("pyenv");
+    let interpreter = executable_file(&root.join("versions/3.99.1/bin"), "python3.99");
+    let venv = foreign_venv(dir.path(), "home = /nowhere/bin\n");
+    specscope()
+        .env("VIRTUAL_ENV", &venv)
+        .env("PYENV_ROOT", &root)
+        .args(["dump", "-c", "pass"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains(format!(
+            "PYO3_PYTHON={} cargo build --release",
+            interpreter.display()
+        )));
+    // Nothing found: the interpreter's name, never a path that is not there.
+    specscope()
+        .env("VIRTUAL_ENV", &venv)
+        .env("PYENV_ROOT", dir.path().join("no-pyenv"))
+        .env("HOME", dir.path())
+        .args(["dump", "-c", "pass"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains(
+            "PYO3_PYTHON=python3.99 cargo build --release",
+        ));
+}
+
+// ------------------------------------------------------------ atexit
+
+#[test]
+fn atexit_handlers_run_at_the_end_of_the_warm_up_captured() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "handlers.py",
+        "import atexit, sys\n\
+         def bye(who):\n    print('bye from', who)\n\
+         def broken():\n    raise ValueError('handler failed')\n\
+         atexit.register(bye, 'the first registered')\n\
+         atexit.register(broken)\n\
+         atexit.register(lambda: sys.stdout.buffer.write(b'last registered runs first\\n'))\n\
+         calls = 0\n\
+         def work():\n    global calls\n    calls += 1\n\
+         atexit.register(lambda: print('calls seen', calls))\n\
+         print('program ran')\n",
+    );
+    let out = specscope()
+        .args(["dump", &script, "--call", "work()", "-n", "7", "-f", "work"])
+        .args(["--then", "work()", "--then-calls", "3"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = program_output(&out.stderr);
+    let order = [
+        "program ran\n",
+        "calls seen 10\n",
+        "last registered runs first\n",
+        "Exception ignored in atexit callback",
+        "ValueError: handler failed",
+        "bye from the first registered\n",
+    ];
+    let mut at = 0;
+    for piece in order {
+        let found = text[at..]
+            .find(piece)
+            .unwrap_or_else(|| panic!("{piece:?} missing (or out of order) in:\n{text}"));
+        at += found + piece.len();
+    }
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("bye from"),
+        "handlers never write into the dump"
+    );
+}
+
+#[test]
+fn atexit_handlers_do_not_run_after_os_exit_and_are_stopped_by_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let exits = write(
+        dir.path(),
+        "exits.py",
+        "import atexit, os\natexit.register(print, 'must not run')\nos._exit(3)\n",
+    );
+    let out = specscope()
+        .args(["dump", &exits])
+        .assert()
+        .code(9)
+        .get_output()
+        .clone();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("must not run"));
+
+    let hangs = write(
+        dir.path(),
+        "hangs.py",
+        "import atexit\n\
+         atexit.register(print, 'registered first: must not run')\n\
+         def hang():\n    print('handler hangs')\n    while True:\n        pass\n\
+         atexit.register(hang)\n",
+    );
+    let started = Instant::now();
+    let out = specscope()
+        .args(["dump", &hangs, "--timeout", "1"])
+        .assert()
+        .code(8)
+        .get_output()
+        .clone();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(program_output(&out.stderr), "handler hangs\n");
+    assert!(
+        stderr.contains("--timeout stopped the program's atexit handlers"),
+        "{stderr}"
+    );
+    // What the program defined is still shown.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("hang (function"));
+}
+
+// ------------------------------------------------------------ --stdin
+
+#[test]
+fn stdin_file_feeds_the_program_and_its_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "input.txt", "first line\nsecond line\n");
+    // A child inherits the file at the file-descriptor level and reads it
+    // all; what is left for Python is then nothing, as under python.
+    let code = "import sys, subprocess\n\
+                child = subprocess.run([sys.executable, '-c', 'import sys; print(repr(sys.stdin.read()))'],\n\
+                                       capture_output=True, text=True).stdout\n\
+                print('a child reads', child.strip())\n\
+                print('python reads', repr(sys.stdin.read()))\n";
+    let out = specscope()
+        .args(["dump", "-c", code, "--stdin", &input])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(
+        program_output(&out.stderr),
+        "a child reads 'first line\\nsecond line\\n'\npython reads ''\n"
+    );
+    let code = "import sys\nprint(repr(sys.stdin.readline()))\nprint(repr(sys.stdin.read()))\n";
+    let out = specscope()
+        .args(["dump", "-c", code, "--stdin", &input])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(
+        program_output(&out.stderr),
+        "'first line\\n'\n'second line\\n'\n"
+    );
+
+    // Without --stdin: end-of-file, even when specscope's stdin has data.
+    let out = specscope()
+        .args([
+            "dump",
+            "-c",
+            "import sys; print('read', repr(sys.stdin.read()))",
+        ])
+        .write_stdin("specscope's own stdin\n")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "read ''\n");
+}
+
+#[test]
+fn stdin_can_be_a_named_pipe() {
+    // A named pipe is opened once, by the run (never waited on before it).
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Process::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || fs::write(writer_path, "through a pipe\n"));
+    let out = specscope()
+        .args([
+            "dump",
+            "-c",
+            "import sys; print('got', repr(sys.stdin.read()))",
+        ])
+        .arg("--stdin")
+        .arg(&fifo)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    writer.join().unwrap().unwrap();
+    assert_eq!(program_output(&out.stderr), "got 'through a pipe\\n'\n");
+}
+
+#[test]
+fn stdin_file_that_cannot_be_read_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    specscope()
+        .args(["dump", "-c", "pass", "--stdin", "no/such/input.txt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--stdin no/such/input.txt"))
+        .stderr(predicate::str::contains("cannot read"));
+    specscope()
+        .args(["dump", "-c", "pass", "--stdin"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a folder"));
+}
+
+#[test]
+fn stdin_is_documented_in_help_and_readme() {
+    specscope()
+        .args(["dump", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--stdin <FILE>"));
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.contains("--stdin FILE"));
+    assert!(readme.contains("a `--stdin` file that cannot be read"));
+}
+
+// ------------------------------------------------------------ -m
+
+fn package(dir: &Path, init: &str) {
+    write(dir, "pkg/__init__.py", init);
+    write(dir, "pkg/helper.py", "VALUE = 42\n");
+    write(
+        dir,
+        "pkg/mod.py",
+        "from .helper import VALUE\nprint('module runs as', __name__, __package__, VALUE)\n\
+         def work():\n    return 1\n",
+    );
+}
+
+#[test]
+fn dash_m_imports_the_package_under_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    package(
+        dir.path(),
+        "import sys\nprint('package init runs')\nsys.stdout.buffer.write(b'init bytes\\n')\n",
+    );
+    let out = specscope()
+        .current_dir(dir.path())
+        .args(["dump", "-m", "pkg.mod", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout holds only the dump");
+    assert!(doc["code_objects"].as_array().unwrap().len() >= 2);
+    assert_eq!(
+        program_output(&out.stderr),
+        "package init runs\ninit bytes\nmodule runs as __main__ pkg 42\n"
+    );
+}
+
+#[test]
+fn dash_m_hang_in_a_package_is_stopped_by_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    package(
+        dir.path(),
+        "print('about to hang')\nwhile True:\n    pass\n",
+    );
+    let started = Instant::now();
+    let out = specscope()
+        .current_dir(dir.path())
+        .args(["dump", "-m", "pkg.mod", "--timeout", "1"])
+        .assert()
+        .code(8)
+        .get_output()
+        .clone();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(program_output(&out.stderr), "about to hang\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout stopped the program"));
+}
+
+#[test]
+fn dash_m_package_errors_and_missing_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    // An exception in the package's own code is the program's (exit 1).
+    package(dir.path(), "print('init starts')\n1 / 0\n");
+    let out = specscope()
+        .current_dir(dir.path())
+        .args(["dump", "-m", "pkg.mod"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "init starts\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ZeroDivisionError"), "{stderr}");
+    assert!(stderr.contains("pkg/__init__.py"), "{stderr}");
+
+    // No such module in a package that printed: exit 3, and what it printed.
+    package(dir.path(), "print('init runs')\n");
+    let out = specscope()
+        .current_dir(dir.path())
+        .args(["dump", "-m", "pkg.nothing_here"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "init runs\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no module named pkg.nothing_here"));
+
+    // No such package.
+    specscope()
+        .current_dir(dir.path())
+        .args(["dump", "-m", "no_such_pkg.mod"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no module named no_such_pkg.mod"));
+}
