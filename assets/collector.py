@@ -2105,6 +2105,22 @@ _audit_store = {"on": False, "codes": {}}
 _audit_installed = False
 
 
+class _Discard:
+    """A text stream that keeps nothing."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
 def _child_exit(report):
     """Ends a forked child of the program the way its own code would have
     ended it under python, without a dump."""
@@ -2280,6 +2296,11 @@ def run(request_json):
             if saved_main is not None:
                 _sys.modules["__main__"] = saved_main
 
+    # From here on only specscope's own code runs, but the program's audit
+    # hooks and gc callbacks may still fire (choosing and describing code
+    # objects opens files, compiles, allocates): what they print goes
+    # nowhere, never onto the dump or the explorer.
+    _sys.stdout = _sys.stderr = _Discard()
     if _os.getpid() != parent_pid:
         # A child the program forked (os.fork, multiprocessing's fork) got
         # here: only the original process collects and prints.

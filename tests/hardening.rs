@@ -338,3 +338,29 @@ fn a_forked_child_ends_quietly_and_only_the_parent_prints() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(said));
     }
 }
+
+#[test]
+fn hooks_that_print_while_specscope_collects_never_reach_the_dump() {
+    // An audit hook and a gc callback that print on every event keep
+    // firing after the program ended, while specscope chooses and
+    // describes the code objects (it opens files, compiles, collects).
+    let code = "import sys, gc\n\
+                sys.addaudithook(lambda event, args: print('AUDIT', event))\n\
+                gc.callbacks.append(lambda phase, info: print('GC', phase))\n\
+                compile('1', 'here', 'eval')\n\
+                class P:\n    def __init__(self):\n        self.x = 1\n\
+                def f():\n    return P().x\n\
+                for _ in range(100):\n    f()\n";
+    let out = specscope()
+        .args(["dump", "-c", code, "--format", "json"])
+        .assert()
+        .success();
+    let out = out.get_output();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is only the JSON");
+    assert!(doc["code_objects"].as_array().unwrap().len() >= 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("AUDIT"),
+        "the hook's output is the program's: {stderr}"
+    );
+}
