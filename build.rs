@@ -50,7 +50,7 @@ fn precompile_collector() {
     let source = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"))
         .join("assets/collector.py");
     let python = pyo3_build_config::get().executable().map(str::to_owned);
-    let compiled = python.is_some_and(|python| {
+    let compiled = python.as_deref().is_some_and(|python| {
         Command::new(python)
             .args([
                 "-I",
@@ -70,10 +70,14 @@ fn precompile_collector() {
             .is_ok_and(|s| s.success())
     });
     if !compiled {
-        println!(
-            "cargo:warning=could not precompile assets/collector.py; it will be compiled at run time"
+        // A binary without them would compile the collector and import dis
+        // at every start, silently slower: refuse instead.
+        panic!(
+            "could not precompile assets/collector.py and record the opcode tables with {}; \
+             set PYO3_PYTHON to a working CPython 3.11-3.13",
+            python
+                .as_deref()
+                .unwrap_or("the interpreter pyo3 found (none)")
         );
-        std::fs::write(&out, b"").expect("OUT_DIR is writable");
-        std::fs::write(&table, b"").expect("OUT_DIR is writable");
     }
 }

@@ -846,7 +846,8 @@ def _exception_table(code):
             end = start + number() * 2
             target = number() * 2
             depth_lasti = number()
-            rows.append([start, end, target, depth_lasti >> 1, bool(depth_lasti & 1)])
+            rows.append({"start": start, "end": end, "target": target,
+                         "depth": depth_lasti >> 1, "lasti": bool(depth_lasti & 1)})
     except IndexError:
         pass
     return rows
@@ -1580,14 +1581,26 @@ def _describe(code, parent, executed, namespace, resolver):
             except Exception as e:  # a candidate object misbehaved; say so
                 cache[3] = "unresolved (%s)" % type(e).__name__
     # Exception handlers are jump targets too, as dis.dis marks them.
-    handlers = {entry[2] for entry in table}
+    handlers = {entry["target"] for entry in table}
     for row in instructions:
         if row[0] in handlers:
             row[8] = True
     described = _header(code, parent, executed)
     described["exception_table"] = table
-    described["instructions"] = instructions
+    described["instructions"] = [_named(row) for row in instructions]
     return described
+
+
+_ROW_FIELDS = ("offset", "opname", "base_opname", "arg", "argrepr", "starts_line", "line",
+               "positions", "is_jump_target", "label", "jump_target")
+
+
+def _named(row):
+    """One instruction of the dis path as the named fields Rust reads."""
+    named = dict(zip(_ROW_FIELDS, row))
+    named["caches"] = [{"name": name, "size": size, "units": units, "meaning": meaning}
+                       for name, size, units, meaning in row[11]]
+    return named
 
 
 class _Starts:

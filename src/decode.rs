@@ -14,15 +14,44 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use crate::raw::RawInstruction;
+use crate::model::ExceptionEntry;
 use crate::version::{DisStyle, VersionFacts};
 
+/// One instruction as the decoder here, or the collector's `dis` path,
+/// describes it: the fields `dis.Instruction` has, plus the cache units.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RawInstruction {
+    pub offset: u32,
+    /// The live opname.
+    pub opname: String,
+    pub base_opname: String,
+    pub arg: Option<i64>,
+    pub argrepr: String,
+    pub starts_line: bool,
+    pub line: Option<u32>,
+    /// line, end line, column, end column.
+    pub positions: Option<[Option<u32>; 4]>,
+    pub is_jump_target: bool,
+    pub label: Option<u32>,
+    pub jump_target: Option<u32>,
+    pub caches: Vec<RawCache>,
+}
+
+/// One inline-cache field: its code units, and what the collector found it
+/// refers to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RawCache {
+    pub name: String,
+    pub size: u32,
+    pub units: Vec<u16>,
+    pub meaning: Option<String>,
+}
+
 /// The opcode tables of the Python this binary links, made by the build
-/// script with that interpreter's `dis` (empty if it could not run).
-pub const BUILTIN_TABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/optable.json"));
+/// script with that interpreter's `dis`.
 
 static BUILTIN_TABLE: LazyLock<Option<OpTable>> =
-    LazyLock::new(|| serde_json::from_str(BUILTIN_TABLE_JSON).ok());
+    LazyLock::new(|| serde_json::from_str(crate::built::OPTABLE_JSON).ok());
 
 /// The build-time tables, with the cache layouts this version really uses
 /// where `opcode._cache_format` says otherwise.
@@ -236,7 +265,7 @@ pub fn instructions(
     raw: &RawBytes,
     table: &OpTable,
     facts: &VersionFacts,
-    exception_table: &[(u32, u32, u32, u32, bool)],
+    exception_table: &[ExceptionEntry],
 ) -> Result<Vec<RawInstruction>, String> {
     let code = unhex(&raw.code)?;
     let live = unhex(&raw.live)?;
@@ -251,7 +280,10 @@ pub fn instructions(
         .collect();
     let labelled = facts.dis == DisStyle::Py313;
     let mut labels: BTreeSet<u32> = targets.iter().flatten().copied().collect();
-    for &(start, end, target, _, _) in exception_table {
+    for &ExceptionEntry {
+        start, end, target, ..
+    } in exception_table
+    {
         if labelled {
             labels.extend([start, end, target]);
         } else {
@@ -321,26 +353,31 @@ pub fn instructions(
                     .collect();
                 at += 2 * *size as usize;
                 let meaning = meanings.and_then(|m| m.get(field)).cloned();
-                caches.push((field.clone(), *size, units, meaning));
+                caches.push(RawCache {
+                    name: field.clone(),
+                    size: *size,
+                    units,
+                    meaning,
+                });
             }
         }
         let is_target = labels.contains(&offset);
-        out.push((
+        out.push(RawInstruction {
             offset,
             opname,
-            base.clone(),
+            base_opname: base.clone(),
             arg,
             argrepr,
             starts_line,
-            shown_line,
+            line: shown_line,
             positions,
-            is_target,
-            labelled
+            is_jump_target: is_target,
+            label: labelled
                 .then(|| label_numbers.get(&offset).copied())
                 .flatten(),
-            targets[index],
+            jump_target: targets[index],
             caches,
-        ));
+        });
     }
     Ok(out)
 }

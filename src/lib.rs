@@ -5,6 +5,7 @@
 //! boundary ([`python`]) runs it and returns a [`model::Snapshot`], and a
 //! view ([`dump`]) shows it.
 
+pub mod built;
 pub mod claims;
 pub mod cli;
 pub mod decode;

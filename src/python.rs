@@ -17,9 +17,7 @@ use crate::request::Request;
 use crate::version::PythonVersion;
 
 const COLLECTOR: &str = include_str!("../assets/collector.py");
-/// The collector compiled by the build script with the linked Python's
-/// `marshal` (empty when that was not possible).
-const COLLECTOR_CODE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/collector.marshal"));
+use crate::built::COLLECTOR_CODE;
 
 /// One collection at a time: the collector swaps `sys.stdout`, `__main__`
 /// and file descriptors while a program runs.
@@ -137,7 +135,7 @@ fn linked_before_start() -> (u8, u8) {
 /// The interpreter the binary was built against (recorded by build.rs),
 /// if it is still there.
 fn linked_executable() -> Option<PathBuf> {
-    Some(PathBuf::from(env!("SPECSCOPE_LINKED_PYTHON"))).filter(|p| p.is_absolute() && p.is_file())
+    Some(PathBuf::from(crate::built::LINKED_PYTHON)).filter(|p| p.is_absolute() && p.is_file())
 }
 
 /// After the interpreter was started without being told its executable

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::decode::{RawCache, RawInstruction};
 use crate::model::*;
 use crate::version::{CounterSite, PythonVersion, VersionFacts};
 
@@ -178,30 +179,13 @@ struct RawCode {
     /// version or this code object cannot be watched.
     #[serde(default)]
     ran_seen: Option<bool>,
-    exception_table: Vec<(u32, u32, u32, u32, bool)>,
+    exception_table: Vec<ExceptionEntry>,
     /// From `dis` (the collector's fallback path) ...
     #[serde(default)]
     instructions: Vec<RawInstruction>,
     /// ... or as bytes and tables, decoded here.
     bytes: Option<crate::decode::RawBytes>,
 }
-
-/// offset, opname, base, arg, argrepr, starts_line, line, positions,
-/// is_jump_target, label, jump_target, caches [(name, size, units, meaning)]
-pub type RawInstruction = (
-    u32,
-    String,
-    String,
-    Option<i64>,
-    String,
-    bool,
-    Option<u32>,
-    Option<[Option<u32>; 4]>,
-    bool,
-    Option<u32>,
-    Option<u32>,
-    Vec<(String, u32, Vec<u16>, Option<String>)>,
-);
 
 impl RawSnapshot {
     pub fn into_snapshot(self) -> Result<Snapshot, String> {
@@ -284,29 +268,50 @@ fn convert_code(
 ) -> CodeObject {
     // 3.11 quickens a whole code object at once (RESUME becomes
     // RESUME_QUICK, every family its adaptive form); later versions at creation.
-    let quickened =
-        facts.quickening_delay.is_none() || code.instructions.iter().any(|raw| raw.1 != raw.2);
+    let quickened = facts.quickening_delay.is_none()
+        || code
+            .instructions
+            .iter()
+            .any(|raw| raw.opname != raw.base_opname);
     let instructions: Vec<Instruction> = code
         .instructions
         .into_iter()
         .map(|raw| {
-            let (offset, opname, base_opname, arg, argrepr, starts_line, line) =
-                (raw.0, raw.1, raw.2, raw.3, raw.4, raw.5, raw.6);
+            let RawInstruction {
+                offset,
+                opname,
+                base_opname,
+                arg,
+                argrepr,
+                starts_line,
+                line,
+                positions,
+                is_jump_target,
+                label,
+                jump_target,
+                caches,
+            } = raw;
             let mut unit = offset + 2;
-            let caches: Vec<CacheEntry> = raw
-                .11
+            let caches: Vec<CacheEntry> = caches
                 .into_iter()
-                .map(|(name, size, units, meaning)| {
-                    let entry = CacheEntry {
-                        name,
-                        size,
-                        offset: unit,
-                        value: cache_value(&units),
-                        meaning,
-                    };
-                    unit += 2 * size;
-                    entry
-                })
+                .map(
+                    |RawCache {
+                         name,
+                         size,
+                         units,
+                         meaning,
+                     }| {
+                        let entry = CacheEntry {
+                            name,
+                            size,
+                            offset: unit,
+                            value: cache_value(&units),
+                            meaning,
+                        };
+                        unit += 2 * size;
+                        entry
+                    },
+                )
                 .collect();
             let family = families.contains_key(&base_opname);
             let status = if facts.is_instrumented(&opname) {
@@ -339,7 +344,7 @@ fn convert_code(
                 offset,
                 line,
                 starts_line,
-                positions: raw.7.map(|[line, end_line, col, end_col]| Positions {
+                positions: positions.map(|[line, end_line, col, end_col]| Positions {
                     line,
                     end_line,
                     col,
@@ -349,9 +354,9 @@ fn convert_code(
                 base_opname,
                 arg,
                 argrepr,
-                is_jump_target: raw.8,
-                label: raw.9,
-                jump_target: raw.10,
+                is_jump_target,
+                label,
+                jump_target,
                 status,
                 caches,
                 counter,
@@ -370,17 +375,7 @@ fn convert_code(
         parent: code.parent,
         ran,
         ran_known,
-        exception_table: code
-            .exception_table
-            .into_iter()
-            .map(|(start, end, target, depth, lasti)| ExceptionEntry {
-                start,
-                end,
-                target,
-                depth,
-                lasti,
-            })
-            .collect(),
+        exception_table: code.exception_table,
         instructions,
     }
 }

@@ -103,7 +103,12 @@ impl Request {
             stdin: Option<&'a std::path::Path>,
             cache_layouts: serde_json::Map<String, serde_json::Value>,
             decoder: &'a str,
+            /// The opcode tables made at build time, passed on as they are.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            optable: Option<&'a serde_json::value::RawValue>,
         }
+        let optable = crate::built::OPTABLE_JSON.trim();
+        let optable: Option<&serde_json::value::RawValue> = serde_json::from_str(optable).ok();
         let target = match &self.target {
             Target::Demo => serde_json::json!({
                 "kind": "demo", "source": DEMO_SOURCE, "filename": DEMO_FILENAME,
@@ -124,7 +129,7 @@ impl Request {
             Target::Module(m) => serde_json::json!({"kind": "module", "module": m}),
             Target::Code(c) => serde_json::json!({"kind": "code", "code": c}),
         };
-        let wire = serde_json::to_string(&Wire {
+        serde_json::to_string(&Wire {
             target,
             args: &self.args,
             call: self.call.as_deref(),
@@ -136,10 +141,7 @@ impl Request {
             timeout: self.timeout,
             output_limit: self.output_limit,
             stdin: self.stdin.as_deref(),
-            decoder: if self.decoder == Decoder::Auto
-                && facts.rust_decoder
-                && !crate::decode::BUILTIN_TABLE_JSON.trim().is_empty()
-            {
+            decoder: if self.decoder == Decoder::Auto && facts.rust_decoder && optable.is_some() {
                 "rust"
             } else {
                 "dis"
@@ -149,14 +151,8 @@ impl Request {
                 .iter()
                 .map(|(base, layout, _)| (base.to_string(), serde_json::json!(layout)))
                 .collect(),
+            optable,
         })
-        .expect("a request always serializes");
-        // The opcode tables made at build time go in as they are.
-        let table = crate::decode::BUILTIN_TABLE_JSON.trim();
-        if table.is_empty() {
-            wire
-        } else {
-            format!("{{\"optable\":{table},{}", &wire[1..])
-        }
+        .expect("a request always serializes")
     }
 }

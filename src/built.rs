@@ -1,0 +1,14 @@
+//! What the build script made for the linked Python, embedded in one place
+//! (see `build.rs`): the collector compiled by that interpreter, its opcode
+//! tables, and its path. The build fails when it cannot make them.
+
+/// `assets/collector.py`, compiled and marshalled by the linked interpreter.
+pub const COLLECTOR_CODE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/collector.marshal"));
+
+/// The linked interpreter's opcode tables, as its own `dis` and `opcode`
+/// hold them (see `_op_table` in the collector).
+pub const OPTABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/optable.json"));
+
+/// The linked interpreter's executable (its base executable when the build
+/// ran in a virtualenv).
+pub const LINKED_PYTHON: &str = env!("SPECSCOPE_LINKED_PYTHON");
