@@ -49,7 +49,6 @@ pub struct RawCache {
 
 /// The opcode tables of the Python this binary links, made by the build
 /// script with that interpreter's `dis`.
-
 static BUILTIN_TABLE: LazyLock<Option<OpTable>> =
     LazyLock::new(|| serde_json::from_str(crate::built::OPTABLE_JSON).ok());
 
