@@ -4,10 +4,38 @@
 //! objects at one moment; the views (text, JSON, TUI) only ever read it.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::version::PythonVersion;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A CPython version: what the snapshot was taken with.
+pub struct PythonVersion {
+    pub major: u8,
+    pub minor: u8,
+    pub micro: u8,
+}
+
+impl fmt::Display for PythonVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.micro)
+    }
+}
+
+impl std::str::FromStr for PythonVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut parts = s.split('.').map(|p| p.parse::<u8>());
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(Ok(major)), Some(Ok(minor)), micro) => Ok(PythonVersion {
+                major,
+                minor,
+                micro: micro.and_then(Result::ok).unwrap_or(0),
+            }),
+            _ => Err(format!("not a Python version: {s}")),
+        }
+    }
+}
 
 /// Version of the JSON document `dump --format json` writes.
 pub const SCHEMA_VERSION: u32 = 1;

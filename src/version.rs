@@ -4,39 +4,8 @@
 //! 3.12) and `internal/pycore_backoff.h` (3.13), and from each version's
 //! `Lib/dis.py` for the text layout of `dis`.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
+pub use crate::model::PythonVersion;
 use crate::model::{Counter, CounterState, Instruction, Status};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct PythonVersion {
-    pub major: u8,
-    pub minor: u8,
-    pub micro: u8,
-}
-
-impl fmt::Display for PythonVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.micro)
-    }
-}
-
-impl std::str::FromStr for PythonVersion {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let mut parts = s.split('.').map(|p| p.parse::<u8>());
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(Ok(major)), Some(Ok(minor)), micro) => Ok(PythonVersion {
-                major,
-                minor,
-                micro: micro.and_then(Result::ok).unwrap_or(0),
-            }),
-            _ => Err(format!("not a Python version: {s}")),
-        }
-    }
-}
 
 /// How the 16-bit counter in the first cache entry is laid out and used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
