@@ -20,11 +20,14 @@ import codecs as _codecs
 import importlib as _importlib
 import os as _os
 import _signal  # the C module: the signal package imports enum, costing start-up time
+import _thread
+import gc as _gc
 import sys as _sys
 import time as _time
 import types as _types
 from _operator import index as _index
 import _stat
+import faulthandler as _faulthandler
 
 # A program may rebind what the collector uses (`types.CodeType = int`,
 # `time.perf_counter = None`, `builtins.repr = ...`, `os.dup2 = ...`,
@@ -204,7 +207,15 @@ class _Stop(BaseException):
 
 
 class _Output:
-    """Collects what the program writes, up to a limit; counts the rest."""
+    """Collects what the program writes, up to a limit; counts the rest.
+
+    While the program runs (from `open` to `close`), specscope's Rust side
+    holds the output (`src/capture.rs`): what the program writes to
+    `sys.stdout` and `sys.stderr` and, through a pipe drained by a reader
+    thread, what it or its children write to file descriptors 1 and 2, in
+    the order written. Output past the limit is counted as it is written,
+    never held; and if the program crashes the interpreter, what it wrote
+    so far still reaches specscope's stderr."""
 
     def __init__(self, limit):
         self.limit = limit
@@ -213,17 +224,47 @@ class _Output:
         # [stream, [text, ...]]: joined once, when read (appending to one
         # growing string costs time quadratic in the output's size).
         self._parts = []
+        self._held = False  # by the Rust side
 
     @property
     def chunks(self):
         """[[stream, text]] in the order written, a stream's consecutive writes joined."""
         return [[stream, "".join(parts)] for stream, parts in self._parts]
 
+    def open(self, pipe, stderr):
+        """From now on the Rust side holds the output: `pipe` is the read end
+        of the pipe file descriptors 1 and 2 write to (handed over), `stderr`
+        specscope's own stderr, for a crash report."""
+        capture_start(pipe, stderr, self.limit)
+        self._held = True
+
+    def close(self):
+        """Takes the output back from the Rust side, the pipe read to its end."""
+        if not self._held:
+            return
+        self._held = False
+        chunks, kept, dropped, problem = capture_finish()
+        for stream, text in chunks:
+            self._keep(stream, text)
+        self.kept += kept
+        self.dropped += dropped
+        if problem:
+            _problems.append(problem)
+
+    def _keep(self, stream, text):
+        if self._parts and self._parts[-1][0] == stream:
+            self._parts[-1][1].append(text)
+        else:
+            self._parts.append([stream, [text]])
+
     def add(self, stream, text):
         if not text:
             return
         # Lone surrogates cannot travel as UTF-8: show them escaped.
         data = text.encode("utf-8", "backslashreplace")
+        if self._held:
+            capture_write(stream, data)
+            return
         size = len(data)
         room = self.limit - self.kept
         if room <= 0:
@@ -237,10 +278,7 @@ class _Output:
         else:
             text = data.decode("utf-8")
         self.kept += size
-        if self._parts and self._parts[-1][0] == stream:
-            self._parts[-1][1].append(text)
-        else:
-            self._parts.append([stream, [text]])
+        self._keep(stream, text)
 
 
 class _Sink(_io.BufferedIOBase):
@@ -351,26 +389,6 @@ def _high_dup(fd):
         return _dup(fd)
 
 
-def _keep_high(f):
-    """The same open file, read and written through a descriptor from `_high_dup`."""
-    try:
-        fd = _high_dup(f.fileno())
-    except OSError:
-        return f
-    f.close()
-    return open(fd, "w+b")
-
-
-def _output_file():
-    """An anonymous file for what the program writes to file descriptors."""
-    if hasattr(_os, "memfd_create"):
-        try:
-            return open(_os.memfd_create("specscope-output", 0), "w+b")
-        except OSError:
-            pass
-    return _lazy("tempfile").TemporaryFile()
-
-
 class _Captured:
     """Redirects Python-level and fd-level output and stdin while the program runs."""
 
@@ -382,22 +400,30 @@ class _Captured:
 
     def __enter__(self):
         s = _sys
+        _captures.append(self)
         self.saved = (s.stdout, s.stderr, s.stdin, s.argv, list(s.path))
         for stream in (s.stdout, s.stderr):
             try:
                 stream.flush()
             except Exception:
                 pass
-        self.tmp = _keep_high(_output_file())
         self.saved_fds = []
-        source = self.stdin if self.stdin is not None else _os.open(_os.devnull, _os.O_RDONLY)
-        for fd, target in ((0, source), (1, self.tmp.fileno()), (2, self.tmp.fileno())):
+        for fd in (0, 1, 2):
             try:
                 self.saved_fds.append((fd, _high_dup(fd)))
-                _dup2(target, fd)
-            except OSError:
+            except OSError:  # not open
                 pass
-        _os.close(source)
+        saved = dict(self.saved_fds)
+        source = self.stdin if self.stdin is not None else _os.open(_os.devnull, _os.O_RDONLY)
+        sink = self._output_sink(saved.get(2, -1))
+        for fd, target in ((0, source), (1, sink), (2, sink)):
+            if fd in saved:
+                try:
+                    _dup2(target, fd)
+                except OSError:
+                    pass
+        _close(source)
+        _close(sink)
         s.stdout = _writer(self.output, "stdout", 1)
         s.stderr = _writer(self.output, "stderr", 2)
         self.streams = (s.stdout, s.stderr)
@@ -405,11 +431,47 @@ class _Captured:
         s.stdin = _reader()
         return self
 
+    def _output_sink(self, stderr):
+        """What the program's file descriptors 1 and 2 become: the write end
+        of a pipe whose read end the Rust side drains (see `_Output`), both
+        ends numbered high (see `_high_dup`); /dev/null if there is no pipe
+        to be had (a problem then)."""
+        try:
+            read, write = _os.pipe()
+            try:
+                pipe, sink = _high_dup(read), _high_dup(write)
+            finally:
+                _close(read)
+                _close(write)
+        except OSError as e:
+            _problems.append("no pipe could be made for the program's output (%s)" % e.strerror)
+            return _os.open(_os.devnull, _os.O_WRONLY)
+        # Python's faulthandler, if enabled (PYTHONFAULTHANDLER), goes over
+        # the crash handler that `open` installs: it writes its traceback
+        # (into the pipe, on file descriptor 2) and hands the signal on.
+        # One the program enables itself goes over it anyway.
+        fault_handler = _faulthandler.is_enabled()
+        if fault_handler:
+            _faulthandler.disable()
+        try:
+            self.output.open(pipe, stderr)
+        except OSError as e:
+            _close(sink)
+            _problems.append("the program's output could not be captured (%s)" % e.strerror)
+            return _os.open(_os.devnull, _os.O_WRONLY)
+        finally:
+            if fault_handler:
+                _faulthandler.enable(2, all_threads=True)
+        return sink
+
     def __exit__(self, *exc):
         s = _sys
         # Text the program left in its streams (or in the interpreter's own,
-        # sys.__stdout__), while the file descriptors still point here.
-        for stream in self.streams + _INTERPRETER_STREAMS:
+        # sys.__stdout__), while the file descriptors still point here. (Not
+        # the interpreter's when the run is taken over from another thread:
+        # the frozen program may hold their locks.)
+        others = () if _session.get("elsewhere") else _INTERPRETER_STREAMS
+        for stream in self.streams + others:
             try:
                 stream.flush()
             except Exception:
@@ -421,7 +483,10 @@ class _Captured:
                 pass
         # The file descriptors first: whatever fails after this, specscope's
         # own output reaches the terminal again.
-        for fd, saved in self.saved_fds:
+        # (Each taken off the list first: if the run is taken over in the
+        # middle of this, `take_over` ends what is left, never twice.)
+        while self.saved_fds:
+            fd, saved = self.saved_fds.pop()
             try:
                 _dup2(saved, fd)
                 _close(saved)
@@ -432,20 +497,11 @@ class _Captured:
             s.path[:] = self.saved[4]
         except Exception:  # the program made sys.path something else
             s.path = list(self.saved[4])
-        try:
-            self.tmp.seek(0)
-            raw = self.tmp.read(self.output.limit + 1)
-            total = self.tmp.seek(0, 2)
-            if raw:
-                self.output.add("fd", raw.decode("utf-8", "replace"))
-                self.output.dropped += max(0, total - len(raw))
-        except OSError as e:
-            _problems.append("the program closed the file its output went to (%s)" % e.strerror)
-        finally:
-            try:
-                self.tmp.close()
-            except OSError:
-                pass
+        # What is left in the pipe, now that the program's file descriptors
+        # no longer write to it.
+        self.output.close()
+        if self in _captures:
+            _captures.remove(self)
         return False
 
 
@@ -637,7 +693,10 @@ def _trimmed(exc):
 
 
 class _Guard:
-    """Ctrl-C, --timeout and os._exit become exceptions inside the program."""
+    """Ctrl-C, --timeout and os._exit become exceptions inside the program.
+    A program that does not let them stop it (it ignores SIGALRM, cancels
+    the timer, catches BaseException) is ended by the native watchdog
+    instead: see `take_over`."""
 
     def __init__(self, timeout):
         self.timeout = timeout
@@ -663,12 +722,15 @@ class _Guard:
             if self.timeout:
 
                 def _alarm(signum, frame):
-                    raise _Stop("timeout")
+                    if not _session.get("taking_over"):
+                        raise _Stop("timeout")
 
                 self.saved_alarm = _signal.signal(_signal.SIGALRM, _alarm)
                 _signal.setitimer(_signal.ITIMER_REAL, self.timeout)
         except ValueError:  # not the main thread: no signals
             pass
+        if self.timeout:
+            watch(self.timeout)
         return self
 
     def __exit__(self, *exc):
@@ -691,12 +753,21 @@ _sigint = [False]
 
 
 def _on_sigint(signum, frame):
+    if _session.get("taking_over"):
+        return
+    if _sigint[0]:
+        # A second Ctrl-C: the program went on after the first (it caught
+        # KeyboardInterrupt). The native side ends the run from here and
+        # never comes back (without it, this is one more KeyboardInterrupt).
+        stop_now("interrupt")
     _sigint[0] = True
     raise KeyboardInterrupt
 
 
 def _run_phase(fn, report, phase):
     """Runs fn(); records how it ended. Returns False if the run must stop."""
+    _session["phase"] = phase
+    _session["phase_started"] = _time.perf_counter()
     try:
         fn()
         return True
@@ -787,6 +858,131 @@ def _short_repr(obj, limit=80):
     except BaseException:
         return "<%s object>" % _class_name(type(obj))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- the way out
+
+# The _Captured in effect, innermost last.
+_captures = []
+
+# The run under way, for `take_over` (set up by `run`): "finish" builds the
+# reply from the run's state, "phase" is the phase running, "thread" the
+# thread the program runs on, "reply" what `run` returned once it did.
+_session = {}
+
+
+def watch(seconds):
+    """Arms the watchdog for a run that must end `seconds` from now. The
+    native module replaces this (src/python.rs): when the run outlives that
+    by a fifth, because the program did not let `_Guard` stop it (it
+    ignores SIGALRM, cancels the timer, catches BaseException), the watchdog
+    ends the run through `take_over`. Without the native module, nothing."""
+
+
+def stop_now(reason):
+    """Ends the run at once through `take_over`, never to return. The native
+    module replaces this; without it, this returns."""
+
+
+def take_over(reason):
+    """Ends a run whose program will not stop, and returns the reply `run`
+    would have returned, built the same way from where the run is (None
+    when no run is under way).
+
+    The native side calls this with the interpreter held for good: on the
+    thread the program runs on, from the interpreter's loop wherever the
+    program is, or, when that thread is blocked outside the interpreter,
+    from another thread while it stays frozen. Either way no code of the
+    program runs after this. What the captures changed is put back (file
+    descriptors, `sys.stdout`, ...), and the run is marked stopped by
+    `reason` ("timeout" or "interrupt") in the phase that was running."""
+    if _session.get("reply") is not None:
+        return _session["reply"]
+    finish = _session.get("finish")
+    if finish is None:
+        return None
+    _session["taking_over"] = True
+    _session["elsewhere"] = _thread.get_ident() != _session["thread"]
+    try:
+        _gc.disable()  # no gc callback of the program runs from here
+    except Exception:
+        pass
+    _quiet_signals()
+    phase = _session.get("phase", "program")
+    report = _session["report"]
+    now = _time.perf_counter()
+    if phase == "program":
+        report["program_seconds"] = now - _session["started"]
+    elif phase in ("call", "then"):
+        report["warmup_seconds"] += now - _session["phase_started"]
+    try:
+        _session["adopt"](_frames_of(_sys._current_frames().get(_session["thread"])))
+    except Exception:  # an audit hook of the program refused it
+        pass
+    while _captures:
+        capture = _captures[-1]
+        try:
+            capture.__exit__(None, None, None)
+        except Exception:
+            pass
+        if _captures and _captures[-1] is capture:
+            _captures.pop()
+    _end_program(_session["saved_main"])
+    if report.get("stopped") is None:
+        report["stopped"] = {"phase": phase, "reason": reason}
+    reply = _session["reply"] = finish()
+    return reply
+
+
+def _quiet_signals():
+    """While a run is taken over, no timer goes off and no signal handler of
+    the program runs: the interval timers stop, and on the program's own
+    thread its handlers are set aside (Ctrl-C then ends specscope at once).
+    Elsewhere they cannot run: Python runs them on that thread only."""
+    for which in (_signal.ITIMER_REAL, _signal.ITIMER_VIRTUAL, _signal.ITIMER_PROF):
+        try:
+            _signal.setitimer(which, 0)
+        except Exception:
+            pass
+    if _session.get("elsewhere"):
+        return
+    try:
+        for number in _signal.valid_signals():
+            if callable(_signal.getsignal(number)):
+                _signal.signal(number, _signal.SIG_DFL if number == _signal.SIGINT else _signal.SIG_IGN)
+    except Exception:
+        pass
+
+
+def _end_program(saved_main):
+    """What ends the program's part of a run, whether it ended or was taken over."""
+    _starts.stop()
+    _audit_store["on"] = False
+    if saved_main is not None:
+        _sys.modules["__main__"] = saved_main
+
+
+def _frames_of(frame):
+    """The frames of a thread's stack, outermost first, from its innermost."""
+    frames = []
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    frames.reverse()
+    return frames
+
+
+def _traceback_frames(exc):
+    """The frames an exception went through, outermost first."""
+    frames = []
+    try:
+        tb = _exc_traceback(exc)
+        while tb is not None:
+            frames.append(tb.tb_frame)
+            tb = tb.tb_next
+    except Exception:  # an audit hook refused to show them
+        pass
+    return frames
 
 
 # ---------------------------------------------------------------- code objects
@@ -2270,6 +2466,10 @@ def run(request_json):
         except TargetError as e:
             missing.append(e)
             return
+        except BaseException as e:
+            if isinstance(e, _Stop) or (isinstance(e, KeyboardInterrupt) and _sigint[0]):
+                adopt(_traceback_frames(e))
+            raise
         argv0 = _sys.argv[0] = main.__file__ = filename
         # As runpy sets them: relative imports in the module work.
         main.__spec__, main.__loader__, main.__package__ = spec, spec.loader, spec.parent
@@ -2284,6 +2484,33 @@ def run(request_json):
             return _dumps({"error": {"kind": "stdin", "path": request["stdin"],
                                      "message": "cannot read --stdin %s: %s" % (request["stdin"], e.strerror)}})
 
+    def adopt(frames):
+        """-m stopped while its packages were imported (--timeout, Ctrl-C,
+        os._exit): what ran is the package code that was running, the
+        outermost module-level code of the program in `frames` (a package's
+        `__init__`), shown as the target."""
+        nonlocal code, filename, source, namespace
+        if code is not None or request["target"]["kind"] != "module":
+            return
+        for frame in frames:
+            running = frame.f_code
+            if running.co_name == "<module>" and running.co_filename != __file__ \
+                    and not running.co_filename.startswith("<frozen "):
+                try:
+                    text = _read_source(running.co_filename)
+                except TargetError:
+                    text = ""
+                code, filename, source, namespace = running, running.co_filename, text, frame.f_globals
+                return
+
+    # What `take_over` needs to end the run from wherever it is.
+    _session.clear()
+    _session.update(
+        thread=_thread.get_ident(), phase="program", started=_time.perf_counter(), report=report,
+        saved_main=saved_main, adopt=adopt,
+        finish=lambda: _finish(request, code, filename, source, argv0, namespace, main, report, output,
+                               missing, steps, call, calls, then, then_calls, parent_pid),
+    )
     with _Captured(output, stdin_fd), _Guard(request.get("timeout")):
         _sys.argv[:] = [argv0] + list(request.get("args", ()))
         _sys.path.insert(0, path0)
@@ -2304,10 +2531,17 @@ def run(request_json):
                 phase("then", then, then_calls, "then_calls_done")
             _run_atexit(report)
         finally:
-            _starts.stop()
-            _audit_store["on"] = False
-            if saved_main is not None:
-                _sys.modules["__main__"] = saved_main
+            _session["phase"] = "collection"
+            _end_program(saved_main)
+    reply = _session["reply"] = _session["finish"]()
+    return reply
+
+
+def _finish(request, code, filename, source, argv0, namespace, main, report, output, missing,
+            steps, call, calls, then, then_calls, parent_pid):
+    """The end of `run` once the program's part is over, and of
+    `take_over`: the reply, built from the run's state."""
+    global _last_code_objects
 
     # From here on only specscope's own code runs, but the program's audit
     # hooks and gc callbacks may still fire (choosing and describing code
@@ -2318,7 +2552,7 @@ def run(request_json):
         # A child the program forked (os.fork, multiprocessing's fork) got
         # here: only the original process collects and prints.
         _child_exit(report)
-    report["warmup_seconds"] = max(0.0, report["warmup_seconds"] - report.pop("recording_seconds"))
+    report["warmup_seconds"] = max(0.0, report["warmup_seconds"] - report.pop("recording_seconds", 0.0))
     report["output"] = output.chunks
     report["output_dropped_bytes"] = output.dropped
     if missing:

@@ -347,12 +347,28 @@ fn run_dump(args: &DumpArgs) -> u8 {
             && std::io::stderr().is_terminal()
             && args.color != ColorChoice::Never,
     };
-    let snapshot = match python::collect(&request) {
+    let (format, color) = (args.format, args.color);
+    // (When the program will not stop, the collection is ended from
+    // outside it and this runs there.)
+    python::collect_then(&request, move |collected| {
+        show_dump(collected, format, color, err_paint)
+    })
+}
+
+/// Prints what a collection gave: the program's output and how it ended
+/// to stderr, the dump to stdout. Returns the exit code.
+fn show_dump(
+    collected: Result<Snapshot, CollectError>,
+    format: Format,
+    color: ColorChoice,
+    err_paint: Paint,
+) -> u8 {
+    let snapshot = match collected {
         Ok(snapshot) => snapshot,
         Err(error) => return report_error(&error, err_paint),
     };
     dump::report_program(&snapshot, &mut std::io::stderr(), err_paint);
-    let text = dump::render(&snapshot, args.format, args.color.enabled());
+    let text = dump::render(&snapshot, format, color.enabled());
     // A closed pipe (`specscope dump | head`) is not an error.
     if let Err(code) = write_stdout(&text) {
         return code;

@@ -18,7 +18,10 @@ pub const NO_MATCH: u8 = 5;
 pub const VERSION_MISMATCH: u8 = 6;
 /// The TUI needs a terminal.
 pub const NO_TERMINAL: u8 = 7;
-/// `--timeout` stopped the warm-up; what ran is shown.
+/// `--timeout` stopped the warm-up (or the collection after it); what ran
+/// is shown. A program that will not stop is ended from outside within
+/// twice the timeout; one that holds the interpreter in C code and never
+/// returns to it is ended with a message and nothing shown.
 pub const TIMEOUT: u8 = 8;
 /// The program called `sys.exit` or `os._exit` with a non-zero status.
 pub const PROGRAM_EXIT: u8 = 9;
@@ -36,7 +39,13 @@ pub const ENVIRONMENT: u8 = 12;
 /// file), to stdout or stderr; a closed pipe on stdout (`specscope
 /// examples | head -1`) is not an error.
 pub const OUTPUT: u8 = 13;
+/// The program crashed the interpreter (a segmentation fault, `abort()`, a
+/// C stack overflow) or was ended by a signal it set off and did not handle
+/// (`signal.alarm`): its output up to then is printed with the signal's
+/// name; nothing could be collected.
+pub const CRASHED: u8 = 14;
 /// A bug in specscope itself.
 pub const INTERNAL: u8 = 70;
-/// Ctrl-C stopped the warm-up; what ran is shown.
+/// Ctrl-C stopped the warm-up; what ran is shown. A second Ctrl-C ends a
+/// program that caught the first.
 pub const INTERRUPTED: u8 = 130;

@@ -6,6 +6,7 @@
 //! view ([`dump`]) shows it.
 
 pub mod built;
+pub mod capture;
 pub mod claims;
 pub mod cli;
 pub mod decode;

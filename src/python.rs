@@ -16,6 +16,8 @@ use crate::raw::{PatternMiss, RawReply, RawTargetError};
 use crate::request::Request;
 use crate::version::PythonVersion;
 
+mod watchdog;
+
 const COLLECTOR: &str = include_str!("../assets/collector.py");
 use crate::built::COLLECTOR_CODE;
 
@@ -229,6 +231,11 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
     module.add_function(wrap_pyfunction!(with_hooks, &module)?)?;
+    module.add_function(wrap_pyfunction!(watchdog::watch, &module)?)?;
+    module.add_function(wrap_pyfunction!(watchdog::stop_now, &module)?)?;
+    module.add_function(wrap_pyfunction!(capture_start, &module)?)?;
+    module.add_function(wrap_pyfunction!(capture_write, &module)?)?;
+    module.add_function(wrap_pyfunction!(capture_finish, &module)?)?;
     Ok(module)
 }
 
@@ -335,6 +342,33 @@ fn code_warmup(code: &Bound<'_, PyAny>, co_flags: i32) -> Option<i16> {
     }
 }
 
+/// Starts holding the program's output outside the interpreter (see
+/// [`crate::capture`]): `pipe` is the read end of the pipe its file
+/// descriptors 1 and 2 write to (handed over), `stderr` specscope's own
+/// stderr, where a crash report goes.
+#[pyfunction]
+fn capture_start(pipe: i32, stderr: i32, limit: usize) -> PyResult<()> {
+    Ok(crate::capture::start(pipe, stderr, limit)?)
+}
+
+/// What the program wrote through `sys.stdout` (`"stdout"`) or `sys.stderr`.
+#[pyfunction]
+fn capture_write(stream: &str, data: &[u8]) {
+    crate::capture::write(crate::capture::Stream::from_name(stream), data);
+}
+
+/// Ends the capture: `([[stream, text], ...], kept, dropped, problem)`.
+#[pyfunction]
+fn capture_finish() -> (Vec<(&'static str, String)>, usize, u64, Option<String>) {
+    let captured = crate::capture::finish();
+    (
+        captured.chunks,
+        captured.kept,
+        captured.dropped,
+        captured.problem,
+    )
+}
+
 /// `tp_version_tag` of each class, in one call.
 #[pyfunction]
 fn type_versions(classes: Vec<Bound<'_, PyType>>) -> Vec<u32> {
@@ -402,7 +436,25 @@ pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
             .and_then(|reply| reply.extract::<String>())
             .map_err(|e| internal(py, e))
     })?;
-    let raw = match RawReply::parse(&reply)
+    snapshot_from(&reply)
+}
+
+/// Runs the request's program and collects, like [`collect`], then hands
+/// the outcome to `then` (the dump, the explorer) and returns its exit
+/// code. `--timeout` and a second Ctrl-C hold even when the program will
+/// not stop: the run is then ended from outside the program, `then` gets
+/// what was collected, and the process ends with its exit code without
+/// this returning (see [`watchdog`]).
+pub fn collect_then(
+    request: &Request,
+    then: impl FnOnce(Result<Snapshot, CollectError>) -> u8 + Send + 'static,
+) -> u8 {
+    watchdog::collect_then(request, Box::new(then))
+}
+
+/// The snapshot (or the error) a collector reply describes.
+fn snapshot_from(reply: &str) -> Result<Snapshot, CollectError> {
+    let raw = match RawReply::parse(reply)
         .map_err(|e| CollectError::Internal(format!("unreadable collector reply: {e}")))?
     {
         RawReply::Error(error) => return Err(CollectError::Target(Box::new(error))),
@@ -464,6 +516,11 @@ pub fn with_program_paused<T>(f: impl FnOnce() -> T) -> T {
 /// SIGQUIT and SIGWINCH at their default actions (the explorer installs its
 /// own handlers after this).
 pub fn reset_signals() {
+    if watchdog::taken_over() {
+        // The collection's lock may be held by the frozen program's thread.
+        watchdog::reset_signals_here();
+        return;
+    }
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     attach(|py| {
         let reset = c"import signal as s, threading as t

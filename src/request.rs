@@ -67,7 +67,9 @@ impl Request {
     }
 
     /// The file name and text the target's code will have, where they are
-    /// known before it runs (not for `-m`, which Python resolves).
+    /// known before it runs (not for `-m`, which Python resolves); of a
+    /// script, its first 64 KiB at most (the explorer warms its highlighter
+    /// with it while the program runs).
     pub fn source_hint(&self) -> Option<(String, String)> {
         match &self.target {
             Target::Demo => Some((DEMO_FILENAME.into(), DEMO_SOURCE.into())),
@@ -78,7 +80,13 @@ impl Request {
                 if !std::fs::metadata(p).ok()?.is_file() {
                     return None;
                 }
-                let source = std::fs::read_to_string(p).ok()?;
+                let mut head = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(std::fs::File::open(p).ok()?, 64 << 10),
+                    &mut head,
+                )
+                .ok()?;
+                let source = String::from_utf8_lossy(&head).into_owned();
                 Some((p.to_string_lossy().into_owned(), source))
             }
             Target::Module(_) => None,

@@ -127,7 +127,7 @@ fn a_flood_of_output_is_kept_up_to_a_limit_and_counted() {
         .clone();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("MB more not kept"),
+        stderr.contains("MiB more not kept"),
         "{}",
         &stderr[stderr.len().saturating_sub(300)..]
     );

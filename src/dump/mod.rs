@@ -168,17 +168,21 @@ fn phase_name(phase: &str) -> &'static str {
     match phase {
         "call" => "--call expression",
         "atexit" => "program's atexit handlers",
+        // The program ended; collecting what it ran outlived --timeout.
+        "collection" => "collection of what ran",
         _ => "program",
     }
 }
 
+/// A byte count in binary units, rounded down, as the output limit is
+/// given (1 MiB): `5 MiB`, `12 KiB`, `300 bytes`.
 pub fn human_bytes(n: u64) -> String {
-    const MB: u64 = 1 << 20;
-    const KB: u64 = 1 << 10;
-    if n >= MB {
-        format!("{} MB", n / MB)
-    } else if n >= KB {
-        format!("{} KB", n / KB)
+    const MIB: u64 = 1 << 20;
+    const KIB: u64 = 1 << 10;
+    if n >= MIB {
+        format!("{} MiB", n / MIB)
+    } else if n >= KIB {
+        format!("{} KiB", n / KIB)
     } else {
         format!("{n} bytes")
     }

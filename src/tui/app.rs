@@ -11,7 +11,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use super::highlight::{self, HighlightedLine};
+use super::highlight::{LazyHighlight, SourceFile};
 use super::keys::{self, Action};
 use super::theme::Theme;
 use crate::dump::Mark;
@@ -186,7 +186,7 @@ pub struct App {
     pub(super) query: Option<String>,
     pub(super) message: Option<String>,
     history: Vec<(usize, usize)>,
-    highlights: BTreeMap<String, OnceCell<Vec<HighlightedLine>>>,
+    highlights: BTreeMap<String, LazyHighlight>,
     pub(super) viewports: Viewports,
 }
 
@@ -197,7 +197,7 @@ impl App {
         let highlights = snapshot
             .files
             .keys()
-            .map(|f| (f.clone(), OnceCell::new()))
+            .map(|f| (f.clone(), LazyHighlight::new()))
             .collect();
         let moments = moments(&snapshot);
         let at = moments.len() - 1;
@@ -398,21 +398,18 @@ impl App {
         self.message.as_deref()
     }
 
-    /// Hands over a file highlighted ahead of time (on another thread while
-    /// the program ran); ignored when the text is not the snapshot's.
-    pub fn preload_highlight(&mut self, filename: &str, source: &str, lines: Vec<HighlightedLine>) {
-        if self.snapshot.files.get(filename).map(String::as_str) == Some(source)
-            && let Some(cell) = self.highlights.get(filename)
-        {
-            let _ = cell.set(lines);
-        }
+    /// A file of the snapshot, highlighted as its lines come into view.
+    pub(super) fn source_file(&self, filename: &str) -> Option<SourceFile<'_>> {
+        Some(SourceFile {
+            text: self.snapshot.files.get(filename)?,
+            lines: self.highlights.get(filename)?,
+        })
     }
 
-    /// The highlighted lines of a file, computed on first use.
-    pub(super) fn highlighted(&self, filename: &str) -> Option<&[HighlightedLine]> {
-        let cell = self.highlights.get(filename)?;
-        let source = self.snapshot.files.get(filename)?;
-        Some(cell.get_or_init(|| highlight::highlight(source)))
+    /// Source lines run through the syntax grammar so far, over all files
+    /// (for tests and benchmarks: drawing highlights only what is in view).
+    pub fn lines_highlighted(&self) -> usize {
+        self.highlights.values().map(LazyHighlight::lines_parsed).sum()
     }
 
     pub(super) fn line_state(&self, filename: &str, line: u32) -> Option<LineState> {
@@ -783,8 +780,8 @@ impl App {
 
     pub(super) fn source_line_count(&self) -> usize {
         self.code_object()
-            .and_then(|c| self.highlighted(&c.filename))
-            .map_or(0, <[_]>::len)
+            .and_then(|c| self.source_file(&c.filename))
+            .map_or(0, |f| f.line_count())
     }
 
     fn rebuild_rows(&mut self) {
@@ -853,14 +850,14 @@ impl App {
         let Some(filename) = self.code_object().map(|c| c.filename.clone()) else {
             return false;
         };
-        let Some(lines) = self.highlighted(&filename) else {
+        let Some(file) = self.source_file(&filename) else {
             return false;
         };
-        let count = lines.len();
+        let count = file.line_count();
         let start = self.source_line as usize - 1;
         let hit = (1..=count)
             .map(|k| wrap(start, k, count, forward))
-            .find(|&i| lines[i].text.to_lowercase().contains(needle));
+            .find(|&i| file.line(i).is_some_and(|t| t.to_lowercase().contains(needle)));
         match hit {
             Some(i) => {
                 self.select_source_line(i as u32 + 1);

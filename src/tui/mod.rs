@@ -24,7 +24,6 @@ pub use theme::Theme;
 pub use views::{MIN_HEIGHT, MIN_WIDTH};
 
 use crate::model::Snapshot;
-use crate::request::Request;
 use crate::text::Paint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -37,25 +36,34 @@ pub enum ThemeName {
 /// Collects, then explores until the user quits. Returns the exit code that
 /// says how the program's run ended.
 pub fn run(request: &crate::request::Request, theme: ThemeName) -> u8 {
-    // Highlighting (loading syntect's grammars, compiling its patterns) takes
-    // about as long as a short program runs: do it on another core meanwhile.
-    let ahead = request.source_hint().map(|(filename, source)| {
-        let worker = std::thread::spawn({
-            let source = source.clone();
-            move || highlight::highlight(&source)
-        });
-        (filename, source, worker)
-    });
-    let snapshot = match collect(request) {
+    // Getting the highlighter ready (loading syntect's grammars, compiling
+    // the patterns a file needs) takes about as long as a short program
+    // runs: do it on another core meanwhile, with the head of the file.
+    let ahead = request
+        .source_hint()
+        .map(|(_, head)| std::thread::spawn(move || highlight::warm_up(&head)));
+    // (When the program will not stop, the collection is ended from
+    // outside it and the explorer opens there.)
+    crate::python::collect_then(request, move |collected| {
+        explore_collected(collected, ahead, theme)
+    })
+}
+
+/// Opens the explorer on what a collection gave (an error prints as in
+/// dump mode). Returns the exit code.
+fn explore_collected(
+    collected: Result<Snapshot, crate::python::CollectError>,
+    ahead: Option<std::thread::JoinHandle<()>>,
+    theme: ThemeName,
+) -> u8 {
+    let snapshot = match collected.map_err(report) {
         Ok(snapshot) => snapshot,
         Err(code) => return code,
     };
     let code = crate::cli::outcome_code(&snapshot);
-    let mut app = App::new(snapshot, Theme::new(theme, crate::text::no_color()));
-    if let Some((filename, source, worker)) = ahead
-        && let Ok(lines) = worker.join()
-    {
-        app.preload_highlight(&filename, &source, lines);
+    let app = App::new(snapshot, Theme::new(theme, crate::text::no_color()));
+    if let Some(worker) = ahead {
+        let _ = worker.join();
     }
     match crate::python::with_program_paused(|| explore(app)) {
         Ok(()) => code,
@@ -66,13 +74,11 @@ pub fn run(request: &crate::request::Request, theme: ThemeName) -> u8 {
     }
 }
 
-fn collect(request: &Request) -> Result<Snapshot, u8> {
-    crate::python::collect(request).map_err(|error| {
-        let paint = Paint {
-            on: !crate::text::no_color() && io::stderr().is_terminal(),
-        };
-        crate::cli::report_error(&error, paint)
-    })
+fn report(error: crate::python::CollectError) -> u8 {
+    let paint = Paint {
+        on: !crate::text::no_color() && io::stderr().is_terminal(),
+    };
+    crate::cli::report_error(&error, paint)
 }
 
 /// Runs the app in the terminal. `ratatui::init` restores the terminal on

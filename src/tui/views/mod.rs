@@ -211,7 +211,11 @@ impl App {
 }
 
 fn phase(phase: &str) -> &'static str {
-    if phase == "call" { "--call" } else { "program" }
+    match phase {
+        "call" => "--call",
+        "collection" => "collection",
+        _ => "program",
+    }
 }
 
 fn render_too_small(app: &App, area: Rect, buf: &mut Buffer) {

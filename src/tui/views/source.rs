@@ -13,7 +13,7 @@ use super::{pane_block, scroll_with_margin};
 use crate::model::Positions;
 use crate::text::sanitize;
 use crate::tui::app::{App, LineState, Pane};
-use crate::tui::highlight::HighlightedLine;
+use crate::tui::highlight::{HighlightedLine, SourceFile};
 use crate::tui::theme::{SyntaxClass, Theme};
 
 /// Python's tokenizer puts tab stops every 8 columns.
@@ -26,7 +26,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let mut title = format!(" Source · {} ", crate::text::sanitize_line(&code.filename));
-    let Some(lines) = app.highlighted(&code.filename) else {
+    let Some(file) = app.source_file(&code.filename) else {
         let block = pane_block(app, Pane::Source, title);
         let inner = block.inner(area);
         block.render(area, buf);
@@ -35,10 +35,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .render(inner, buf);
         return;
     };
-    let digits = lines.len().max(1).to_string().len();
+    let count = file.line_count();
+    let digits = count.max(1).to_string().len();
     let positions = app.selected_instruction().and_then(|i| i.positions);
     let text_width = usize::from(area.width.saturating_sub(2)).saturating_sub(digits + 2);
-    let shift = positions.map_or(0, |p| columns_to_skip(&p, lines, text_width));
+    let shift = positions.map_or(0, |p| columns_to_skip(&p, file, text_width));
     if shift > 0 {
         title.push_str(&format!("· from column {} ", shift + 1));
     }
@@ -46,14 +47,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let cursor = (app.source_line as usize).saturating_sub(1);
-    let offset = scroll_with_margin(&app.viewports.source, inner, cursor, lines.len(), 3);
+    let offset = scroll_with_margin(&app.viewports.source, inner, cursor, count, 3);
     let focused = app.focus == Pane::Source;
-    let rendered: Vec<Line> = lines
+    // Only the lines in view are highlighted.
+    let rendered: Vec<Line> = file
+        .highlighted(offset..offset + usize::from(inner.height))
         .iter()
-        .enumerate()
-        .skip(offset)
-        .take(usize::from(inner.height))
-        .map(|(index, hl)| {
+        .zip(offset..)
+        .map(|(hl, index)| {
             let number = index as u32 + 1;
             let state = app.line_state(&code.filename, number);
             let current = index == cursor;
@@ -163,23 +164,23 @@ fn source_spans(hl: &HighlightedLine, t: Theme, span: Option<Range<usize>>) -> V
 
 /// How many display columns to scroll right so that the selected span,
 /// far out on a long line, is on screen; 0 when it already is.
-fn columns_to_skip(p: &Positions, lines: &[HighlightedLine], width: usize) -> usize {
+fn columns_to_skip(p: &Positions, file: SourceFile, width: usize) -> usize {
     let Some(first) = p.line.filter(|l| *l > 0) else {
         return 0;
     };
-    let Some(hl) = lines.get(first as usize - 1) else {
+    let Some(text) = file.line(first as usize - 1) else {
         return 0;
     };
-    let Some(span) = span_on_line(p, first, &hl.text) else {
+    let Some(span) = span_on_line(p, first, text) else {
         return 0;
     };
     // Display columns of the span, as drawn: tabs expanded, control
     // characters made visible.
     let mut column = 0;
-    let start = expand_tabs(&sanitize(&hl.text[..span.start]), &mut column);
+    let start = expand_tabs(&sanitize(&text[..span.start]), &mut column);
     let start = super::display_width(&start);
     let mut end = column;
-    expand_tabs(&sanitize(&hl.text[span.clone()]), &mut end);
+    expand_tabs(&sanitize(&text[span.clone()]), &mut end);
     if end <= width {
         return 0;
     }

@@ -1,0 +1,567 @@
+//! The watchdog: `--timeout` and a second Ctrl-C end the run whatever the
+//! program does.
+//!
+//! The collector's `_Guard` stops a program the polite way first: SIGALRM
+//! raises an exception into it, and so does Ctrl-C. A program can defeat
+//! both: it ignores SIGALRM, cancels the timer, or catches `BaseException`
+//! (and `KeyboardInterrupt`) in a loop. The watchdog does not depend on the
+//! program. [`collect_then`] runs a collection and hands the outcome to a
+//! continuation (the CLI's dump or explorer). With `--timeout`, the
+//! collector arms the watchdog ([`watch`]) as the program starts: a thread
+//! that waits beside the run (only then: with another thread in the
+//! process, CPython 3.12 warns a program that forks). When the collection
+//! outlives the timeout by a fifth, or at a second Ctrl-C ([`stop_now`]),
+//! the run is taken over:
+//!
+//! 1. The thread the program runs on is asked to end the run itself, from
+//!    wherever it is, with a pending call (`Py_AddPendingCall`): the
+//!    interpreter makes it at the next step of its loop, and no Python code
+//!    can refuse or catch it. Holding the interpreter from another thread
+//!    would not do: a thread that waits for it makes the holder hand it
+//!    back every switch interval (5 ms) as soon as the holder runs Python
+//!    code, so the program would go on in slices while its run is ended.
+//! 2. When that thread does not come back to the loop within a short grace
+//!    (it is blocked in a system call: a long `time.sleep`, a read, a lock),
+//!    it is frozen where it is with a signal whose handler never returns
+//!    (unless it holds the interpreter: then it is asked again later), and
+//!    the watchdog thread attaches and ends the run itself.
+//! 3. When neither happens (C code that holds the interpreter and never
+//!    returns to its loop), a last-resort thread says so and ends the
+//!    process with the run's exit code.
+//!
+//! Ending the run (`take_over` in the collector, then [`take_over`] here)
+//! puts back the file descriptors and streams the capture changed, marks
+//! the run stopped, builds the same reply `run` builds at its end, gives
+//! the snapshot to the continuation and ends the process with the exit code
+//! the continuation returns, never returning to the program.
+
+use std::os::fd::RawFd;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicBool, AtomicI32};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use libc::c_int;
+use pyo3::prelude::*;
+use pyo3::types::PyModule;
+
+use super::{CollectError, HooksOff};
+use crate::model::Snapshot;
+use crate::request::Request;
+
+/// What the CLI does with a collection's outcome (prints the dump, opens
+/// the explorer); returns the process's exit code.
+pub type Then = Box<dyn FnOnce(Result<Snapshot, CollectError>) -> u8 + Send>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// No collection under watch.
+    Idle,
+    /// The collection runs.
+    Running,
+    /// The timeout passed: the program's thread was asked to end the run.
+    Requested,
+    /// One thread ends the run; nothing else may.
+    TakingOver,
+    /// The collection returned in time.
+    Done,
+}
+
+struct Watch {
+    /// Counts collections: a pending call or a timer of an earlier one
+    /// changes nothing in a later one.
+    generation: u64,
+    stage: Stage,
+    /// When the run is taken over (armed by [`watch`]).
+    deadline: Option<Instant>,
+    /// `--timeout`, in seconds.
+    timeout: f64,
+    then: Option<Then>,
+    /// The collector module, for its `take_over`.
+    collector: Option<Py<PyModule>>,
+    /// The thread the collection runs on.
+    thread: libc::pthread_t,
+    /// The watchdog thread, once armed.
+    watchdog: Option<std::thread::JoinHandle<()>>,
+    /// The process that collects: a child the program forked ends its own
+    /// way, without a dump.
+    pid: libc::pid_t,
+}
+
+static WATCH: Mutex<Watch> = Mutex::new(Watch {
+    generation: 0,
+    stage: Stage::Idle,
+    deadline: None,
+    timeout: 0.0,
+    then: None,
+    collector: None,
+    thread: 0,
+    watchdog: None,
+    pid: 0,
+});
+static WAKE: Condvar = Condvar::new();
+
+/// The run was taken over: the continuation runs on a thread that may
+/// already hold the collection's lock, or is not the main thread.
+static TAKEN_OVER: AtomicBool = AtomicBool::new(false);
+/// The takeover built its snapshot: the last resort stands down.
+static BUILT: AtomicBool = AtomicBool::new(false);
+/// Copies of specscope's own stdin, stdout and stderr, taken before the
+/// collection redirects them (-1: none).
+static REAL_FDS: [AtomicI32; 3] = [AtomicI32::new(-1), AtomicI32::new(-1), AtomicI32::new(-1)];
+
+fn lock() -> MutexGuard<'static, Watch> {
+    WATCH.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Waits for a change of the watch, at most `timeout` (None: no limit).
+fn wait(
+    watch: MutexGuard<'static, Watch>,
+    timeout: Option<Duration>,
+) -> MutexGuard<'static, Watch> {
+    match timeout {
+        Some(timeout) => match WAKE.wait_timeout(watch, timeout) {
+            Ok((watch, _)) => watch,
+            Err(e) => e.into_inner().0,
+        },
+        None => WAKE.wait(watch).unwrap_or_else(|e| e.into_inner()),
+    }
+}
+
+/// Whether the current run was taken over (see [`TAKEN_OVER`]).
+pub(super) fn taken_over() -> bool {
+    TAKEN_OVER.load(SeqCst)
+}
+
+/// Runs the request's program and collects, then hands the outcome to
+/// `then` and returns its exit code. If the run is taken over, `then` gets
+/// the snapshot on whichever thread ended the run, and the process ends
+/// with its exit code there: this function then never returns.
+pub fn collect_then(request: &Request, then: Then) -> u8 {
+    begin(then);
+    let collected = super::collect(request);
+    let (then, watchdog) = end();
+    if let Some(watchdog) = watchdog {
+        let _ = watchdog.join();
+    }
+    then(collected)
+}
+
+fn begin(then: Then) {
+    for (fd, copy) in REAL_FDS.iter().enumerate() {
+        copy.store(high_copy(fd as RawFd), SeqCst);
+    }
+    let mut watch = lock();
+    watch.generation += 1;
+    watch.stage = Stage::Running;
+    watch.deadline = None;
+    watch.then = Some(then);
+    // SAFETY: pthread_self and getpid have no preconditions.
+    watch.thread = unsafe { libc::pthread_self() };
+    watch.pid = unsafe { libc::getpid() };
+    BUILT.store(false, SeqCst);
+}
+
+/// The collection returned: the continuation and the watchdog thread to
+/// join, unless another thread is ending the run (then this thread waits
+/// for the process to end).
+fn end() -> (Then, Option<std::thread::JoinHandle<()>>) {
+    let mut watch = lock();
+    if watch.stage == Stage::TakingOver {
+        drop(watch);
+        loop {
+            std::thread::park();
+        }
+    }
+    watch.stage = Stage::Done;
+    let then = watch.then.take();
+    let watchdog = watch.watchdog.take();
+    drop(watch);
+    WAKE.notify_all();
+    for copy in &REAL_FDS {
+        let fd = copy.swap(-1, SeqCst);
+        if fd >= 0 {
+            // SAFETY: a descriptor `begin` opened and nothing else owns.
+            unsafe { libc::close(fd) };
+        }
+    }
+    let then = then.expect("the continuation is taken only here or by the takeover");
+    (then, watchdog)
+}
+
+/// How long the program's thread has to take the pending call before the
+/// watchdog ends the run from its own thread (and between attempts).
+fn grace(timeout: f64) -> Duration {
+    Duration::from_secs_f64((timeout / 10.0).clamp(0.05, 0.25))
+}
+
+/// The watchdog thread: waits for the deadline, then has the run ended.
+fn watch_over(generation: u64) {
+    let mut watch = lock();
+    loop {
+        if watch.generation != generation || watch.stage != Stage::Running {
+            return;
+        }
+        let now = Instant::now();
+        watch = match watch.deadline {
+            Some(at) if now >= at => break,
+            Some(at) => wait(watch, Some(at - now)),
+            None => wait(watch, None),
+        };
+    }
+    watch.stage = Stage::Requested;
+    let timeout = watch.timeout;
+    drop(watch);
+    let hard = Duration::from_secs_f64((timeout * 0.4).max(0.2));
+    last_resort(generation, "timeout", Instant::now() + hard, timeout);
+    // 1. The program's thread ends the run at its next step. (Asking for
+    // the interpreter makes that thread look at its pending calls: CPython
+    // 3.11 and 3.12 do not tell it about a call added from another thread.
+    // It makes them before it hands the interpreter over, and hands it
+    // over once it runs the collector's code.)
+    ask(generation);
+    Python::attach(|_| ());
+    // 2. Unless it is blocked outside the interpreter's loop.
+    let grace = grace(timeout);
+    let mut next = Instant::now() + grace;
+    let mut watch = lock();
+    loop {
+        if watch.generation != generation || watch.stage != Stage::Requested {
+            return;
+        }
+        let now = Instant::now();
+        if now >= next {
+            if freeze(watch.thread) {
+                watch.stage = Stage::TakingOver;
+                let then = watch.then.take();
+                let collector = watch.collector.take();
+                drop(watch);
+                Python::attach(|py| take_over(py, "timeout", then, collector));
+            }
+            // It holds the interpreter: it will come to the pending call,
+            // or the last resort ends this.
+            next = now + grace;
+            continue;
+        }
+        watch = wait(watch, Some(next - now));
+    }
+}
+
+/// Queues the pending call that ends the run on the program's thread.
+fn ask(generation: u64) {
+    for _ in 0..100 {
+        // SAFETY: Py_AddPendingCall may be called from any thread, attached
+        // or not; the argument is a plain number, not a pointer.
+        let queued = unsafe {
+            pyo3::ffi::Py_AddPendingCall(Some(pending), generation as usize as *mut libc::c_void)
+        };
+        if queued == 0 {
+            return;
+        }
+        // The queue is full: it empties as the interpreter makes the calls.
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The pending call: runs on the interpreter's main thread, attached, at
+/// the next step of its loop.
+extern "C" fn pending(generation: *mut libc::c_void) -> c_int {
+    // SAFETY: the interpreter makes pending calls on an attached thread.
+    let py = unsafe { Python::assume_attached() };
+    let generation = generation as usize as u64;
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        take_over_here(py, Some(generation), "timeout", None);
+    }));
+    0
+}
+
+/// Ends the run from this thread, attached, if it is still under way
+/// (then never returns).
+fn take_over_here(
+    py: Python<'_>,
+    generation: Option<u64>,
+    reason: &'static str,
+    collector: Option<Py<PyModule>>,
+) {
+    let mut watch = lock();
+    // SAFETY: getpid has no preconditions.
+    if generation.is_some_and(|g| g != watch.generation)
+        || !matches!(watch.stage, Stage::Running | Stage::Requested)
+        || watch.pid != unsafe { libc::getpid() }
+    {
+        return;
+    }
+    watch.stage = Stage::TakingOver;
+    let then = watch.then.take();
+    let collector = collector.or_else(|| watch.collector.take());
+    drop(watch);
+    WAKE.notify_all();
+    take_over(py, reason, then, collector)
+}
+
+/// The collector arms the watchdog as the program starts: the run is
+/// taken over `seconds` × 1.2 from now (`_Guard` stops a program that
+/// lets it at `seconds`; the fifth leaves the collection time to finish).
+#[pyfunction]
+#[pyo3(pass_module)]
+pub(super) fn watch(module: &Bound<'_, PyModule>, seconds: f64) {
+    let mut watch = lock();
+    if watch.stage != Stage::Running || !seconds.is_finite() || seconds <= 0.0 {
+        return;
+    }
+    watch.collector = Some(module.clone().unbind());
+    watch.timeout = seconds;
+    watch.deadline = Instant::now().checked_add(Duration::from_secs_f64(seconds * 1.2));
+    if watch.watchdog.is_none() {
+        let generation = watch.generation;
+        watch.watchdog = std::thread::Builder::new()
+            .name("specscope-watchdog".into())
+            // The explorer or the dump may run on this thread.
+            .stack_size(8 << 20)
+            .spawn(move || watch_over(generation))
+            .ok();
+    }
+    drop(watch);
+    WAKE.notify_all();
+}
+
+/// A second Ctrl-C (`_on_sigint` in the collector): the run ends from
+/// here at once. Returns only when no run is under watch.
+#[pyfunction]
+#[pyo3(pass_module)]
+pub(super) fn stop_now(module: &Bound<'_, PyModule>, reason: &str) {
+    let reason = if reason == "timeout" {
+        "timeout"
+    } else {
+        "interrupt"
+    };
+    let generation = {
+        let watch = lock();
+        // SAFETY: getpid has no preconditions.
+        if !matches!(watch.stage, Stage::Running | Stage::Requested)
+            || watch.pid != unsafe { libc::getpid() }
+        {
+            return;
+        }
+        watch.generation
+    };
+    last_resort(
+        generation,
+        reason,
+        Instant::now() + Duration::from_secs(2),
+        2.0,
+    );
+    take_over_here(
+        module.py(),
+        Some(generation),
+        reason,
+        Some(module.clone().unbind()),
+    );
+}
+
+/// Ends the run from this thread: the collector's `take_over` puts back
+/// what the capture changed and builds the reply; the continuation shows
+/// it; the process ends with the continuation's exit code.
+fn take_over(
+    py: Python<'_>,
+    reason: &'static str,
+    then: Option<Then>,
+    collector: Option<Py<PyModule>>,
+) -> ! {
+    TAKEN_OVER.store(true, SeqCst);
+    let code = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        // The program's trace, profile and monitoring hooks stay off for
+        // the collector's code (the run never goes back to the program).
+        std::mem::forget(HooksOff::new(py));
+        // Room for the collector's frames, however deep the program was.
+        // SAFETY: attached (`py`).
+        unsafe {
+            let limit = pyo3::ffi::Py_GetRecursionLimit();
+            pyo3::ffi::Py_SetRecursionLimit(limit.saturating_add(1000));
+        }
+        let reply = match &collector {
+            Some(collector) => collector
+                .bind(py)
+                .getattr("take_over")
+                .and_then(|f| f.call1((reason,)))
+                .and_then(|r| r.extract::<Option<String>>())
+                .map_err(|e| super::internal(py, e)),
+            None => Ok(None),
+        };
+        restore_real_fds();
+        BUILT.store(true, SeqCst);
+        let collected = match reply {
+            Ok(Some(reply)) => super::snapshot_from(&reply),
+            Ok(None) => Err(CollectError::Internal(
+                "the run was stopped before the program started".into(),
+            )),
+            Err(e) => Err(e),
+        };
+        match then {
+            Some(then) => then(collected),
+            None => crate::exit::INTERNAL,
+        }
+    }))
+    .unwrap_or(crate::exit::INTERNAL);
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit ends the process at once: no exit handler runs on this
+    // thread while the program's threads stand frozen (they may hold locks
+    // that exit handlers take).
+    unsafe { libc::_exit(c_int::from(code)) }
+}
+
+/// Puts specscope's own stdin, stdout and stderr back on 0, 1 and 2,
+/// whatever the collector managed to put back.
+fn restore_real_fds() {
+    for (fd, copy) in REAL_FDS.iter().enumerate() {
+        let copy = copy.load(SeqCst);
+        if copy >= 0 {
+            // SAFETY: dup2 between descriptors; a failure changes nothing.
+            unsafe { libc::dup2(copy, fd as RawFd) };
+        }
+    }
+}
+
+/// When the run could not be ended in time (the program's thread holds
+/// the interpreter in C code that never returns to its loop, or ending
+/// the run hangs): says so on specscope's own stderr and ends the process
+/// with the run's exit code. `at`: when to give up if the takeover has not
+/// started; a takeover under way gets `patience` seconds more (at least 5).
+fn last_resort(generation: u64, reason: &'static str, at: Instant, patience: f64) {
+    let _ = std::thread::Builder::new()
+        .name("specscope-last-resort".into())
+        .spawn(move || {
+            std::thread::sleep(at.saturating_duration_since(Instant::now()));
+            let over = || {
+                let watch = lock();
+                BUILT.load(SeqCst) || watch.generation != generation || watch.stage == Stage::Done
+            };
+            if over() {
+                return;
+            }
+            if lock().stage == Stage::TakingOver {
+                std::thread::sleep(Duration::from_secs_f64(patience.max(5.0)));
+                if over() {
+                    return;
+                }
+            }
+            let (what, code) = if reason == "timeout" {
+                ("--timeout", crate::exit::TIMEOUT)
+            } else {
+                ("Ctrl-C", crate::exit::INTERRUPTED)
+            };
+            let message = format!(
+                "specscope: {what} could not stop the program: it stays in C code that holds the \
+                 interpreter and never returns to it, so nothing it ran or printed can be shown\n"
+            );
+            let stderr = REAL_FDS[2].load(SeqCst);
+            let fd = if stderr >= 0 { stderr } else { 2 };
+            // SAFETY: write from a valid buffer; _exit ends the process.
+            unsafe {
+                libc::write(fd, message.as_ptr().cast(), message.len());
+                libc::_exit(c_int::from(code));
+            }
+        });
+}
+
+/// A copy of `fd` (close-on-exec) numbered above what a program closes
+/// when it closes the descriptors it did not open (`os.closerange(3,
+/// 1024)`): at the soft limit on open files, raised for a moment to make
+/// it (as the collector's `_high_dup` does); -1 when `fd` is not open.
+fn high_copy(fd: RawFd) -> RawFd {
+    // SAFETY: getrlimit/setrlimit on valid structs, fcntl on a descriptor
+    // number (failing harmlessly when it is not open).
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0
+            && limit.rlim_cur != libc::RLIM_INFINITY
+            && limit.rlim_cur < (1 << 16)
+            && limit.rlim_max > limit.rlim_cur + 8
+        {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_cur + 8,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                let copy = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, limit.rlim_cur as c_int);
+                libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+                if copy >= 0 {
+                    return copy;
+                }
+            }
+        }
+        libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3)
+    }
+}
+
+// ---------------------------------------------------------------- freezing
+
+/// 0: no answer yet; 1: frozen; 2: the thread holds the interpreter.
+static FROZEN: AtomicI32 = AtomicI32::new(0);
+
+/// The handler of the freezing signal: a thread that does not hold the
+/// interpreter (it is blocked in a system call) stays here for good; one
+/// that holds it goes on (the watchdog could not attach while it does).
+extern "C" fn hold(_signal: c_int) {
+    // SAFETY: PyGILState_Check reads this thread's own state and takes no
+    // lock.
+    if unsafe { pyo3::ffi::PyGILState_Check() } != 0 {
+        FROZEN.store(2, SeqCst);
+        return;
+    }
+    FROZEN.store(1, SeqCst);
+    loop {
+        // SAFETY: pause is async-signal-safe; every signal is blocked here
+        // (the handler's mask), so this never returns.
+        unsafe { libc::pause() };
+    }
+}
+
+/// Freezes `thread` where it is, if it does not hold the interpreter.
+#[cfg(target_os = "linux")]
+fn freeze(thread: libc::pthread_t) -> bool {
+    let signal = libc::SIGRTMIN() + 6;
+    FROZEN.store(0, SeqCst);
+    // SAFETY: sigaction with a zeroed, then filled, struct; pthread_kill
+    // on the thread that runs the collection, which is alive (it is
+    // blocked, or it would have taken the pending call).
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = hold as extern "C" fn(c_int) as libc::sighandler_t;
+        libc::sigfillset(&mut action.sa_mask);
+        if libc::sigaction(signal, &action, std::ptr::null_mut()) != 0
+            || libc::pthread_kill(thread, signal) != 0
+        {
+            return false;
+        }
+    }
+    let until = Instant::now() + Duration::from_millis(200);
+    while FROZEN.load(SeqCst) == 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    FROZEN.load(SeqCst) == 1
+}
+
+#[cfg(not(target_os = "linux"))]
+fn freeze(_thread: libc::pthread_t) -> bool {
+    false
+}
+
+/// The explorer's signals after a takeover, set at the system level (the
+/// program's handlers at the Python level may be on a frozen thread, or
+/// this may not be the main thread): nothing blocked on this thread, and
+/// SIGTERM, SIGHUP, SIGQUIT and SIGWINCH at their default actions.
+pub(super) fn reset_signals_here() {
+    // SAFETY: signal-mask and disposition changes with valid arguments.
+    unsafe {
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+        for signal in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGWINCH] {
+            libc::signal(signal, libc::SIG_DFL);
+        }
+    }
+}
