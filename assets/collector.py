@@ -508,13 +508,42 @@ class _Captured:
 # ---------------------------------------------------------------- running
 
 
+# The largest source specscope reads (the README says why). Python itself
+# would run a larger file, but specscope holds its text about three times
+# over while it hands it to the views; above this it refuses (exit 3).
+_SOURCE_LIMIT = 64 << 20
+
+
+def _too_large(size, path):
+    """The refusal of a source of `size` bytes (None: more than the limit)."""
+    limit = _SOURCE_LIMIT >> 20
+    shown = "%.1f MiB" % (size / (1 << 20)) if size is not None else ""
+    if not shown or shown == "%d.0 MiB" % limit:
+        shown = "more than %d MiB" % limit
+    return TargetError(
+        "too_large",
+        "%s is %s; specscope reads sources of up to %d MiB (it holds the text in memory several "
+        "times over while collecting and showing it), so it does not run this one" % (path, shown, limit),
+        path=path,
+    )
+
+
+def _over_limit(path):
+    """Whether another module's file is too large to carry in `files`."""
+    try:
+        return _os.stat(path).st_size > _SOURCE_LIMIT
+    except Exception:
+        return False
+
+
 def _read_source(path):
     if not _os.path.exists(path):
         raise TargetError("missing", "no such file: %s" % path, path=path)
     if _os.path.isdir(path):
         raise TargetError("directory", "%s is a folder, not a Python file" % path, path=path)
     try:
-        mode = _os.stat(path).st_mode
+        st = _os.stat(path)
+        mode = st.st_mode
     except OSError as e:
         raise TargetError("unreadable", "cannot read %s: %s" % (path, e.strerror), path=path)
     if not _stat.S_ISREG(mode):
@@ -522,11 +551,15 @@ def _read_source(path):
         what = ("a named pipe (FIFO)" if _stat.S_ISFIFO(mode) else "a socket" if _stat.S_ISSOCK(mode)
                 else "a device" if _stat.S_ISCHR(mode) or _stat.S_ISBLK(mode) else "not a regular file")
         raise TargetError("special", "%s is %s, not a Python file: give a regular file" % (path, what), path=path)
+    if st.st_size > _SOURCE_LIMIT:
+        raise _too_large(st.st_size, path)
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = f.read(_SOURCE_LIMIT + 1)
     except OSError as e:
         raise TargetError("unreadable", "cannot read %s: %s" % (path, e.strerror), path=path)
+    if len(data) > _SOURCE_LIMIT:  # it grew since, or its size was not known
+        raise _too_large(None, path)
     try:
         encoding, _ = __import__("tokenize").detect_encoding(_io.BytesIO(data).readline)
         return data.decode(encoding)
@@ -2574,10 +2607,13 @@ def _finish(request, code, filename, source, argv0, namespace, main, report, out
     _last_code_objects = [c for c, _, _, _ in selected]
 
     files = {}
+    left_out = set()  # files above the source limit: not carried
     for c, _, _, _ in selected:
-        if c.co_filename not in files:
+        if c.co_filename not in files and c.co_filename not in left_out:
             if c.co_filename == filename:
                 files[c.co_filename] = source
+            elif _over_limit(c.co_filename):
+                left_out.add(c.co_filename)
             else:
                 try:
                     files[c.co_filename] = "".join(_lazy("linecache").getlines(c.co_filename))

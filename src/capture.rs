@@ -20,16 +20,17 @@
 //! (a C stack overflow leaves no room on the thread's own) and uses only
 //! async-signal-safe calls: `read`, `write`, `nanosleep`, `getpid`,
 //! `sigaction`, `raise` and `_exit`; it takes no lock and allocates nothing.
-//! Outside a run, in a process the program forked, or under a handler that
-//! Python's `faulthandler` installed over it, it hands the signal on to the
-//! disposition it replaced.
+//! Python's `faulthandler`, when enabled, is installed over it and hands
+//! the signal on to it after writing its traceback (into the pipe). Outside
+//! a run (where it may still sit under `faulthandler`), and in a process the
+//! program forked, it hands the signal on to the disposition it replaced.
 
 use std::cell::{Cell, UnsafeCell};
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::Ordering::SeqCst;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use libc::c_int;
@@ -114,6 +115,7 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 static OWNER: AtomicI32 = AtomicI32::new(0);
 static KEPT_PTR: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 static KEPT_LEN: AtomicUsize = AtomicUsize::new(0);
+static DROPPED: AtomicU64 = AtomicU64::new(0);
 static LIMIT: AtomicUsize = AtomicUsize::new(0);
 static PIPE_FD: AtomicI32 = AtomicI32::new(-1);
 /// specscope's own stderr, saved before the program's was redirected.
@@ -195,6 +197,7 @@ impl Store {
             }
         }
         self.dropped += (data.len() - take) as u64;
+        DROPPED.store(self.dropped, SeqCst);
         if take == 0 {
             return;
         }
@@ -286,6 +289,7 @@ pub fn start(pipe: RawFd, stderr: RawFd, limit: usize) -> io::Result<()> {
     let generation = store.generation;
     KEPT_PTR.store(store.kept.as_mut_ptr(), SeqCst);
     KEPT_LEN.store(0, SeqCst);
+    DROPPED.store(0, SeqCst);
     LIMIT.store(limit, SeqCst);
     PIPE_FD.store(pipe.as_raw_fd(), SeqCst);
     STDERR_FD.store(stderr, SeqCst);
@@ -301,9 +305,26 @@ pub fn start(pipe: RawFd, stderr: RawFd, limit: usize) -> io::Result<()> {
         return Err(e);
     }
     drop(store);
+    static AT_FORK: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registers a function that only closes a descriptor.
+    AT_FORK.call_once(|| unsafe {
+        libc::pthread_atfork(None, None, Some(in_forked_child));
+    });
     install_handlers();
     ACTIVE.store(true, SeqCst);
     Ok(())
+}
+
+/// In a process the program forked (without exec: the pipe's read end is
+/// closed on exec): no copy of the read end is left there, so that a child
+/// that outlives specscope and writes on gets the broken pipe a reader's
+/// end brings, rather than waiting for ever on a pipe nobody drains.
+extern "C" fn in_forked_child() {
+    let fd = PIPE_FD.swap(-1, SeqCst);
+    if fd >= 0 {
+        // SAFETY: close is async-signal-safe, as code run after fork must be.
+        unsafe { libc::close(fd) };
+    }
 }
 
 /// The reader thread: moves what the pipe receives into the store as it
@@ -370,6 +391,7 @@ pub fn write(stream: Stream, data: &[u8]) {
     if store.kept.len() >= store.limit {
         // Past the limit the order no longer matters: only count.
         store.dropped += data.len() as u64;
+        DROPPED.store(store.dropped, SeqCst);
         return;
     }
     if !begin_change() {
@@ -704,23 +726,32 @@ fn report(fatal: &Fatal) -> ! {
         // `len` was published, and the buffer is not freed while active.
         escaper.feed(unsafe { std::slice::from_raw_parts(kept, len) }, &mut out);
     }
+    // What the pipe still holds, up to the limit; the rest is counted
+    // (children may write on: a bounded number of reads).
     let pipe = PIPE_FD.load(SeqCst);
     let mut room = LIMIT.load(SeqCst).saturating_sub(len);
+    let mut dropped = DROPPED.load(SeqCst);
     let mut buf = [0u8; 512];
-    while pipe >= 0 && room > 0 {
-        let want = room.min(buf.len());
-        match read_some(pipe, &mut buf[..want]) {
-            Read::Data(n) => {
-                escaper.feed(&buf[..n], &mut out);
-                room -= n;
-            }
-            _ => break,
+    for _ in 0..4096 {
+        if pipe < 0 {
+            break;
         }
+        let Read::Data(n) = read_some(pipe, &mut buf) else {
+            break;
+        };
+        let shown = n.min(room);
+        escaper.feed(&buf[..shown], &mut out);
+        room -= shown;
+        dropped += (n - shown) as u64;
     }
     escaper.finish(&mut out);
-    if out.shown {
+    if out.shown || dropped > 0 {
         if !out.at_line_start {
             out.text(b"\n");
+        }
+        if dropped > 0 {
+            let mut text = [0u8; 64];
+            out.text(not_kept(dropped, &mut text));
         }
         out.raw(END_MARK);
     }
@@ -740,6 +771,39 @@ fn report(fatal: &Fatal) -> ! {
     out.flush();
     // SAFETY: _exit is async-signal-safe and ends the process.
     unsafe { libc::_exit(crate::exit::CRASHED as c_int) }
+}
+
+/// `… 5 MiB more not kept`, as the dump says it ([`crate::dump::human_bytes`]),
+/// written into `text` without allocating.
+fn not_kept(n: u64, text: &mut [u8; 64]) -> &[u8] {
+    let (value, unit): (u64, &[u8]) = if n >= 1 << 20 {
+        (n >> 20, b" MiB")
+    } else if n >= 1 << 10 {
+        (n >> 10, b" KiB")
+    } else {
+        (n, b" bytes")
+    };
+    let mut len = 0;
+    let mut put = |bytes: &[u8]| {
+        text[len..len + bytes.len()].copy_from_slice(bytes);
+        len += bytes.len();
+    };
+    put("… ".as_bytes());
+    let mut digits = [0u8; 20];
+    let mut count = 0;
+    let mut rest = value;
+    loop {
+        digits[19 - count] = b'0' + (rest % 10) as u8;
+        count += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    put(&digits[20 - count..]);
+    put(unit);
+    put(b" more not kept\n");
+    &text[..len]
 }
 
 /// A small buffer in front of `write`, for the crash report: it opens the
@@ -962,6 +1026,17 @@ mod tests {
                 escaped(&[&input[..cut], &input[cut..]]),
                 expected,
                 "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_crash_report_counts_what_was_not_kept_as_the_dump_does() {
+        for n in [1, 999, 1024, 5 << 20, (5 << 20) + 7, u64::MAX] {
+            let mut text = [0u8; 64];
+            assert_eq!(
+                std::str::from_utf8(not_kept(n, &mut text)).unwrap(),
+                format!("… {} more not kept\n", crate::dump::human_bytes(n))
             );
         }
     }

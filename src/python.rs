@@ -425,8 +425,14 @@ fn linked_in(py: Python<'_>) -> PythonVersion {
 
 /// Runs the request's program and collects the selected code objects.
 pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
+    snapshot_from(&collect_reply(request)?)
+}
+
+/// The collector's reply for `request`: all the part of a collection that
+/// runs Python. Turning it into a snapshot is Rust's alone.
+fn collect_reply(request: &Request) -> Result<String, CollectError> {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let reply = attach(|py| -> Result<String, CollectError> {
+    attach(|py| -> Result<String, CollectError> {
         check_virtualenv(py)?;
         let collector = load_collector(py).map_err(|e| internal(py, e))?;
         let _hooks_off = HooksOff::new(py);
@@ -435,8 +441,7 @@ pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
             .and_then(|run| run.call1((request.to_json(&linked_in(py).facts()),)))
             .and_then(|reply| reply.extract::<String>())
             .map_err(|e| internal(py, e))
-    })?;
-    snapshot_from(&reply)
+    })
 }
 
 /// Runs the request's program and collects, like [`collect`], then hands
@@ -453,7 +458,7 @@ pub fn collect_then(
 }
 
 /// The snapshot (or the error) a collector reply describes.
-fn snapshot_from(reply: &str) -> Result<Snapshot, CollectError> {
+pub(crate) fn snapshot_from(reply: &str) -> Result<Snapshot, CollectError> {
     let raw = match RawReply::parse(reply)
         .map_err(|e| CollectError::Internal(format!("unreadable collector reply: {e}")))?
     {

@@ -81,6 +81,31 @@ fn a_segmentation_fault_shows_what_the_program_wrote_and_names_the_signal() {
 }
 
 #[test]
+fn a_crash_after_a_flood_of_output_shows_the_first_mib_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dump(
+        dir.path(),
+        "import os, sys\n\
+         sys.stdout.write('x' * (1 << 20))\n\
+         os.write(1, b'y' * (2 << 20))\n\
+         os.abort()\n",
+    );
+    assert_eq!(out.status.code(), Some(CRASHED), "{out:?}");
+    let text = program_output(&out.stderr);
+    assert!(text.starts_with("xxxx"));
+    assert!(
+        text.ends_with("\n… 2 MiB more not kept\n"),
+        "{}",
+        &text[text.len() - 100..]
+    );
+    assert!(
+        out.stderr.len() < (1 << 20) + 1000,
+        "{} bytes",
+        out.stderr.len()
+    );
+}
+
+#[test]
 fn os_abort_and_a_c_stack_overflow_are_crashes_too() {
     let dir = tempfile::tempdir().unwrap();
     for (program, signal) in [

@@ -140,12 +140,15 @@ pub(super) fn taken_over() -> bool {
 /// with its exit code there: this function then never returns.
 pub fn collect_then(request: &Request, then: Then) -> u8 {
     begin(then);
-    let collected = super::collect(request);
+    // Only the part that runs Python is watched: once it returned, the run
+    // is over, and nothing may freeze this thread while it turns the reply
+    // into a snapshot (it may hold locks the takeover would need).
+    let reply = super::collect_reply(request);
     let (then, watchdog) = end();
     if let Some(watchdog) = watchdog {
         let _ = watchdog.join();
     }
-    then(collected)
+    then(reply.and_then(|reply| super::snapshot_from(&reply)))
 }
 
 fn begin(then: Then) {
