@@ -2,7 +2,16 @@
 //! instructions. Run with `cargo bench --bench frame`; prints the median and
 //! the 95th percentile per frame for a few cursor positions, plus one line
 //! per figure in the form `RESULT name median_us p95_us` for the harness.
+//!
+//! Then the first frame over two very large sources, once collected: 2.4 MB
+//! of generated functions, and 60 MB of comments (just under the 64 MiB
+//! limit); and the frame after a jump to their last line. Each is drawn
+//! once (the figure is that frame's time, given as median and p95 alike),
+//! with how many source lines it highlighted.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use specscope::request::{Request, Target};
@@ -92,6 +101,8 @@ fn main() {
         first.as_secs_f64() * 1e6
     );
 
+    large_sources();
+
     for (name, index) in [
         ("frame_top", 0),
         ("frame_middle", instructions / 2),
@@ -106,4 +117,93 @@ fn main() {
         );
         println!("RESULT {name} {median:.1} {p95:.1}");
     }
+}
+
+/// About `bytes` of small functions, as a code generator writes them.
+fn generated_functions(bytes: usize) -> String {
+    let mut src = String::from("\"\"\"Generated: many small functions.\"\"\"\n\n");
+    let mut i = 0;
+    while src.len() < bytes {
+        let _ = write!(
+            src,
+            "def handler_{i:05}(request, scale={}):\n    total = 0\n    for key, value in request.items():\n        \
+             if isinstance(value, int):\n            total += value * scale\n        \
+             elif key.startswith('x_{}'):\n            total -= len(key)\n    \
+             return {{'id': {i}, 'total': total, 'name': 'handler_{i:05}'}}\n\n\n",
+            i % 7 + 1,
+            i % 13
+        );
+        i += 1;
+    }
+    src.push_str("for _i in range(100):\n    handler_00000({'a': _i, 'x_0b': 'q'})\n");
+    src
+}
+
+/// A small function, comment lines up to about `bytes`, and a loop that
+/// calls the function on the last lines.
+fn write_comments(path: &Path, bytes: usize) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("a temporary file"));
+    file.write_all(b"def tiny(x):\n    return x + 1\n\n")
+        .unwrap();
+    let block = format!("# {:<77}\n", "a comment that says nothing at all").repeat(10_000);
+    for _ in 0..bytes / block.len() {
+        file.write_all(block.as_bytes()).unwrap();
+    }
+    file.write_all(b"for _i in range(100):\n    tiny(_i)\n")
+        .unwrap();
+    file.flush().unwrap();
+}
+
+fn large_sources() {
+    let dir = std::env::temp_dir().join(format!("specscope-frame-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let code = dir.join("generated.py");
+    std::fs::write(&code, generated_functions(2_400_000)).expect("the generated file");
+    let comments = dir.join("comments.py");
+    write_comments(&comments, 60 << 20);
+    for (name, path) in [("large_code", &code), ("large_comments", &comments)] {
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        let started = Instant::now();
+        let snapshot = specscope::python::collect(&Request::new(Target::Script(path.clone())))
+            .expect("the large source collects");
+        let collected = started.elapsed();
+        let lines = snapshot
+            .files
+            .values()
+            .next()
+            .map_or(0, |s| s.lines().count());
+        let code_objects = snapshot.code_objects.len();
+        let started = Instant::now();
+        let mut app = App::new(snapshot, Theme::new(ThemeName::Dark, false));
+        let built = started.elapsed();
+        std::hint::black_box(draw_frame(&app, WIDTH, HEIGHT));
+        let first = started.elapsed();
+        let first_lines = app.lines_highlighted();
+        let started = Instant::now();
+        app.select_source_line(lines as u32);
+        std::hint::black_box(draw_frame(&app, WIDTH, HEIGHT));
+        let far = started.elapsed();
+        println!(
+            "{name}: {:.1} MB, {lines} lines, {code_objects} code objects, collected in {:.0} ms",
+            size as f64 / 1e6,
+            collected.as_secs_f64() * 1e3
+        );
+        println!(
+            "  first frame {:.1} ms (App::new {:.1} ms), {first_lines} lines highlighted; \
+             to the last line {:.1} ms, {} more",
+            first.as_secs_f64() * 1e3,
+            built.as_secs_f64() * 1e3,
+            far.as_secs_f64() * 1e3,
+            app.lines_highlighted() - first_lines
+        );
+        println!(
+            "RESULT {name}_first_frame {0:.1} {0:.1}",
+            first.as_secs_f64() * 1e6
+        );
+        println!(
+            "RESULT {name}_last_line {0:.1} {0:.1}",
+            far.as_secs_f64() * 1e6
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -773,7 +773,7 @@ fn report(fatal: &Fatal) -> ! {
     unsafe { libc::_exit(crate::exit::CRASHED as c_int) }
 }
 
-/// `… 5 MiB more not kept`, as the dump says it ([`crate::dump::human_bytes`]),
+/// `… 5 MiB more not kept`, as the dump says it ([`crate::present::words::human_bytes`]),
 /// written into `text` without allocating.
 fn not_kept(n: u64, text: &mut [u8; 64]) -> &[u8] {
     let (value, unit): (u64, &[u8]) = if n >= 1 << 20 {
@@ -860,7 +860,7 @@ impl Out {
     }
 }
 
-/// What [`crate::text::sanitize`] does to the lossy UTF-8 decoding of a
+/// What [`crate::present::text::sanitize`] does to the lossy UTF-8 decoding of a
 /// byte stream, done on the bytes as they come, without allocating: control
 /// characters become `^X` or `\u{..}`, bidirectional overrides `\u{..}`,
 /// and bytes that are not UTF-8 U+FFFD.
@@ -1020,7 +1020,8 @@ mod tests {
                 seed ^= seed << 17;
                 input.extend_from_slice(alphabet[(seed % alphabet.len() as u64) as usize]);
             }
-            let expected = crate::text::sanitize(&String::from_utf8_lossy(&input)).into_owned();
+            let expected =
+                crate::present::text::sanitize(&String::from_utf8_lossy(&input)).into_owned();
             let cut = input.len() / 2;
             assert_eq!(
                 escaped(&[&input[..cut], &input[cut..]]),
@@ -1036,7 +1037,10 @@ mod tests {
             let mut text = [0u8; 64];
             assert_eq!(
                 std::str::from_utf8(not_kept(n, &mut text)).unwrap(),
-                format!("… {} more not kept\n", crate::dump::human_bytes(n))
+                format!(
+                    "… {} more not kept\n",
+                    crate::present::words::human_bytes(n)
+                )
             );
         }
     }

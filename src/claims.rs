@@ -386,7 +386,7 @@ impl Report {
                     };
                     out.push_str(&format!(
                         "      not proven: {} {{{}}} ({what}): {}\n",
-                        crate::text::sanitize_line(&c.text),
+                        crate::present::text::sanitize_line(&c.text),
                         c.id,
                         c.detail
                     ));
@@ -440,10 +440,10 @@ impl Demo {
                         c.state = crate::model::CounterState::Warming;
                         return format!(
                             "{raw:>5}  restarted after de-optimization: {}",
-                            crate::dump::table::counter_short(&c)
+                            crate::present::words::counter_short(&c)
                         );
                     }
-                    format!("{raw:>5}  {}", crate::dump::table::counter_short(&c))
+                    format!("{raw:>5}  {}", crate::present::words::counter_short(&c))
                 },
             )
         };
@@ -452,11 +452,14 @@ impl Demo {
             self.form, version
         );
         for line in self.setup.lines() {
-            out.push_str(&format!("    {}\n", crate::text::sanitize_line(line)));
+            out.push_str(&format!(
+                "    {}\n",
+                crate::present::text::sanitize_line(line)
+            ));
         }
         out.push_str(&format!(
             "\nWarm-up, run until the site specializes:\n    {}\n",
-            crate::text::sanitize_line(&self.warm)
+            crate::present::text::sanitize_line(&self.warm)
         ));
         let missed = self
             .steps
@@ -468,7 +471,7 @@ impl Demo {
         {
             out.push_str(&format!(
                 "A miss ({id}), repeated:\n    {}\n",
-                crate::text::sanitize_line(statements)
+                crate::present::text::sanitize_line(statements)
             ));
         }
         let wide = self
@@ -499,7 +502,10 @@ impl Demo {
             ));
             was_specialized |= step.opname == self.form;
             if let Some(error) = &step.error {
-                out.push_str(&format!("  (raised {})", crate::text::sanitize_line(error)));
+                out.push_str(&format!(
+                    "  (raised {})",
+                    crate::present::text::sanitize_line(error)
+                ));
             }
             out.push('\n');
         }
@@ -574,7 +580,7 @@ pub fn check_command(only: Option<&str>) -> u8 {
         Ok(report) if only.is_some() && report.forms.is_empty() => {
             eprintln!(
                 "specscope: {} is not a specialized form or guarded family of Python {}",
-                crate::text::sanitize_line(only.unwrap_or_default()),
+                crate::present::text::sanitize_line(only.unwrap_or_default()),
                 report.version.short()
             );
             crate::exit::USAGE
@@ -615,7 +621,7 @@ pub fn demo_command(opname: &str, cause: Option<&str>) -> u8 {
                 let known: Vec<&str> = d.causes.keys().map(String::as_str).collect();
                 eprintln!(
                     "specscope: {opname} has no miss cause '{}'; its causes: {}",
-                    crate::text::sanitize_line(c),
+                    crate::present::text::sanitize_line(c),
                     known.join(", ")
                 );
                 return crate::exit::USAGE;

@@ -9,10 +9,10 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::dump::{self, Format};
 use crate::exit;
 use crate::model::Snapshot;
+use crate::present::text::{ColorChoice, Paint, sanitize, sanitize_line};
 use crate::python::{self, CollectError};
 use crate::raw::RawTargetError;
 use crate::request::{Request, Target};
-use crate::text::{ColorChoice, Paint, sanitize, sanitize_line};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -343,7 +343,7 @@ fn run_dump(args: &DumpArgs) -> u8 {
         }
     };
     let err_paint = Paint {
-        on: !crate::text::no_color()
+        on: !crate::present::text::no_color()
             && std::io::stderr().is_terminal()
             && args.color != ColorChoice::Never,
     };

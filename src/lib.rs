@@ -5,6 +5,7 @@
 //! boundary ([`python`]) runs it and returns a [`model::Snapshot`], and a
 //! view ([`dump`]) shows it.
 
+pub mod analysis;
 pub mod built;
 pub mod capture;
 pub mod claims;
@@ -16,11 +17,10 @@ pub mod examples;
 pub mod exit;
 pub mod explain;
 pub mod model;
+pub mod present;
 pub mod python;
 pub mod raw;
 pub mod request;
 pub mod suggest;
-pub mod text;
-pub mod timeline;
 pub mod tui;
 pub mod version;

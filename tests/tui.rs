@@ -8,9 +8,9 @@ use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::style::Modifier;
+use specscope::analysis::timeline::{Transition, instruction_change};
 use specscope::model::{Instruction, Snapshot};
 use specscope::request::{Request, Target};
-use specscope::timeline::{Transition, instruction_change};
 use specscope::tui::keys::KEYS;
 use specscope::tui::{App, Mode, Pane, Theme, ThemeName, draw_frame, test_terminal};
 
@@ -775,7 +775,7 @@ fn deoptimized_moment() -> usize {
         .windows(2)
         .position(|w| {
             let change = instruction_change(&add(&w[0].code_objects), &add(&w[1].code_objects));
-            matches!(change, Some((Transition::Deoptimized, _)))
+            change.is_some_and(|c| c.transition == Transition::Deoptimized)
         })
         .map(|i| i + 1)
         .expect("the lesson's timeline has the de-optimization")

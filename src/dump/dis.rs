@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::model::{CodeObject, Instruction, Snapshot};
-use crate::text::sanitize;
+use crate::present::text::sanitize;
 use crate::version::{DisStyle, VersionFacts};
 
 const OPNAME_WIDTH: usize = 20;

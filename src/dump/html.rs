@@ -5,12 +5,12 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use super::Mark;
-use super::table::{counter_short, warmup_line};
+use crate::analysis::marks::Mark;
+use crate::analysis::timeline::changes;
 use crate::explain::{self, Lookup};
 use crate::model::{CodeObject, Instruction, Snapshot};
-use crate::text::sanitize;
-use crate::timeline::changes;
+use crate::present::text::{clip, sanitize};
+use crate::present::words::{counter_short, warmup_line};
 use crate::tui::highlight::highlight;
 use crate::tui::theme::SyntaxClass;
 
@@ -65,7 +65,7 @@ pub fn render(snapshot: &Snapshot) -> String {
         snapshot.code_objects.len()
     );
     out.push_str("<p class=\"legend\">");
-    let mut marks = super::legend_marks(&snapshot.code_objects);
+    let mut marks = crate::analysis::marks::legend_marks(&snapshot.code_objects);
     marks.push(Mark::NoCache);
     for mark in marks {
         let _ = write!(
@@ -318,10 +318,10 @@ fn timeline(snapshot: &Snapshot, out: &mut String) {
                 let _ = write!(
                     out,
                     "<li>{} <code>{}</code> @{}: {}</li>",
-                    c.transition.word(),
+                    c.change.transition.word(),
                     esc(&c.qualname),
                     c.offset,
-                    esc(&c.text)
+                    esc(&crate::present::words::change_words(&c.change))
                 );
             }
             out.push_str("</ul>");
@@ -380,15 +380,6 @@ fn mark_class(mark: Mark) -> &'static str {
         Mark::BackingOff | Mark::GivenUp => "m-back",
         Mark::NoCache | Mark::AtCreation => "m-none",
     }
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(max - 1).collect();
-    s.push('…');
-    s
 }
 
 /// HTML-escaped, with control characters made visible.

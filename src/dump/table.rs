@@ -3,10 +3,12 @@
 
 use std::fmt::Write;
 
-use super::Mark;
-use crate::model::{CacheEntry, CodeObject, Counter, Instruction, Snapshot};
-use crate::text::{Paint, sanitize_line};
-use crate::timeline::{Transition, census, changes};
+use crate::analysis::marks::Mark;
+use crate::analysis::timeline::{Transition, census, changes};
+use crate::model::{CodeObject, Instruction, Snapshot};
+use crate::present::text::clip;
+use crate::present::text::{Paint, sanitize_line};
+use crate::present::words::{caches_text, warmup_line};
 
 pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
     let mut out = String::new();
@@ -17,7 +19,7 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
         sanitize_line(&snapshot.target.filename),
         warmup_line(snapshot)
     );
-    let legend: Vec<String> = super::legend_marks(&snapshot.code_objects)
+    let legend: Vec<String> = crate::analysis::marks::legend_marks(&snapshot.code_objects)
         .iter()
         .map(|m| format!("{} {}", paint_mark(paint, *m), m.describe()))
         .collect();
@@ -63,8 +65,8 @@ fn timeline(snapshot: &Snapshot, paint: Paint, out: &mut String) {
             let _ = writeln!(out, "    no change");
         }
         for change in changes {
-            let word = format!("{:<14}", change.transition.word());
-            let style = match change.transition {
+            let word = format!("{:<14}", change.change.transition.word());
+            let style = match change.change.transition {
                 Transition::Specialized | Transition::Respecialized => "32",
                 Transition::Deoptimized => "31",
                 _ => "2",
@@ -75,33 +77,10 @@ fn timeline(snapshot: &Snapshot, paint: Paint, out: &mut String) {
                 paint.wrap(style, &word),
                 sanitize_line(&change.qualname),
                 change.offset,
-                sanitize_line(&change.text)
+                crate::present::words::change_words(&change.change)
             );
         }
         previous = Some(&step.code_objects);
-    }
-}
-
-pub fn warmup_line(snapshot: &Snapshot) -> String {
-    let w = &snapshot.warmup;
-    match &w.call {
-        Some(call) => {
-            let then = match &w.then {
-                Some(then) => format!(", then {} × {}", sanitize_line(then), w.then_calls_done),
-                None => String::new(),
-            };
-            format!(
-                "{} × {}{} in {:.1} ms",
-                sanitize_line(call),
-                w.calls_done,
-                then,
-                w.call_seconds * 1000.0
-            )
-        }
-        None => format!(
-            "program ran in {:.1} ms",
-            snapshot.warmup.program_seconds * 1000.0
-        ),
     }
 }
 
@@ -188,70 +167,4 @@ fn code_object(code: &CodeObject, paint: Paint, out: &mut String) {
 
 fn width(code: &CodeObject, f: impl Fn(&Instruction) -> usize) -> usize {
     code.instructions.iter().map(f).max().unwrap_or(0)
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
-}
-
-/// `counter=832 (cooldown 52/0) version=131157 index=3`
-pub fn caches_text(ins: &Instruction) -> String {
-    let mut parts = Vec::with_capacity(ins.caches.len());
-    for (i, cache) in ins.caches.iter().enumerate() {
-        match (&ins.counter, i) {
-            (Some(counter), 0) => parts.push(format!(
-                "counter={} ({})",
-                cache.value,
-                counter_short(counter)
-            )),
-            _ => parts.push(cache_text(cache)),
-        }
-    }
-    parts.join(" ")
-}
-
-fn cache_text(cache: &CacheEntry) -> String {
-    match &cache.meaning {
-        Some(meaning) => format!(
-            "{}={} ({})",
-            sanitize_line(&cache.name),
-            cache.value,
-            sanitize_line(meaning)
-        ),
-        None => format!("{}={}", sanitize_line(&cache.name), cache.value),
-    }
-}
-
-/// A few words: `misses left 53 (52/0)`, `warming 1/1`, `misses left 53`.
-pub fn counter_short(counter: &Counter) -> String {
-    use crate::model::CounterState::*;
-    let pair = match counter.backoff {
-        Some(b) => format!("{}/{}", counter.value, b),
-        None => counter.value.to_string(),
-    };
-    let word = match counter.state {
-        NotQuickened => return "not quickened".into(),
-        Warming => "warming",
-        BackingOff => "backing off",
-        BackoffOrRestart => "backing off or restarted",
-        Unspecializable => return "given up".into(),
-        Misses => {
-            let left = counter.misses_left.unwrap_or(counter.value);
-            return match counter.backoff {
-                Some(_) => format!("misses left {left} ({pair})"),
-                None => format!("misses left {left}"),
-            };
-        }
-        TraceWarmup => "trace counter",
-        Instrumented => "instrumented",
-        BranchHistory => return format!("branches {:016b}", counter.raw),
-        Unknown => "unknown layout",
-    };
-    format!("{word} {pair}")
 }

@@ -2,7 +2,7 @@
 
 use super::render::{WIDTH, wrap};
 use super::{Families, Lookup, PythonVersion, linked_families, lookup_in};
-use crate::text::sanitize_line;
+use crate::present::text::sanitize_line;
 
 /// `specscope explain OPNAME`: prints the explanation for the linked Python.
 pub fn command(opname: &str) -> u8 {

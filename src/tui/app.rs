@@ -14,9 +14,9 @@ use ratatui::layout::{Position, Rect};
 use super::highlight::{LazyHighlight, SourceFile};
 use super::keys::{self, Action};
 use super::theme::Theme;
-use crate::dump::Mark;
+use crate::analysis::marks::Mark;
+use crate::analysis::timeline::{self, Transition};
 use crate::model::{CodeKind, CodeObject, Instruction, Snapshot};
-use crate::timeline::{self, Transition};
 
 /// The panes that can take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,14 +335,14 @@ impl App {
                 format!(
                     "step {}/{count} · {} × {}",
                     at + 1,
-                    crate::text::sanitize_line(expr.unwrap_or("?")),
+                    crate::present::text::sanitize_line(expr.unwrap_or("?")),
                     step.calls
                 )
             }
             None => format!(
                 "step {}/{count} · final: {}",
                 at + 1,
-                crate::dump::table::warmup_line(&self.snapshot)
+                crate::present::words::warmup_line(&self.snapshot)
             ),
         })
     }
@@ -368,6 +368,7 @@ impl App {
             }
         };
         timeline::instruction_change(old, now)
+            .map(|c| (c.transition, crate::present::words::change_words(&c)))
     }
 
     /// (specialized, specializable) of code object `code` at the moment on
@@ -409,7 +410,10 @@ impl App {
     /// Source lines run through the syntax grammar so far, over all files
     /// (for tests and benchmarks: drawing highlights only what is in view).
     pub fn lines_highlighted(&self) -> usize {
-        self.highlights.values().map(LazyHighlight::lines_parsed).sum()
+        self.highlights
+            .values()
+            .map(LazyHighlight::lines_parsed)
+            .sum()
     }
 
     pub(super) fn line_state(&self, filename: &str, line: u32) -> Option<LineState> {
@@ -841,7 +845,7 @@ impl App {
         if !found {
             self.message = Some(format!(
                 "no match for “{}”",
-                crate::text::sanitize_line(&query)
+                crate::present::text::sanitize_line(&query)
             ));
         }
     }
@@ -857,7 +861,10 @@ impl App {
         let start = self.source_line as usize - 1;
         let hit = (1..=count)
             .map(|k| wrap(start, k, count, forward))
-            .find(|&i| file.line(i).is_some_and(|t| t.to_lowercase().contains(needle)));
+            .find(|&i| {
+                file.line(i)
+                    .is_some_and(|t| t.to_lowercase().contains(needle))
+            });
         match hit {
             Some(i) => {
                 self.select_source_line(i as u32 + 1);
@@ -1056,7 +1063,7 @@ fn line_states<'a>(
 
 /// The program's output and how it ended, as sanitized lines.
 fn output_lines(snapshot: &Snapshot) -> Vec<String> {
-    use crate::text::sanitize_line;
+    use crate::present::text::sanitize_line;
     let run = &snapshot.run;
     let mut text = String::new();
     for chunk in &run.output {
@@ -1069,7 +1076,7 @@ fn output_lines(snapshot: &Snapshot) -> Vec<String> {
     if run.output_dropped_bytes > 0 {
         lines.push(format!(
             "… {} more not kept",
-            crate::dump::human_bytes(run.output_dropped_bytes)
+            crate::present::words::human_bytes(run.output_dropped_bytes)
         ));
     }
     if let Some(exc) = &run.exception {

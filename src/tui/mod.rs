@@ -24,7 +24,7 @@ pub use theme::Theme;
 pub use views::{MIN_HEIGHT, MIN_WIDTH};
 
 use crate::model::Snapshot;
-use crate::text::Paint;
+use crate::present::text::Paint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum ThemeName {
@@ -61,7 +61,10 @@ fn explore_collected(
         Err(code) => return code,
     };
     let code = crate::cli::outcome_code(&snapshot);
-    let app = App::new(snapshot, Theme::new(theme, crate::text::no_color()));
+    let app = App::new(
+        snapshot,
+        Theme::new(theme, crate::present::text::no_color()),
+    );
     if let Some(worker) = ahead {
         let _ = worker.join();
     }
@@ -76,7 +79,7 @@ fn explore_collected(
 
 fn report(error: crate::python::CollectError) -> u8 {
     let paint = Paint {
-        on: !crate::text::no_color() && io::stderr().is_terminal(),
+        on: !crate::present::text::no_color() && io::stderr().is_terminal(),
     };
     crate::cli::report_error(&error, paint)
 }

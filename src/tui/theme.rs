@@ -4,7 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use super::ThemeName;
-use crate::dump::Mark;
+use crate::analysis::marks::Mark;
 
 /// A class of source token, from the syntax highlighter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +127,8 @@ impl Theme {
     }
 
     /// The mark of an instruction that changed since the step before.
-    pub fn change(self, transition: crate::timeline::Transition) -> Style {
-        use crate::timeline::Transition;
+    pub fn change(self, transition: crate::analysis::timeline::Transition) -> Style {
+        use crate::analysis::timeline::Transition;
         match transition {
             Transition::Specialized | Transition::Respecialized | Transition::Quickened => {
                 self.mark(Mark::Specialized)

@@ -6,12 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::{change_symbol, clip, pane_block, scroll_into_view};
-use crate::dump::Mark;
-use crate::dump::table::counter_short;
+use super::{change_symbol, pane_block, scroll_into_view};
+use crate::analysis::marks::Mark;
+use crate::analysis::timeline::Transition;
 use crate::model::Instruction;
-use crate::text::sanitize_line;
-use crate::timeline::Transition;
+use crate::present::text::clip;
+use crate::present::text::sanitize_line;
+use crate::present::words::counter_short;
 use crate::tui::app::{App, BytecodeRow, OpnameWidths, Pane};
 use crate::tui::theme::Theme;
 
@@ -75,7 +76,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 fn legend(t: Theme, code: &crate::model::CodeObject) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
-    for mark in crate::dump::legend_marks(std::slice::from_ref(code)) {
+    for mark in crate::analysis::marks::legend_marks(std::slice::from_ref(code)) {
         spans.push(Span::styled(mark.symbol(), t.mark(mark)));
         let words = match mark {
             Mark::Specialized => " specialized  ",

@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::change_symbol;
-use crate::dump::Mark;
-use crate::dump::table::counter_short;
+use crate::analysis::marks::Mark;
 use crate::model::{CacheEntry, Instruction};
-use crate::text::sanitize_line;
+use crate::present::text::sanitize_line;
+use crate::present::words::counter_short;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 

@@ -8,11 +8,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::{display_width, pane_block};
-use crate::dump::Mark;
+use super::pane_block;
+use crate::analysis::marks::Mark;
 use crate::explain::{Explanation, Lookup, Role};
 use crate::model::Instruction;
-use crate::text::sanitize_line;
+use crate::present::text::display_width;
+use crate::present::text::sanitize_line;
 use crate::tui::app::{App, Pane, Viewport};
 use crate::tui::theme::Theme;
 

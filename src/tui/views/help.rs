@@ -27,7 +27,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .collect();
     lines.push(Line::raw(""));
     let mut marks = vec![Span::styled(" bytecode  ", t.label())];
-    for mark in crate::dump::legend_marks(&app.snapshot().code_objects) {
+    for mark in crate::analysis::marks::legend_marks(&app.snapshot().code_objects) {
         marks.push(Span::styled(mark.symbol(), t.mark(mark)));
         marks.push(Span::raw(format!(" {}  ", mark.describe())));
     }

@@ -19,9 +19,9 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::app::{App, Mode, Pane, Viewport};
 use super::keys::{Action, KEYS};
-use crate::dump::table::warmup_line;
-use crate::text::sanitize_line;
-use crate::timeline::Transition;
+use crate::analysis::timeline::Transition;
+use crate::present::text::{display_width, sanitize_line};
+use crate::present::words::warmup_line;
 
 /// The smallest terminal the explorer lays itself out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -265,34 +265,6 @@ fn scroll_with_margin(
     offset = offset.min(len.saturating_sub(height));
     vp.set(Viewport { area, offset });
     offset
-}
-
-/// Terminal columns `text` takes (wide characters count two, combining
-/// marks none).
-pub(crate) fn display_width(text: &str) -> usize {
-    Span::raw(text).width()
-}
-
-/// Cuts `text` to `width` terminal columns, ending in `…` when it was longer.
-pub(crate) fn clip(text: &str, width: usize) -> String {
-    if display_width(text) <= width {
-        return text.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = display_width(c.encode_utf8(&mut [0; 4]));
-        if used + w > width - 1 {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
 }
 
 /// The mark the bytecode pane puts beside an instruction that changed since

@@ -6,9 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::{clip, display_width, pane_block, scroll_into_view};
+use super::{pane_block, scroll_into_view};
 use crate::model::CodeKind;
-use crate::text::sanitize_line;
+use crate::present::text::sanitize_line;
+use crate::present::text::{clip, display_width};
 use crate::tui::app::{App, Pane};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -40,7 +41,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let pad = width.saturating_sub(indent.len() + display_width(&name) + share.len());
             let base = if ran { t.text() } else { t.never_ran() };
             let share_style = if specialized > 0 {
-                t.mark(crate::dump::Mark::Specialized)
+                t.mark(crate::analysis::marks::Mark::Specialized)
             } else {
                 t.dim()
             };

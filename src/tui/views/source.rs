@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::{pane_block, scroll_with_margin};
 use crate::model::Positions;
-use crate::text::sanitize;
+use crate::present::text::{display_width, sanitize};
 use crate::tui::app::{App, LineState, Pane};
 use crate::tui::highlight::{HighlightedLine, SourceFile};
 use crate::tui::theme::{SyntaxClass, Theme};
@@ -25,7 +25,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         pane_block(app, Pane::Source, " Source ").render(area, buf);
         return;
     };
-    let mut title = format!(" Source · {} ", crate::text::sanitize_line(&code.filename));
+    let mut title = format!(
+        " Source · {} ",
+        crate::present::text::sanitize_line(&code.filename)
+    );
     let Some(file) = app.source_file(&code.filename) else {
         let block = pane_block(app, Pane::Source, title);
         let inner = block.inner(area);
@@ -78,10 +81,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 fn gutter_mark(t: Theme, state: Option<LineState>) -> Span<'static> {
     let state = state.unwrap_or(LineState::Plain);
     let style = match state {
-        LineState::Specialized => t.mark(crate::dump::Mark::Specialized),
-        LineState::Warming => t.mark(crate::dump::Mark::Warming),
-        LineState::BackingOff => t.mark(crate::dump::Mark::BackingOff),
-        LineState::Mixed => t.mark(crate::dump::Mark::Warming),
+        LineState::Specialized => t.mark(crate::analysis::marks::Mark::Specialized),
+        LineState::Warming => t.mark(crate::analysis::marks::Mark::Warming),
+        LineState::BackingOff => t.mark(crate::analysis::marks::Mark::BackingOff),
+        LineState::Mixed => t.mark(crate::analysis::marks::Mark::Warming),
         LineState::NeverRan | LineState::Plain => t.never_ran(),
     };
     Span::styled(format!("{} ", state.symbol()), style)
@@ -178,7 +181,7 @@ fn columns_to_skip(p: &Positions, file: SourceFile, width: usize) -> usize {
     // characters made visible.
     let mut column = 0;
     let start = expand_tabs(&sanitize(&text[..span.start]), &mut column);
-    let start = super::display_width(&start);
+    let start = display_width(&start);
     let mut end = column;
     expand_tabs(&sanitize(&text[span.clone()]), &mut end);
     if end <= width {
@@ -203,7 +206,7 @@ fn skip_columns(spans: Vec<Span<'static>>, n: usize) -> Vec<Span<'static>> {
         }
         let mut kept = String::new();
         for c in span.content.chars() {
-            let w = super::display_width(c.encode_utf8(&mut [0; 4]));
+            let w = display_width(c.encode_utf8(&mut [0; 4]));
             if skipped < n || (w == 0 && kept.is_empty() && skipped == n && out.is_empty()) {
                 skipped += w;
                 if skipped > n {

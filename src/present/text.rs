@@ -93,3 +93,31 @@ mod tests {
         assert_eq!(sanitize_line("a\nb"), "a⏎b");
     }
 }
+
+/// Terminal columns `text` takes (wide characters count two, combining
+/// marks none).
+pub fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// Cuts `text` to `width` terminal columns, ending in `…` when it was longer.
+pub fn clip(text: &str, width: usize) -> String {
+    if display_width(text) <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = display_width(c.encode_utf8(&mut [0; 4]));
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}

@@ -2,9 +2,8 @@
 //! specialized, de-optimized or re-specialized, counters that moved, cache
 //! entries that were rewritten.
 
-use crate::dump::Mark;
-use crate::dump::table::counter_short;
-use crate::model::{CodeObject, Instruction, Status};
+use crate::analysis::marks::Mark;
+use crate::model::{CodeObject, Counter, Instruction, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
@@ -38,9 +37,26 @@ pub struct Change {
     pub code: usize,
     pub qualname: String,
     pub offset: u32,
+    pub change: InstructionChange,
+}
+
+/// What changed at one instruction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstructionChange {
     pub transition: Transition,
-    /// One line: `BINARY_OP → BINARY_OP_ADD_INT; counter warming 0/1 → cooldown 52/0`.
-    pub text: String,
+    /// (before, after) when the live opname changed.
+    pub opnames: Option<(String, String)>,
+    /// (before, after) when the counter moved.
+    pub counter: Option<(Counter, Counter)>,
+    /// The other cache entries whose value changed.
+    pub caches: Vec<CacheChange>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheChange {
+    pub name: String,
+    pub before: u64,
+    pub after: u64,
 }
 
 fn same_code(a: &CodeObject, b: &CodeObject) -> bool {
@@ -58,13 +74,12 @@ pub fn changes(before: &[CodeObject], after: &[CodeObject]) -> Vec<Change> {
             if old_ins.offset != ins.offset {
                 break;
             }
-            if let Some((transition, text)) = instruction_change(old_ins, ins) {
+            if let Some(change) = instruction_change(old_ins, ins) {
                 out.push(Change {
                     code: index,
                     qualname: code.qualname.clone(),
                     offset: ins.offset,
-                    transition,
-                    text,
+                    change,
                 });
             }
         }
@@ -72,45 +87,42 @@ pub fn changes(before: &[CodeObject], after: &[CodeObject]) -> Vec<Change> {
     out
 }
 
-/// How one instruction changed, if it did.
-pub fn instruction_change(old: &Instruction, new: &Instruction) -> Option<(Transition, String)> {
-    let mut parts = Vec::new();
-    let transition = if old.opname != new.opname {
-        parts.push(format!("{} → {}", old.opname, new.opname));
-        Some(match (old.status, new.status) {
-            (Status::Specialized, Status::Specialized) => Transition::Respecialized,
-            (_, Status::Specialized) => Transition::Specialized,
-            (Status::Specialized, _) => Transition::Deoptimized,
-            _ => Transition::Quickened,
-        })
-    } else {
-        None
+/// How one instruction changed, if it did: its opname, its counter, its
+/// other cache entries.
+pub fn instruction_change(old: &Instruction, new: &Instruction) -> Option<InstructionChange> {
+    let opnames = (old.opname != new.opname).then(|| (old.opname.clone(), new.opname.clone()));
+    let transition = match (&opnames, old.status, new.status) {
+        (None, _, _) => Transition::CacheChanged,
+        (Some(_), Status::Specialized, Status::Specialized) => Transition::Respecialized,
+        (Some(_), _, Status::Specialized) => Transition::Specialized,
+        (Some(_), Status::Specialized, _) => Transition::Deoptimized,
+        (Some(_), _, _) => Transition::Quickened,
     };
-    match (&old.counter, &new.counter) {
-        (Some(a), Some(b)) if a.raw != b.raw || a.state != b.state => parts.push(format!(
-            "counter {} → {}",
-            counter_short(a),
-            counter_short(b)
-        )),
-        _ => {}
-    }
-    for (a, b) in old
+    let counter = match (&old.counter, &new.counter) {
+        (Some(a), Some(b)) if a.raw != b.raw || a.state != b.state => Some((a.clone(), b.clone())),
+        _ => None,
+    };
+    let caches: Vec<CacheChange> = old
         .caches
         .iter()
         .zip(&new.caches)
         .skip(usize::from(new.counter.is_some()))
-    {
-        if a.value != b.value {
-            parts.push(format!("{} {} → {}", b.name, a.value, b.value));
-        }
-    }
-    if parts.is_empty() {
+        .filter(|(a, b)| a.value != b.value)
+        .map(|(a, b)| CacheChange {
+            name: b.name.clone(),
+            before: a.value,
+            after: b.value,
+        })
+        .collect();
+    if opnames.is_none() && counter.is_none() && caches.is_empty() {
         return None;
     }
-    Some((
-        transition.unwrap_or(Transition::CacheChanged),
-        parts.join("; "),
-    ))
+    Some(InstructionChange {
+        transition,
+        opnames,
+        counter,
+        caches,
+    })
 }
 
 /// Counts of instructions per mark: (specialized, warming, failing: backing

@@ -1,0 +1,7 @@
+//! Analysis of a snapshot, below every view: what an instruction's state
+//! adds up to ([`marks`]) and what changed between two moments of a
+//! warm-up ([`timeline`]). Plain data in, plain data out: no words, no
+//! styles.
+
+pub mod marks;
+pub mod timeline;

@@ -1,0 +1,6 @@
+//! Presentation below every view: the words ([`words`]), text made safe
+//! for a terminal and cut to a width ([`text`]). Views style these; they
+//! do not say things their own way.
+
+pub mod text;
+pub mod words;

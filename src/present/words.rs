@@ -1,0 +1,136 @@
+//! The words every view uses for the same thing: a counter in a few words,
+//! the cache entries of an instruction, how long the warm-up took, how the
+//! program's run ended, a byte count.
+
+use crate::model::{CacheEntry, Counter, Instruction, Snapshot};
+use crate::present::text::sanitize_line;
+
+/// `program ran in 3.2 ms`, or `work() × 1000 in 12.0 ms`.
+pub fn warmup_line(snapshot: &Snapshot) -> String {
+    let w = &snapshot.warmup;
+    match &w.call {
+        Some(call) => {
+            let then = match &w.then {
+                Some(then) => format!(", then {} × {}", sanitize_line(then), w.then_calls_done),
+                None => String::new(),
+            };
+            format!(
+                "{} × {}{} in {:.1} ms",
+                sanitize_line(call),
+                w.calls_done,
+                then,
+                w.call_seconds * 1000.0
+            )
+        }
+        None => format!(
+            "program ran in {:.1} ms",
+            snapshot.warmup.program_seconds * 1000.0
+        ),
+    }
+}
+
+/// `counter=832 (cooldown 52/0) version=131157 index=3`
+pub fn caches_text(ins: &Instruction) -> String {
+    let mut parts = Vec::with_capacity(ins.caches.len());
+    for (i, cache) in ins.caches.iter().enumerate() {
+        match (&ins.counter, i) {
+            (Some(counter), 0) => parts.push(format!(
+                "counter={} ({})",
+                cache.value,
+                counter_short(counter)
+            )),
+            _ => parts.push(cache_text(cache)),
+        }
+    }
+    parts.join(" ")
+}
+
+pub fn cache_text(cache: &CacheEntry) -> String {
+    match &cache.meaning {
+        Some(meaning) => format!(
+            "{}={} ({})",
+            sanitize_line(&cache.name),
+            cache.value,
+            sanitize_line(meaning)
+        ),
+        None => format!("{}={}", sanitize_line(&cache.name), cache.value),
+    }
+}
+
+/// A few words: `misses left 53 (52/0)`, `warming 1/1`, `misses left 53`.
+pub fn counter_short(counter: &Counter) -> String {
+    use crate::model::CounterState::*;
+    let pair = match counter.backoff {
+        Some(b) => format!("{}/{}", counter.value, b),
+        None => counter.value.to_string(),
+    };
+    let word = match counter.state {
+        NotQuickened => return "not quickened".into(),
+        Warming => "warming",
+        BackingOff => "backing off",
+        BackoffOrRestart => "backing off or restarted",
+        Unspecializable => return "given up".into(),
+        Misses => {
+            let left = counter.misses_left.unwrap_or(counter.value);
+            return match counter.backoff {
+                Some(_) => format!("misses left {left} ({pair})"),
+                None => format!("misses left {left}"),
+            };
+        }
+        TraceWarmup => "trace counter",
+        Instrumented => "instrumented",
+        BranchHistory => return format!("branches {:016b}", counter.raw),
+        Unknown => "unknown layout",
+    };
+    format!("{word} {pair}")
+}
+
+/// A byte count in binary units, rounded down, as the output limit is
+/// given (1 MiB): `5 MiB`, `12 KiB`, `300 bytes`.
+pub fn human_bytes(n: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    const KIB: u64 = 1 << 10;
+    if n >= MIB {
+        format!("{} MiB", n / MIB)
+    } else if n >= KIB {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// What a run phase is called in a sentence.
+pub fn phase_name(phase: &str) -> &'static str {
+    match phase {
+        "call" => "--call expression",
+        "atexit" => "program's atexit handlers",
+        // The program ended; collecting what it ran outlived --timeout.
+        "collection" => "collection of what ran",
+        _ => "program",
+    }
+}
+
+/// One line: `BINARY_OP → BINARY_OP_ADD_INT; counter warming 0/1 → misses
+/// left 53 (52/0); func_version 0 → 12`.
+pub fn change_words(change: &crate::analysis::timeline::InstructionChange) -> String {
+    let mut parts = Vec::new();
+    if let Some((before, after)) = &change.opnames {
+        parts.push(format!("{before} → {after}"));
+    }
+    if let Some((before, after)) = &change.counter {
+        parts.push(format!(
+            "counter {} → {}",
+            counter_short(before),
+            counter_short(after)
+        ));
+    }
+    for cache in &change.caches {
+        parts.push(format!(
+            "{} {} → {}",
+            sanitize_line(&cache.name),
+            cache.before,
+            cache.after
+        ));
+    }
+    parts.join("; ")
+}
