@@ -80,20 +80,6 @@ impl Paint {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_never_pass() {
-        assert_eq!(sanitize("a\x1b[31mb"), "a^[[31mb");
-        assert_eq!(sanitize("bell\x07"), "bell^G");
-        assert_eq!(sanitize("ok\nline\t"), "ok\nline\t");
-        assert_eq!(sanitize("\u{9b}x"), "\\u{9b}x");
-        assert_eq!(sanitize_line("a\nb"), "a⏎b");
-    }
-}
-
 /// Terminal columns `text` takes (wide characters count two, combining
 /// marks none).
 pub fn display_width(text: &str) -> usize {
@@ -120,4 +106,18 @@ pub fn clip(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_never_pass() {
+        assert_eq!(sanitize("a\x1b[31mb"), "a^[[31mb");
+        assert_eq!(sanitize("bell\x07"), "bell^G");
+        assert_eq!(sanitize("ok\nline\t"), "ok\nline\t");
+        assert_eq!(sanitize("\u{9b}x"), "\\u{9b}x");
+        assert_eq!(sanitize_line("a\nb"), "a⏎b");
+    }
 }
