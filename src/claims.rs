@@ -586,7 +586,7 @@ pub fn check_command(only: Option<&str>) -> u8 {
             crate::exit::USAGE
         }
         Ok(report) => {
-            if let Err(code) = crate::cli::write_stdout(&report.render()) {
+            if let Err(code) = crate::present::text::write_stdout(&report.render()) {
                 return code;
             }
             if report.holds() {
@@ -626,7 +626,7 @@ pub fn demo_command(opname: &str, cause: Option<&str>) -> u8 {
                 );
                 return crate::exit::USAGE;
             }
-            match crate::cli::write_stdout(&d.render(version, base)) {
+            match crate::present::text::write_stdout(&d.render(version, base)) {
                 Ok(()) => crate::exit::OK,
                 Err(code) => code,
             }

@@ -9,7 +9,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::dump::{self, Format};
 use crate::exit;
 use crate::model::Snapshot;
-use crate::present::text::{ColorChoice, Paint, sanitize, sanitize_line};
+use crate::present::text::{ColorChoice, Paint, sanitize, sanitize_line, write_stdout};
 use crate::python::{self, CollectError};
 use crate::raw::RawTargetError;
 use crate::request::{Request, Target};
@@ -219,23 +219,6 @@ fn parse_timeout(text: &str) -> Result<f64, String> {
     Ok(secs)
 }
 
-/// Writes what a command prints to stdout. A closed pipe (`| head -1`)
-/// ends the output quietly; any other failure (a full disk) is said on
-/// stderr, with the exit code [`exit::OUTPUT`].
-pub fn write_stdout(text: &str) -> Result<(), u8> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            let _ = writeln!(std::io::stderr(), "specscope: cannot write the output: {e}");
-            Err(exit::OUTPUT)
-        }
-        _ => Ok(()),
-    }
-}
-
 /// The file `--stdin` names, checked to be one the program can read.
 fn stdin_file(path: &std::path::Path) -> Result<PathBuf, String> {
     let lossy = path.to_string_lossy();
@@ -324,7 +307,7 @@ pub fn main() -> u8 {
                 return exit::NO_TERMINAL;
             }
             match cli.target.request() {
-                Ok(request) => crate::tui::run(&request, cli.theme),
+                Ok(request) => explore(&request, cli.theme),
                 Err(message) => {
                     eprintln!("specscope: {message}");
                     exit::USAGE
@@ -377,6 +360,31 @@ fn show_dump(
 }
 
 /// The exit code that says how the program's run ended.
+/// Collects, then explores until the user quits; the exit code says how the
+/// program's run ended. (When the program will not stop, the collection is
+/// ended from outside it and the explorer opens there.)
+fn explore(request: &Request, theme: crate::tui::ThemeName) -> u8 {
+    let ahead = crate::tui::warm_up(request);
+    python::collect_then(request, move |collected| match collected {
+        Ok(snapshot) => {
+            let code = outcome_code(&snapshot);
+            match crate::tui::explore_snapshot(snapshot, ahead, theme) {
+                Ok(()) => code,
+                Err(e) => {
+                    eprintln!("specscope: the terminal failed: {e}");
+                    exit::INTERNAL
+                }
+            }
+        }
+        Err(error) => report_error(
+            &error,
+            Paint {
+                on: !crate::present::text::no_color() && std::io::stderr().is_terminal(),
+            },
+        ),
+    })
+}
+
 pub fn outcome_code(snapshot: &Snapshot) -> u8 {
     let run = &snapshot.run;
     if run.collection_error.is_some() {

@@ -5,6 +5,8 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::process::{Command as Process, Output};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -208,4 +210,116 @@ fn a_source_of_exactly_the_limit_runs_and_one_byte_more_is_refused() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("up to 64 MiB"));
+}
+
+/// A tmux server of its own, with one window running a shell.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// None (the test is skipped) when tmux is not installed.
+    fn start() -> Option<Tmux> {
+        if !Process::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            eprintln!("note: tmux is not installed; skipping the terminal test");
+            return None;
+        }
+        let tmux = Tmux {
+            socket: format!("specscope-large-{}", std::process::id()),
+        };
+        let started = tmux.run(&["new-session", "-d", "-x", "200", "-y", "40", "sh"]);
+        assert!(started.status.success(), "tmux starts a session");
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Process::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn type_line(&self, line: &str) {
+        assert!(
+            self.run(&["send-keys", "-t", "0", line, "Enter"])
+                .status
+                .success()
+        );
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-J", "-t", "0"]).stdout)
+            .into_owned()
+    }
+
+    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let screen = self.screen();
+            if test(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// The status the shell echoed after `marker=`.
+fn exit_code(screen: &str, marker: &str) -> Option<i32> {
+    let at = screen.rfind(&format!("{marker}="))? + marker.len() + 1;
+    let digits: String = screen[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+#[test]
+fn in_a_terminal_the_explorer_opens_a_large_file_and_refuses_one_above_the_limit() {
+    let Some(tmux) = Tmux::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let large = dir.path().join("large.py");
+    write_comment_file(&large, 48 << 20);
+    let huge = dir.path().join("huge.py");
+    write_comment_file(&huge, 200_000_000);
+    let binary = env!("CARGO_BIN_EXE_specscope");
+
+    tmux.type_line(&format!(
+        "'{binary}' '{}'; echo large-exit=$?",
+        large.display()
+    ));
+    let screen = tmux.wait_for("the explorer", |s| s.contains("def tiny(x):"));
+    assert!(screen.contains("Source"), "{screen}");
+    tmux.run(&["send-keys", "-t", "0", "q"]);
+    let screen = tmux.wait_for("the shell", |s| exit_code(s, "large-exit").is_some());
+    assert_eq!(exit_code(&screen, "large-exit"), Some(0), "{screen}");
+
+    tmux.type_line(&format!(
+        "clear; '{binary}' '{}'; echo huge-exit=$?",
+        huge.display()
+    ));
+    let screen = tmux.wait_for("the shell", |s| exit_code(s, "huge-exit").is_some());
+    assert_eq!(exit_code(&screen, "huge-exit"), Some(3), "{screen}");
+    assert!(
+        screen.contains("huge.py is 190.7 MiB; specscope reads sources of up to 64 MiB"),
+        "{screen}"
+    );
 }

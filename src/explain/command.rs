@@ -15,10 +15,12 @@ pub fn command(opname: &str) -> u8 {
         }
     };
     match lookup_in(opname, version, &families) {
-        Lookup::Found(explanation) => match crate::cli::write_stdout(&explanation.render(WIDTH)) {
-            Ok(()) => crate::exit::OK,
-            Err(code) => code,
-        },
+        Lookup::Found(explanation) => {
+            match crate::present::text::write_stdout(&explanation.render(WIDTH)) {
+                Ok(()) => crate::exit::OK,
+                Err(code) => code,
+            }
+        }
         Lookup::OtherVersions {
             versions,
             explanation,
@@ -36,7 +38,7 @@ pub fn command(opname: &str) -> u8 {
                 wrap(&note, WIDTH, "", "").join("\n"),
                 explanation.render(WIDTH)
             );
-            match crate::cli::write_stdout(&text) {
+            match crate::present::text::write_stdout(&text) {
                 Ok(()) => crate::exit::OK,
                 Err(code) => code,
             }

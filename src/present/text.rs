@@ -2,7 +2,7 @@
 //! terminal raw, and colour is decided once.
 
 use std::borrow::Cow;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// Replaces control characters (other than newline and tab) with a visible
 /// caret or `\u{..}` form, so text from a user's program cannot move the
@@ -106,6 +106,23 @@ pub fn clip(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// Writes what a command prints to stdout. A closed pipe (`| head -1`)
+/// ends the output quietly; any other failure (a full disk) is said on
+/// stderr, with the exit code [`crate::exit::OUTPUT`].
+pub fn write_stdout(text: &str) -> Result<(), u8> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(std::io::stderr(), "specscope: cannot write the output: {e}");
+            Err(crate::exit::OUTPUT)
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

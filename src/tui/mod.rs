@@ -9,7 +9,7 @@ pub mod keys;
 pub mod theme;
 mod views;
 
-use std::io::{self, IsTerminal};
+use std::io;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -24,7 +24,6 @@ pub use theme::Theme;
 pub use views::{MIN_HEIGHT, MIN_WIDTH};
 
 use crate::model::Snapshot;
-use crate::present::text::Paint;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum ThemeName {
@@ -33,34 +32,22 @@ pub enum ThemeName {
     Light,
 }
 
-/// Collects, then explores until the user quits. Returns the exit code that
-/// says how the program's run ended.
-pub fn run(request: &crate::request::Request, theme: ThemeName) -> u8 {
-    // Getting the highlighter ready (loading syntect's grammars, compiling
-    // the patterns a file needs) takes about as long as a short program
-    // runs: do it on another core meanwhile, with the head of the file.
-    let ahead = request
+/// Gets the highlighter ready for the target's source on another core
+/// while the program runs (loading syntect's grammars and compiling the
+/// patterns a file needs takes about as long as a short program runs).
+pub fn warm_up(request: &crate::request::Request) -> Option<std::thread::JoinHandle<()>> {
+    request
         .source_hint()
-        .map(|(_, head)| std::thread::spawn(move || highlight::warm_up(&head)));
-    // (When the program will not stop, the collection is ended from
-    // outside it and the explorer opens there.)
-    crate::python::collect_then(request, move |collected| {
-        explore_collected(collected, ahead, theme)
-    })
+        .map(|(_, head)| std::thread::spawn(move || highlight::warm_up(&head)))
 }
 
-/// Opens the explorer on what a collection gave (an error prints as in
-/// dump mode). Returns the exit code.
-fn explore_collected(
-    collected: Result<Snapshot, crate::python::CollectError>,
+/// Explores `snapshot` until the user quits. The program's leftover threads
+/// are held meanwhile.
+pub fn explore_snapshot(
+    snapshot: Snapshot,
     ahead: Option<std::thread::JoinHandle<()>>,
     theme: ThemeName,
-) -> u8 {
-    let snapshot = match collected.map_err(report) {
-        Ok(snapshot) => snapshot,
-        Err(code) => return code,
-    };
-    let code = crate::cli::outcome_code(&snapshot);
+) -> io::Result<()> {
     let app = App::new(
         snapshot,
         Theme::new(theme, crate::present::text::no_color()),
@@ -68,20 +55,7 @@ fn explore_collected(
     if let Some(worker) = ahead {
         let _ = worker.join();
     }
-    match crate::python::with_program_paused(|| explore(app)) {
-        Ok(()) => code,
-        Err(e) => {
-            eprintln!("specscope: the terminal failed: {e}");
-            crate::exit::INTERNAL
-        }
-    }
-}
-
-fn report(error: crate::python::CollectError) -> u8 {
-    let paint = Paint {
-        on: !crate::present::text::no_color() && io::stderr().is_terminal(),
-    };
-    crate::cli::report_error(&error, paint)
+    crate::python::with_program_paused(|| explore(app))
 }
 
 /// Runs the app in the terminal. `ratatui::init` restores the terminal on
