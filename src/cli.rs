@@ -394,7 +394,7 @@ pub fn outcome_code(snapshot: &Snapshot) -> u8 {
         return exit::PROGRAM_EXCEPTION;
     }
     if let Some(stopped) = &run.stopped {
-        return if stopped.reason == "timeout" {
+        return if stopped.reason == crate::model::StopReason::Timeout {
             exit::TIMEOUT
         } else {
             exit::INTERRUPTED

@@ -58,7 +58,7 @@ pub struct Snapshot {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Step {
     /// `call` (the `--call` expression) or `then` (the `--then` expression).
-    pub phase: String,
+    pub phase: Phase,
     /// Evaluations of this phase's expression so far.
     pub calls: u64,
     pub code_objects: Vec<CodeObject>,
@@ -75,7 +75,7 @@ pub struct PythonInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TargetInfo {
     /// `demo`, `script`, `module` or `code`.
-    pub kind: String,
+    pub kind: TargetKind,
     pub filename: String,
     pub argv: Vec<String>,
 }
@@ -274,14 +274,14 @@ pub struct RunReport {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OutputChunk {
-    pub stream: String,
+    pub stream: Stream,
     pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ProgramException {
     /// `program` or `call`.
-    pub phase: String,
+    pub phase: Phase,
     #[serde(rename = "type")]
     pub type_name: String,
     pub message: String,
@@ -290,9 +290,9 @@ pub struct ProgramException {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ProgramExit {
-    pub phase: String,
+    pub phase: Phase,
     /// `sys.exit` or `os._exit`.
-    pub how: String,
+    pub how: ExitHow,
     /// The exit status python would end with.
     pub status: i64,
     /// The argument as the program gave it (its repr), where that is not
@@ -303,9 +303,74 @@ pub struct ProgramExit {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Stopped {
-    pub phase: String,
+    pub phase: Phase,
     /// `timeout` or `interrupt`.
-    pub reason: String,
+    pub reason: StopReason,
+}
+
+/// A part of a run (JSON: `program`, `call`, `then`, `atexit`, `collection`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The program itself (for `-m`, its packages' imports too).
+    Program,
+    /// The `--call` expression.
+    Call,
+    /// The `--then` expression.
+    Then,
+    /// The program's atexit handlers, run at the end of the warm-up.
+    Atexit,
+    /// Choosing and describing the code objects, after the program.
+    Collection,
+}
+
+/// What the target is (JSON: `demo`, `script`, `module`, `code`, `example`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    Demo,
+    Script,
+    Module,
+    Code,
+    Example,
+}
+
+/// Where a piece of the program's output went (JSON: `stdout`, `stderr`,
+/// `fd`: written to a file descriptor directly, by the program or a child).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+    Fd,
+}
+
+/// How the program asked to end (JSON: `sys.exit`, `os._exit`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub enum ExitHow {
+    #[serde(rename = "sys.exit")]
+    SysExit,
+    #[serde(rename = "os._exit")]
+    OsExit,
+}
+
+impl ExitHow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExitHow::SysExit => "sys.exit",
+            ExitHow::OsExit => "os._exit",
+        }
+    }
+}
+
+/// What stopped the warm-up (JSON: `timeout`, `interrupt`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// `--timeout`.
+    Timeout,
+    /// Ctrl-C.
+    Interrupt,
 }
 
 fn known() -> bool {
@@ -338,5 +403,53 @@ impl CodeObject {
 impl Instruction {
     pub fn changed(&self) -> bool {
         self.opname != self.base_opname
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T>(value: T, json: &str)
+    where
+        T: Serialize + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+    {
+        assert_eq!(serde_json::to_string(&value).unwrap(), json);
+        assert_eq!(serde_json::from_str::<T>(json).unwrap(), value);
+    }
+
+    /// Schema 1 carries these closed sets as strings: the enums must keep
+    /// them byte for byte.
+    #[test]
+    fn closed_sets_keep_their_schema_1_strings() {
+        for (phase, json) in [
+            (Phase::Program, "\"program\""),
+            (Phase::Call, "\"call\""),
+            (Phase::Then, "\"then\""),
+            (Phase::Atexit, "\"atexit\""),
+            (Phase::Collection, "\"collection\""),
+        ] {
+            round_trip(phase, json);
+        }
+        for (kind, json) in [
+            (TargetKind::Demo, "\"demo\""),
+            (TargetKind::Script, "\"script\""),
+            (TargetKind::Module, "\"module\""),
+            (TargetKind::Code, "\"code\""),
+            (TargetKind::Example, "\"example\""),
+        ] {
+            round_trip(kind, json);
+        }
+        for (stream, json) in [
+            (Stream::Stdout, "\"stdout\""),
+            (Stream::Stderr, "\"stderr\""),
+            (Stream::Fd, "\"fd\""),
+        ] {
+            round_trip(stream, json);
+        }
+        round_trip(ExitHow::SysExit, "\"sys.exit\"");
+        round_trip(ExitHow::OsExit, "\"os._exit\"");
+        round_trip(StopReason::Timeout, "\"timeout\"");
+        round_trip(StopReason::Interrupt, "\"interrupt\"");
     }
 }

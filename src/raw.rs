@@ -50,7 +50,7 @@ pub struct RawTargetError {
     /// What the program printed before the target turned out not to run
     /// (`-m`: the packages around the module are imported first).
     #[serde(default)]
-    pub output: Vec<(String, String)>,
+    pub output: Vec<(Stream, String)>,
 }
 
 /// A line or column counted from 1; anything else (CPython gives -1 or 0
@@ -145,7 +145,7 @@ struct RawPython {
 
 #[derive(Deserialize)]
 struct RawStep {
-    phase: String,
+    phase: Phase,
     calls: u64,
     code_objects: Vec<RawCode>,
 }
@@ -156,7 +156,7 @@ struct RawRun {
     then_calls_done: u64,
     program_seconds: f64,
     warmup_seconds: f64,
-    output: Vec<(String, String)>,
+    output: Vec<(Stream, String)>,
     output_dropped_bytes: u64,
     exception: Option<ProgramException>,
     exit: Option<ProgramExit>,

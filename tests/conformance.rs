@@ -156,7 +156,7 @@ fn type_version_is_true_where_3_13_0_dis_is_wrong() {
             .run
             .output
             .iter()
-            .filter(|c| c.stream == "stdout")
+            .filter(|c| c.stream == specscope::model::Stream::Stdout)
             .map(|c| c.text.as_str())
             .collect();
         let true_version: u64 = output.lines().last().unwrap().trim().parse().unwrap();

@@ -1,6 +1,6 @@
 //! Facts a person would check about what the adaptive interpreter did.
 
-use specscope::model::{CodeObject, CounterState, Instruction, Snapshot, Status};
+use specscope::model::{CodeObject, CounterState, Instruction, Phase, Snapshot, Status};
 use specscope::python::collect;
 use specscope::request::{Request, Target};
 
@@ -155,7 +155,7 @@ fn cache_values_are_read_from_their_own_units() {
         .run
         .output
         .iter()
-        .filter(|c| c.stream == "stdout")
+        .filter(|c| c.stream == specscope::model::Stream::Stdout)
         .map(|c| c.text.as_str())
         .collect();
     let printed: u64 = output.lines().last().unwrap().trim().parse().unwrap();
@@ -232,29 +232,29 @@ fn a_type_change_deoptimizes_and_the_timeline_shows_it() {
         (s.warmup.calls_done, s.warmup.then_calls_done),
         (1000, 1000)
     );
-    let history: Vec<(String, u64, String)> = s
+    let history: Vec<(Phase, u64, String)> = s
         .timeline
         .iter()
         .map(|step| {
             let op = plus(code_in(&step.code_objects, "add"));
-            (step.phase.clone(), step.calls, op.opname.clone())
+            (step.phase, step.calls, op.opname.clone())
         })
         .collect();
-    let at = |phase: &str, calls: u64| {
+    let at = |phase: Phase, calls: u64| {
         history
             .iter()
-            .find(|(p, c, _)| p == phase && *c == calls)
+            .find(|(p, c, _)| *p == phase && *c == calls)
             .map(|(_, _, op)| op.as_str())
-            .unwrap_or_else(|| panic!("no step {phase} {calls}: {history:?}"))
+            .unwrap_or_else(|| panic!("no step {phase:?} {calls}: {history:?}"))
     };
-    assert_eq!(at("call", 1000), "BINARY_OP_ADD_INT");
-    assert_eq!(at("then", 1000), "BINARY_OP_ADD_FLOAT");
+    assert_eq!(at(Phase::Call, 1000), "BINARY_OP_ADD_INT");
+    assert_eq!(at(Phase::Then, 1000), "BINARY_OP_ADD_FLOAT");
     // Every float call misses the int guard; the counter counts them.
     let misses_left = |calls: u64| {
         let step = s
             .timeline
             .iter()
-            .find(|st| st.phase == "then" && st.calls == calls)
+            .find(|st| st.phase == Phase::Then && st.calls == calls)
             .unwrap();
         plus(code_in(&step.code_objects, "add"))
             .counter
@@ -262,16 +262,16 @@ fn a_type_change_deoptimizes_and_the_timeline_shows_it() {
             .unwrap()
             .value
     };
-    assert_eq!(at("then", 20), "BINARY_OP_ADD_INT");
+    assert_eq!(at(Phase::Then, 20), "BINARY_OP_ADD_INT");
     assert!(misses_left(20) < misses_left(1), "{history:?}");
     if s.python.version.minor == 11 {
         // 3.11: 53 misses de-optimize to the adaptive form, which
         // specializes again on its next attempt.
-        assert_eq!(at("then", 53), "BINARY_OP_ADAPTIVE");
+        assert_eq!(at(Phase::Then, 53), "BINARY_OP_ADAPTIVE");
     } else {
         // 3.12+: when the cooldown runs out the instruction re-specializes
         // in place.
-        assert_eq!(at("then", 54), "BINARY_OP_ADD_FLOAT", "{history:?}");
+        assert_eq!(at(Phase::Then, 54), "BINARY_OP_ADD_FLOAT", "{history:?}");
     }
 }
 

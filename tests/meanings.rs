@@ -78,7 +78,7 @@ fn printed(s: &Snapshot, label: &str) -> u64 {
         .run
         .output
         .iter()
-        .filter(|c| c.stream == "stdout")
+        .filter(|c| c.stream == specscope::model::Stream::Stdout)
         .map(|c| c.text.as_str())
         .collect();
     out.lines()

@@ -228,7 +228,7 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
         0usize..16,
         proptest::collection::vec(code_object(), 0..4),
         text(),
-        proptest::collection::vec((text(), text()), 0..3),
+        proptest::collection::vec((0usize..3, text()), 0..3),
         any::<Option<String>>(),
     )
         .prop_map(|(v, code_objects, source, output, call)| {
@@ -244,7 +244,7 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
                     families: BTreeMap::new(),
                 },
                 target: TargetInfo {
-                    kind: "code".into(),
+                    kind: specscope::model::TargetKind::Code,
                     filename: "<string>".into(),
                     argv: vec![],
                 },
@@ -261,12 +261,12 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
                 files,
                 timeline: vec![
                     Step {
-                        phase: "call".into(),
+                        phase: specscope::model::Phase::Call,
                         calls: 0,
                         code_objects: code_objects.clone(),
                     },
                     Step {
-                        phase: "then".into(),
+                        phase: specscope::model::Phase::Then,
                         calls: 1,
                         code_objects: code_objects.clone(),
                     },
@@ -275,7 +275,14 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
                 run: RunReport {
                     output: output
                         .into_iter()
-                        .map(|(stream, text)| OutputChunk { stream, text })
+                        .map(|(stream, text)| OutputChunk {
+                            stream: [
+                                specscope::model::Stream::Stdout,
+                                specscope::model::Stream::Stderr,
+                                specscope::model::Stream::Fd,
+                            ][stream],
+                            text,
+                        })
                         .collect(),
                     ..RunReport::default()
                 },

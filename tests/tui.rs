@@ -815,7 +815,7 @@ fn brackets_step_through_the_warm_up_and_keep_the_selection() {
             "the selection stays on the +"
         );
         if let Some(step) = app.step() {
-            let expr = if step.phase == "then" {
+            let expr = if step.phase == specscope::model::Phase::Then {
                 "shift()"
             } else {
                 "add(1, 2)"

@@ -2,7 +2,7 @@
 //! highlighted source of each code object beside its base and live bytecode,
 //! the caches decoded, and what each specialization seen there means.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::analysis::marks::Mark;
@@ -11,7 +11,7 @@ use crate::explain::{self, Lookup};
 use crate::model::{CodeObject, Instruction, Snapshot};
 use crate::present::text::{clip, sanitize};
 use crate::present::words::{counter_short, warmup_line};
-use crate::tui::highlight::highlight;
+use crate::tui::highlight::{HighlightedLine, LazyHighlight, SourceFile};
 use crate::tui::theme::SyntaxClass;
 
 const STYLE: &str = r#"
@@ -81,18 +81,19 @@ pub fn render(snapshot: &Snapshot) -> String {
         );
     }
     out.push_str("</p>\n");
-    let highlighted: Vec<(&String, Vec<String>)> = snapshot
+    // Only the lines the excerpts show are highlighted.
+    let highlights: BTreeMap<&str, LazyHighlight> = snapshot
         .files
-        .iter()
-        .map(|(name, source)| (name, highlight_lines(source)))
+        .keys()
+        .map(|name| (name.as_str(), LazyHighlight::new()))
         .collect();
     for code in &snapshot.code_objects {
-        let lines = highlighted
-            .iter()
-            .find(|(name, _)| **name == code.filename)
-            .map(|(_, lines)| lines.as_slice())
-            .unwrap_or(&[]);
-        code_section(snapshot, code, lines, &mut out);
+        let file = snapshot
+            .files
+            .get(&code.filename)
+            .zip(highlights.get(code.filename.as_str()))
+            .map(|(text, lines)| SourceFile { text, lines });
+        code_section(snapshot, code, file, &mut out);
     }
     if !snapshot.timeline.is_empty() {
         timeline(snapshot, &mut out);
@@ -101,7 +102,12 @@ pub fn render(snapshot: &Snapshot) -> String {
     out
 }
 
-fn code_section(snapshot: &Snapshot, code: &CodeObject, lines: &[String], out: &mut String) {
+fn code_section(
+    snapshot: &Snapshot,
+    code: &CodeObject,
+    file: Option<SourceFile>,
+    out: &mut String,
+) {
     let (specialized, specializable) = code.specialized_share();
     let _ = writeln!(
         out,
@@ -120,14 +126,15 @@ fn code_section(snapshot: &Snapshot, code: &CodeObject, lines: &[String], out: &
         }
     );
     out.push_str("<div class=\"grid\">");
-    source_excerpt(code, lines, out);
+    source_excerpt(code, file, out);
     bytecode_table(code, out);
     out.push_str("</div>");
     explanations(snapshot, code, out);
     out.push_str("</section>\n");
 }
 
-fn source_excerpt(code: &CodeObject, lines: &[String], out: &mut String) {
+fn source_excerpt(code: &CodeObject, file: Option<SourceFile>, out: &mut String) {
+    let count = file.map_or(0, |f| f.line_count());
     let numbered = code
         .instructions
         .iter()
@@ -140,17 +147,15 @@ fn source_excerpt(code: &CodeObject, lines: &[String], out: &mut String) {
         .min(code.first_line.max(1));
     let mut last = numbered.max().unwrap_or(first);
     if code.kind == crate::model::CodeKind::Module {
-        (first, last) = (1, lines.len() as u32);
+        (first, last) = (1, count as u32);
     }
     out.push_str("<pre class=\"source\">");
-    if lines.is_empty() {
-        out.push_str("<span class=\"c\">  (no source text)</span>\n");
-    } else {
+    if let Some(file) = file.filter(|_| count > 0) {
         let first = first.max(1);
-        for n in first..=last.min(first.saturating_add(400)) {
-            let Some(text) = lines.get(n as usize - 1) else {
-                break;
-            };
+        let last = last.min(first.saturating_add(400));
+        let lines = file.highlighted(first as usize - 1..last as usize);
+        for (n, line) in (first..).zip(&lines) {
+            let text = line_html(line);
             let marks: Vec<Mark> = code
                 .instructions
                 .iter()
@@ -166,6 +171,8 @@ fn source_excerpt(code: &CodeObject, lines: &[String], out: &mut String) {
                     .unwrap_or(" ")
             );
         }
+    } else {
+        out.push_str("<span class=\"c\">  (no source text)</span>\n");
     }
     out.push_str("</pre>");
 }
@@ -297,7 +304,7 @@ fn timeline(snapshot: &Snapshot, out: &mut String) {
     out.push_str("<section class=\"timeline\"><h2>Timeline <small>what changed at each step of the warm-up</small></h2><ol>");
     let mut previous: Option<&[CodeObject]> = None;
     for step in &snapshot.timeline {
-        let expr = if step.phase == "then" {
+        let expr = if step.phase == crate::model::Phase::Then {
             &snapshot.warmup.then
         } else {
             &snapshot.warmup.call
@@ -332,32 +339,27 @@ fn timeline(snapshot: &Snapshot, out: &mut String) {
     out.push_str("</ol></section>");
 }
 
-/// Each source line as HTML with highlighting spans.
-fn highlight_lines(source: &str) -> Vec<String> {
-    highlight(source)
-        .into_iter()
-        .map(|line| {
-            let mut html = String::with_capacity(line.text.len() + 32);
-            let mut at = 0;
-            for (range, class) in &line.tokens {
-                if range.start > at {
-                    html.push_str(&esc(&line.text[at..range.start]));
-                }
-                let text = esc(&line.text[range.clone()]);
-                match class_name(*class) {
-                    Some(c) => {
-                        let _ = write!(html, "<span class=\"{c}\">{text}</span>");
-                    }
-                    None => html.push_str(&text),
-                }
-                at = range.end;
+/// A source line as HTML with highlighting spans.
+fn line_html(line: &HighlightedLine) -> String {
+    let mut html = String::with_capacity(line.text.len() + 32);
+    let mut at = 0;
+    for (range, class) in &line.tokens {
+        if range.start > at {
+            html.push_str(&esc(&line.text[at..range.start]));
+        }
+        let text = esc(&line.text[range.clone()]);
+        match class_name(*class) {
+            Some(c) => {
+                let _ = write!(html, "<span class=\"{c}\">{text}</span>");
             }
-            if at < line.text.len() {
-                html.push_str(&esc(&line.text[at..]));
-            }
-            html
-        })
-        .collect()
+            None => html.push_str(&text),
+        }
+        at = range.end;
+    }
+    if at < line.text.len() {
+        html.push_str(&esc(&line.text[at..]));
+    }
+    html
 }
 
 fn class_name(class: SyntaxClass) -> Option<&'static str> {

@@ -9,7 +9,7 @@ use std::io::Write;
 
 use crate::model::Snapshot;
 use crate::present::text::{Paint, sanitize};
-use crate::present::words::{human_bytes, phase_name};
+use crate::present::words::{Ending, endings, human_bytes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum Format {
@@ -38,48 +38,15 @@ pub fn report_program(snapshot: &Snapshot, err: &mut dyn Write, paint: Paint) {
     report_output(&text, run.output_dropped_bytes, err, paint);
     if let Some(exc) = &run.exception {
         let _ = write!(err, "{}", sanitize(&exc.traceback));
-        let _ = writeln!(
-            err,
-            "specscope: the {} raised {}; showing what was collected",
-            phase_name(&exc.phase),
-            crate::present::text::sanitize_line(&exc.type_name)
-        );
     }
-    if let Some(exit) = &run.exit {
-        let call = match &exit.code {
-            Some(code) => format!(
-                "{}({}) (exit status {})",
-                exit.how,
-                crate::present::text::sanitize_line(code),
-                exit.status
-            ),
-            None => format!("{}({})", exit.how, exit.status),
+    for (ending, sentence) in endings(snapshot) {
+        let then = match ending {
+            Ending::Exception => "showing what was collected",
+            Ending::Exit => "collection went on",
+            Ending::CollectionBroken => "showing what could be collected",
+            Ending::Stopped => "showing what ran",
         };
-        let _ = writeln!(
-            err,
-            "specscope: the {} called {call}; collection went on",
-            phase_name(&exit.phase),
-        );
-    }
-    if let Some(problem) = &run.collection_error {
-        let _ = writeln!(
-            err,
-            "specscope: the program broke part of the collection ({}); showing what could be collected",
-            crate::present::text::sanitize_line(problem)
-        );
-    }
-    if let Some(stopped) = &run.stopped {
-        let why = if stopped.reason == "timeout" {
-            "--timeout"
-        } else {
-            "Ctrl-C"
-        };
-        let _ = writeln!(
-            err,
-            "specscope: {why} stopped the {} after {} calls; showing what ran",
-            phase_name(&stopped.phase),
-            snapshot.warmup.calls_done
-        );
+        let _ = writeln!(err, "specscope: {sentence}; {then}");
     }
 }
 

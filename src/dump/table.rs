@@ -41,7 +41,7 @@ fn timeline(snapshot: &Snapshot, paint: Paint, out: &mut String) {
     let mut previous: Option<&[CodeObject]> = None;
     for (n, step) in snapshot.timeline.iter().enumerate() {
         let (specialized, warming, backing_off) = census(&step.code_objects);
-        let expr = if step.phase == "then" {
+        let expr = if step.phase == crate::model::Phase::Then {
             snapshot.warmup.then.as_deref()
         } else {
             snapshot.warmup.call.as_deref()

@@ -2,7 +2,7 @@
 //! the cache entries of an instruction, how long the warm-up took, how the
 //! program's run ended, a byte count.
 
-use crate::model::{CacheEntry, Counter, Instruction, Snapshot};
+use crate::model::{CacheEntry, Counter, Instruction, Phase, Snapshot, StopReason};
 use crate::present::text::sanitize_line;
 
 /// `program ran in 3.2 ms`, or `work() × 1000 in 12.0 ms`.
@@ -100,14 +100,87 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// What a run phase is called in a sentence.
-pub fn phase_name(phase: &str) -> &'static str {
+pub fn phase_name(phase: Phase) -> &'static str {
     match phase {
-        "call" => "--call expression",
-        "atexit" => "program's atexit handlers",
+        Phase::Program => "program",
+        Phase::Call => "--call expression",
+        Phase::Then => "--then expression",
+        Phase::Atexit => "program's atexit handlers",
         // The program ended; collecting what it ran outlived --timeout.
-        "collection" => "collection of what ran",
-        _ => "program",
+        Phase::Collection => "collection of what ran",
     }
+}
+
+/// What stopped a run, as the user asked for it.
+pub fn stopper(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::Timeout => "--timeout",
+        StopReason::Interrupt => "Ctrl-C",
+    }
+}
+
+/// How a run ended, when it did not simply finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Exception,
+    Exit,
+    CollectionBroken,
+    Stopped,
+}
+
+/// How the program's run ended, one sentence for each thing that happened,
+/// the same in every view: `the --call expression raised ValueError`,
+/// `the program called sys.exit(3)`, `--timeout stopped the program after
+/// 12 calls`.
+pub fn endings(snapshot: &Snapshot) -> Vec<(Ending, String)> {
+    let run = &snapshot.run;
+    let mut said = Vec::new();
+    if let Some(exc) = &run.exception {
+        said.push((
+            Ending::Exception,
+            format!(
+                "the {} raised {}",
+                phase_name(exc.phase),
+                sanitize_line(&exc.type_name)
+            ),
+        ));
+    }
+    if let Some(exit) = &run.exit {
+        let call = match &exit.code {
+            Some(code) => format!(
+                "{}({}) (exit status {})",
+                exit.how.as_str(),
+                sanitize_line(code),
+                exit.status
+            ),
+            None => format!("{}({})", exit.how.as_str(), exit.status),
+        };
+        said.push((
+            Ending::Exit,
+            format!("the {} called {call}", phase_name(exit.phase)),
+        ));
+    }
+    if let Some(problem) = &run.collection_error {
+        said.push((
+            Ending::CollectionBroken,
+            format!(
+                "the program broke part of the collection ({})",
+                sanitize_line(problem)
+            ),
+        ));
+    }
+    if let Some(stopped) = &run.stopped {
+        said.push((
+            Ending::Stopped,
+            format!(
+                "{} stopped the {} after {} calls",
+                stopper(stopped.reason),
+                phase_name(stopped.phase),
+                snapshot.warmup.calls_done
+            ),
+        ));
+    }
+    said
 }
 
 /// One line: `BINARY_OP → BINARY_OP_ADD_INT; counter warming 0/1 → misses

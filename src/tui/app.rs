@@ -327,7 +327,7 @@ impl App {
         let warmup = &self.snapshot.warmup;
         Some(match self.step() {
             Some(step) => {
-                let expr = if step.phase == "then" {
+                let expr = if step.phase == crate::model::Phase::Then {
                     warmup.then.as_deref()
                 } else {
                     warmup.call.as_deref()
@@ -1083,26 +1083,8 @@ fn output_lines(snapshot: &Snapshot) -> Vec<String> {
         lines.push(String::new());
         lines.extend(exc.traceback.lines().map(|l| sanitize_line(l).into_owned()));
     }
-    if let Some(exit) = &run.exit {
-        lines.push(format!(
-            "── the {} called {}({}) ──",
-            exit.phase,
-            sanitize_line(&exit.how),
-            exit.status
-        ));
-    }
-    if let Some(stopped) = &run.stopped {
-        lines.push(format!(
-            "── {} stopped the {} ──",
-            sanitize_line(&stopped.reason),
-            stopped.phase
-        ));
-    }
-    if let Some(problem) = &run.collection_error {
-        lines.push(format!(
-            "── the program broke part of the collection: {} ──",
-            sanitize_line(problem)
-        ));
+    for (_, sentence) in crate::present::words::endings(snapshot) {
+        lines.push(format!("── {sentence} ──"));
     }
     if lines.is_empty() {
         lines.push("(the program printed nothing)".into());

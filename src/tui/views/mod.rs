@@ -21,7 +21,7 @@ use super::app::{App, Mode, Pane, Viewport};
 use super::keys::{Action, KEYS};
 use crate::analysis::timeline::Transition;
 use crate::present::text::{display_width, sanitize_line};
-use crate::present::words::warmup_line;
+use crate::present::words::{Ending, warmup_line};
 
 /// The smallest terminal the explorer lays itself out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -132,33 +132,13 @@ impl App {
         if step.is_none() {
             spans.push(Span::raw(format!(" · {}", warmup_line(s))));
         }
-        if let Some(exc) = &s.run.exception {
+        for (ending, sentence) in crate::present::words::endings(s) {
             spans.push(Span::raw(" · "));
-            spans.push(Span::styled(
-                format!(
-                    "{} raised {}",
-                    phase(&exc.phase),
-                    sanitize_line(&exc.type_name)
-                ),
-                t.error(),
-            ));
-        }
-        if let Some(exit) = &s.run.exit {
-            spans.push(Span::raw(format!(
-                " · {} exit({})",
-                phase(&exit.phase),
-                exit.status
-            )));
-        }
-        if let Some(stopped) = &s.run.stopped {
-            spans.push(Span::styled(
-                format!(
-                    " · {} stopped the {}",
-                    sanitize_line(&stopped.reason),
-                    phase(&stopped.phase)
-                ),
-                t.error(),
-            ));
+            let style = match ending {
+                Ending::Exit => t.text(),
+                Ending::Exception | Ending::CollectionBroken | Ending::Stopped => t.error(),
+            };
+            spans.push(Span::styled(sentence, style));
         }
         Paragraph::new(Line::from(spans))
             .style(t.status_bar())
@@ -207,14 +187,6 @@ impl App {
             },
         };
         Paragraph::new(line).render(area, buf);
-    }
-}
-
-fn phase(phase: &str) -> &'static str {
-    match phase {
-        "call" => "--call",
-        "collection" => "collection",
-        _ => "program",
     }
 }
 
