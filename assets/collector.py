@@ -755,8 +755,15 @@ class _Guard:
             if self.timeout:
 
                 def _alarm(signum, frame):
-                    if not _session.get("taking_over"):
-                        raise _Stop("timeout")
+                    if _session.get("taking_over"):
+                        return
+                    if not _session.get("in_phase"):
+                        # Between the program's phases (specscope setting
+                        # the run up or winding it down): the next phase, if
+                        # any, stops at once.
+                        _session["alarm_missed"] = True
+                        return
+                    raise _Stop("timeout")
 
                 self.saved_alarm = _signal.signal(_signal.SIGALRM, _alarm)
                 _signal.setitimer(_signal.ITIMER_REAL, self.timeout)
@@ -801,7 +808,10 @@ def _run_phase(fn, report, phase):
     """Runs fn(); records how it ended. Returns False if the run must stop."""
     _session["phase"] = phase
     _session["phase_started"] = _time.perf_counter()
+    _session["in_phase"] = _session.get("in_phase", 0) + 1
     try:
+        if _session.pop("alarm_missed", False):
+            raise _Stop("timeout")
         fn()
         return True
     except SystemExit as e:
@@ -834,6 +844,8 @@ def _run_phase(fn, report, phase):
             "traceback": _format_exception(_trim_traceback(e)),
         }
         return False
+    finally:
+        _session["in_phase"] -= 1
 
 
 def _run_atexit(report):
