@@ -4,12 +4,15 @@
 //! file-descriptor level is kept to the limit while it is written, in the
 //! order written with the Python-level output.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command as Process, Output};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::tmux::Tmux;
 
 const CRASHED: i32 = 14;
 
@@ -322,64 +325,6 @@ fn output_written_to_file_descriptors_is_bounded_while_it_is_written() {
 }
 
 // ---------------------------------------------------------------- the explorer
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str) -> Option<Tmux> {
-        if !Process::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            eprintln!("note: tmux is not installed; skipping the terminal test");
-            return None;
-        }
-        let tmux = Tmux {
-            socket: format!("specscope-{name}-{}", std::process::id()),
-        };
-        let started = tmux.run(&["new-session", "-d", "-x", "120", "-y", "40", "sh"]);
-        assert!(started.status.success(), "tmux starts a session");
-        Some(tmux)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Process::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("NO_COLOR")
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if test(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen shows:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
 
 #[test]
 fn the_explorer_shows_a_crash_in_the_terminal() {

@@ -4,12 +4,15 @@
 //! `BaseException` or `KeyboardInterrupt` in a loop, sleeps in a system
 //! call, or does so while `-m` imports its package. What ran is shown.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::tmux::Tmux;
 use serde_json::Value;
 
 /// The tests measure wall time: one at a time, so that the programs that
@@ -363,73 +366,6 @@ fn a_second_ctrl_c_ends_a_program_that_catches_the_first() {
 }
 
 // ---------------------------------------------------------------- explorer
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str) -> Option<Tmux> {
-        let available = Process::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !available {
-            eprintln!("note: tmux is not installed; skipping the terminal test");
-            return None;
-        }
-        let tmux = Tmux {
-            socket: format!("specscope-limits-{name}-{}", std::process::id()),
-        };
-        let started = tmux
-            .run(&["new-session", "-d", "-x", "120", "-y", "40", "sh"])
-            .status
-            .success();
-        assert!(started, "tmux starts a session");
-        Some(tmux)
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Process::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("NO_COLOR")
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "0"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if test(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen shows:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
 
 #[test]
 fn the_explorer_opens_on_a_program_that_will_not_stop() {

@@ -1,93 +1,12 @@
 //! The real explorer in a real terminal (tmux): it draws, answers keys,
 //! and gives the terminal back when it quits. Skipped when tmux is absent.
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+mod common;
 
-struct Tmux {
-    socket: String,
-}
+use std::process::Command;
+use std::time::Duration;
 
-impl Tmux {
-    fn start(name: &str) -> Option<Tmux> {
-        Tmux::start_sized(name, 120, 40)
-    }
-
-    fn start_sized(name: &str, width: u16, height: u16) -> Option<Tmux> {
-        let available = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !available {
-            eprintln!("note: tmux is not installed; skipping the terminal test");
-            return None;
-        }
-        let tmux = Tmux {
-            socket: format!("specscope-{name}-{}", std::process::id()),
-        };
-        let ok = tmux
-            .run(&[
-                "new-session",
-                "-d",
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-                "sh",
-            ])
-            .status
-            .success();
-        assert!(ok, "tmux starts a session");
-        Some(tmux)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("NO_COLOR")
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "0"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
-    }
-
-    fn alternate_screen_on(&self) -> bool {
-        let out = self.run(&["display-message", "-p", "-t", "0", "#{alternate_on}"]);
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
-    }
-
-    /// Waits until the screen satisfies `test`; panics with the screen if it
-    /// never does.
-    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if test(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
+use common::tmux::{Tmux, exit_code};
 
 #[test]
 fn explorer_runs_in_a_terminal_and_gives_it_back() {
@@ -150,18 +69,6 @@ fn explorer_says_when_the_terminal_is_too_small_and_redraws_on_resize() {
     });
     tmux.send(&["q"]);
     tmux.wait_for("the shell", |s| exit_code(s) == Some(0));
-}
-
-/// The exit status the shell printed after the explorer quit. The typed
-/// command line holds `specscope-exit=$?`, which must not count.
-fn exit_code(screen: &str) -> Option<i32> {
-    screen.match_indices("specscope-exit=").find_map(|(at, m)| {
-        let digits: String = screen[at + m.len()..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        digits.parse().ok()
-    })
 }
 
 /// The step number and count in the status line, e.g. `step 7/15`.
