@@ -8,7 +8,8 @@ pub const PROGRAM_EXCEPTION: u8 = 1;
 /// Bad command line (clap's own code).
 pub const USAGE: u8 = 2;
 /// The target does not exist, is a folder, is not a regular file (a named
-/// pipe, a device), cannot be read, is not text, or (`-m`) no such module.
+/// pipe, a device), cannot be read, is not text, is larger than 64 MiB, or
+/// (`-m`) no such module.
 pub const TARGET: u8 = 3;
 /// The target has a syntax error.
 pub const SYNTAX: u8 = 4;

@@ -3,10 +3,10 @@
 //! message saying why. (Speed figures live in the benchmark harness:
 //! `cargo bench --bench frame` and `benches/harness.py`.)
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command as Process, Output};
-use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -15,6 +15,8 @@ use specscope::request::{Request, Target};
 use specscope::tui::highlight::{LazyHighlight, highlight};
 use specscope::tui::keys::Action;
 use specscope::tui::{App, Pane, Theme, draw_frame};
+
+use common::tmux::{Tmux, exit_code};
 
 /// The largest source specscope reads, as the README states it.
 const LIMIT: u64 = 64 << 20;
@@ -119,6 +121,30 @@ fn the_explorer_on_a_large_file_highlights_only_the_lines_in_view() {
     assert!(scrolled <= 8 * usize::from(HEIGHT), "{scrolled} lines");
 }
 
+#[test]
+fn a_file_of_one_long_line_opens_in_the_explorer() {
+    // One list of 400,000 numbers on one line: 3 MB.
+    let items: Vec<String> = (0..400_000).map(|i| i.to_string()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oneline.py");
+    std::fs::write(
+        &path,
+        format!("x = [{}]\nprint(len(x))\n", items.join(", ")),
+    )
+    .unwrap();
+    let snapshot = collect(Target::Script(path));
+    let app = App::new(snapshot, Theme::mono());
+    let screen = rows(&draw_frame(&app, WIDTH, HEIGHT));
+    assert!(
+        screen.iter().any(|r| r.contains("x = [0, 1, 2, 3")),
+        "{screen:#?}"
+    );
+    assert!(
+        screen.iter().any(|r| r.contains("print(len(x))")),
+        "{screen:#?}"
+    );
+}
+
 /// Highlighted from any line on, each line is coloured as highlighting the
 /// whole file from its first line colours it, on real files: standard
 /// library modules with long docstrings, f-strings, brackets over many lines
@@ -212,112 +238,70 @@ fn a_source_of_exactly_the_limit_runs_and_one_byte_more_is_refused() {
         .stderr(predicate::str::contains("up to 64 MiB"));
 }
 
-/// A tmux server of its own, with one window running a shell.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// None (the test is skipped) when tmux is not installed.
-    fn start() -> Option<Tmux> {
-        if !Process::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            eprintln!("note: tmux is not installed; skipping the terminal test");
-            return None;
-        }
-        let tmux = Tmux {
-            socket: format!("specscope-large-{}", std::process::id()),
-        };
-        let started = tmux.run(&["new-session", "-d", "-x", "200", "-y", "40", "sh"]);
-        assert!(started.status.success(), "tmux starts a session");
-        Some(tmux)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Process::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn type_line(&self, line: &str) {
-        assert!(
-            self.run(&["send-keys", "-t", "0", line, "Enter"])
-                .status
-                .success()
-        );
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-J", "-t", "0"]).stdout)
-            .into_owned()
-    }
-
-    fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        loop {
-            let screen = self.screen();
-            if test(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen shows:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-/// The status the shell echoed after `marker=`.
-fn exit_code(screen: &str, marker: &str) -> Option<i32> {
-    let at = screen.rfind(&format!("{marker}="))? + marker.len() + 1;
-    let digits: String = screen[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
+#[test]
+fn another_modules_file_above_the_limit_is_left_out_of_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write_comment_file(&dir.path().join("bigmod.py"), LIMIT + 1);
+    let out = specscope()
+        .current_dir(dir.path())
+        .args([
+            "dump",
+            "--format",
+            "json",
+            "-c",
+            "import bigmod",
+            "-f",
+            "bigmod:*",
+        ])
+        .env("PYTHONPATH", dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    let files = json["files"].as_object().expect("a files map");
+    assert!(
+        files.keys().all(|name| !name.ends_with("bigmod.py")),
+        "{:?}",
+        files.keys()
+    );
+    let names: Vec<&str> = json["code_objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["qualname"].as_str())
         .collect();
-    digits.parse().ok()
+    assert!(
+        names.contains(&"tiny"),
+        "its code objects are listed: {names:?}"
+    );
 }
 
 #[test]
 fn in_a_terminal_the_explorer_opens_a_large_file_and_refuses_one_above_the_limit() {
-    let Some(tmux) = Tmux::start() else {
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let large = dir.path().join("large.py");
     write_comment_file(&large, 48 << 20);
     let huge = dir.path().join("huge.py");
     write_comment_file(&huge, 200_000_000);
     let binary = env!("CARGO_BIN_EXE_specscope");
+    let command = |path: &Path| format!("'{binary}' '{}'; echo specscope-exit=$?", path.display());
 
-    tmux.type_line(&format!(
-        "'{binary}' '{}'; echo large-exit=$?",
-        large.display()
-    ));
+    let Some(tmux) = Tmux::start_sized("large-opens", 200, 40) else {
+        return;
+    };
+    tmux.send(&[&command(&large), "Enter"]);
     let screen = tmux.wait_for("the explorer", |s| s.contains("def tiny(x):"));
     assert!(screen.contains("Source"), "{screen}");
-    tmux.run(&["send-keys", "-t", "0", "q"]);
-    let screen = tmux.wait_for("the shell", |s| exit_code(s, "large-exit").is_some());
-    assert_eq!(exit_code(&screen, "large-exit"), Some(0), "{screen}");
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("the shell", |s| exit_code(s).is_some());
+    assert_eq!(exit_code(&screen), Some(0), "{screen}");
 
-    tmux.type_line(&format!(
-        "clear; '{binary}' '{}'; echo huge-exit=$?",
-        huge.display()
-    ));
-    let screen = tmux.wait_for("the shell", |s| exit_code(s, "huge-exit").is_some());
-    assert_eq!(exit_code(&screen, "huge-exit"), Some(3), "{screen}");
+    let tmux = Tmux::start_sized("large-refused", 200, 40).expect("tmux ran just now");
+    tmux.send(&[&command(&huge), "Enter"]);
+    let screen = tmux.wait_for("the shell", |s| exit_code(s).is_some());
+    assert_eq!(exit_code(&screen), Some(3), "{screen}");
     assert!(
         screen.contains("huge.py is 190.7 MiB; specscope reads sources of up to 64 MiB"),
         "{screen}"

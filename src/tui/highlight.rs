@@ -85,17 +85,24 @@ impl Parser {
         }
     }
 
-    /// Highlights one line (`raw` with its line ending) and moves on.
+    /// Highlights one line (`raw` with its line ending) and moves on. Only
+    /// the first [`LONG_LINE`] bytes of a longer line go through the grammar
+    /// (the rest is left plain): its patterns take time that grows faster
+    /// than the line, and a 3 MB line of one list would take minutes.
     fn line(&mut self, raw: &str) -> HighlightedLine {
         let text = raw.trim_end_matches(['\n', '\r']).to_string();
         let mut tokens: Vec<(Range<usize>, SyntaxClass)> = Vec::new();
+        let mut cut = raw.len().min(LONG_LINE);
+        while !raw.is_char_boundary(cut) {
+            cut -= 1;
+        }
         let ops = self
             .state
             .as_mut()
-            .and_then(|s| s.parse_line(raw, &SYNTAXES).ok());
+            .and_then(|s| s.parse_line(&raw[..cut], &SYNTAXES).ok());
         match ops {
             Some(ops) => {
-                for (range, op) in ScopeRangeIterator::new(&ops, raw) {
+                for (range, op) in ScopeRangeIterator::new(&ops, &raw[..cut]) {
                     if self.stack.apply(op).is_err() {
                         break;
                     }
@@ -140,6 +147,9 @@ impl<'a> SourceFile<'a> {
         self.lines.lines(self.text, range)
     }
 }
+
+/// Bytes of a line the grammar sees at most.
+const LONG_LINE: usize = 4096;
 
 /// Lines highlighted together, and the spacing of saved parser states.
 const CHUNK: usize = 64;
@@ -467,6 +477,30 @@ mod tests {
         lazy.lines(&src, 0..40);
         lazy.lines(&src, 99_990..100_010);
         assert_eq!(lazy.lines_parsed(), before);
+    }
+
+    #[test]
+    fn only_the_start_of_a_very_long_line_goes_through_the_grammar() {
+        let items: Vec<String> = (0..20_000).map(|i| i.to_string()).collect();
+        let src = format!("x = [{}]\ny = 'after'\n", items.join(", "));
+        let lines = highlight(&src);
+        let numbers: Vec<&Range<usize>> = lines[0]
+            .tokens
+            .iter()
+            .filter(|(_, c)| *c == SyntaxClass::Number)
+            .map(|(r, _)| r)
+            .collect();
+        assert!(numbers.len() > 500, "the start is highlighted");
+        assert!(
+            numbers.iter().all(|r| r.end <= LONG_LINE),
+            "the rest is plain"
+        );
+        assert_eq!(
+            lines[0].text.len(),
+            src.find('\n').unwrap(),
+            "the text is whole"
+        );
+        assert_eq!(class_of(&lines[1], "'after'"), SyntaxClass::String);
     }
 
     #[test]

@@ -66,7 +66,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 gutter_mark(t, state),
             ];
             let span = positions.and_then(|p| span_on_line(&p, number, &hl.text));
-            spans.extend(skip_columns(source_spans(hl, t, span), shift));
+            // Cells are at least a byte wide but a character can take four
+            // (tabs take more cells, not fewer): the rest of a long line is
+            // not laid out.
+            let upto =
+                floor_char_boundary(&hl.text, (4 * (shift + text_width) + 64).min(hl.text.len()));
+            spans.extend(skip_columns(source_spans(hl, upto, t, span), shift));
             let line = Line::from(spans);
             if current {
                 line.patch_style(t.selection(focused))
@@ -130,10 +135,16 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// The line's text cut at token and span boundaries, each piece styled,
-/// control characters made visible and tabs expanded to display columns.
-fn source_spans(hl: &HighlightedLine, t: Theme, span: Option<Range<usize>>) -> Vec<Span<'static>> {
-    let text = hl.text.as_str();
+/// The line's text up to byte `upto`, cut at token and span boundaries,
+/// each piece styled, control characters made visible and tabs expanded to
+/// display columns.
+fn source_spans(
+    hl: &HighlightedLine,
+    upto: usize,
+    t: Theme,
+    span: Option<Range<usize>>,
+) -> Vec<Span<'static>> {
+    let text = &hl.text[..upto];
     let mut cuts: Vec<usize> = vec![0, text.len()];
     for (range, _) in &hl.tokens {
         cuts.push(range.start);
@@ -283,7 +294,7 @@ mod tests {
             text: "x = '\x1b[31m'".into(),
             tokens: vec![],
         };
-        let text: String = source_spans(&hl, Theme::mono(), None)
+        let text: String = source_spans(&hl, hl.text.len(), Theme::mono(), None)
             .iter()
             .map(|s| s.content.to_string())
             .collect();
