@@ -11,8 +11,8 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use specscope::model::Snapshot;
+use specscope::present::highlight::{LazyHighlight, highlight};
 use specscope::request::{Request, Target};
-use specscope::tui::highlight::{LazyHighlight, highlight};
 use specscope::tui::keys::Action;
 use specscope::tui::{App, Pane, Theme, draw_frame};
 

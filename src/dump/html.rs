@@ -9,10 +9,10 @@ use crate::analysis::marks::Mark;
 use crate::analysis::timeline::changes;
 use crate::explain::{self, Lookup};
 use crate::model::{CodeObject, Instruction, Snapshot};
+use crate::present::highlight::SyntaxClass;
+use crate::present::highlight::{HighlightedLine, LazyHighlight, SourceFile};
 use crate::present::text::{clip, sanitize};
 use crate::present::words::{counter_short, warmup_line};
-use crate::tui::highlight::{HighlightedLine, LazyHighlight, SourceFile};
-use crate::tui::theme::SyntaxClass;
 
 const STYLE: &str = r#"
 :root { --spec: #1a7f37; --warm: #9a6700; --back: #cf222e; --dim: #6e7781; --line: #d0d7de; }

@@ -1,6 +1,8 @@
 //! Presentation below every view: the words ([`words`]), text made safe
-//! for a terminal and cut to a width ([`text`]). Views style these; they
+//! for a terminal and cut to a width ([`text`]), Python source split into
+//! classes of tokens ([`highlight`]). Views style these; they
 //! do not say things their own way.
 
+pub mod highlight;
 pub mod text;
 pub mod words;

@@ -11,12 +11,12 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
-use super::highlight::{LazyHighlight, SourceFile};
 use super::keys::{self, Action};
 use super::theme::Theme;
 use crate::analysis::marks::Mark;
 use crate::analysis::timeline::{self, Transition};
 use crate::model::{CodeKind, CodeObject, Instruction, Snapshot};
+use crate::present::highlight::{LazyHighlight, SourceFile};
 
 /// The panes that can take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,6 @@
 //! hands it to an [`App`]; the app never calls Python.
 
 pub mod app;
-pub mod highlight;
 pub mod keys;
 pub mod theme;
 mod views;
@@ -38,7 +37,7 @@ pub enum ThemeName {
 pub fn warm_up(request: &crate::request::Request) -> Option<std::thread::JoinHandle<()>> {
     request
         .source_hint()
-        .map(|(_, head)| std::thread::spawn(move || highlight::warm_up(&head)))
+        .map(|(_, head)| std::thread::spawn(move || crate::present::highlight::warm_up(&head)))
 }
 
 /// Explores `snapshot` until the user quits. The program's leftover threads

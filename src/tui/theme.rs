@@ -1,23 +1,11 @@
 //! Every style the explorer uses, by what it means. Views ask the theme for
 //! `opcode(mark)` or `border(focused)`; no view names a colour.
 
+pub use crate::present::highlight::SyntaxClass;
 use ratatui::style::{Color, Modifier, Style};
 
 use super::ThemeName;
 use crate::analysis::marks::Mark;
-
-/// A class of source token, from the syntax highlighter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyntaxClass {
-    Plain,
-    Keyword,
-    String,
-    Number,
-    Comment,
-    Definition,
-    Builtin,
-    Constant,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Palette {

@@ -11,9 +11,9 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::{pane_block, scroll_with_margin};
 use crate::model::Positions;
+use crate::present::highlight::{HighlightedLine, SourceFile};
 use crate::present::text::{display_width, sanitize};
 use crate::tui::app::{App, LineState, Pane};
-use crate::tui::highlight::{HighlightedLine, SourceFile};
 use crate::tui::theme::{SyntaxClass, Theme};
 
 /// Python's tokenizer puts tab stops every 8 columns.

@@ -15,11 +15,22 @@ use std::sync::LazyLock;
 use syntect::easy::ScopeRangeIterator;
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
 
-use super::theme::SyntaxClass;
-
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
 
 /// Scope prefixes checked from the innermost scope outwards.
+/// A class of source token, from the syntax highlighter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxClass {
+    Plain,
+    Keyword,
+    String,
+    Number,
+    Comment,
+    Definition,
+    Builtin,
+    Constant,
+}
+
 static CLASSES: LazyLock<Vec<(Scope, SyntaxClass)>> = LazyLock::new(|| {
     [
         ("comment", SyntaxClass::Comment),
