@@ -18,7 +18,6 @@ use crate::version::PythonVersion;
 
 mod watchdog;
 
-const COLLECTOR: &str = include_str!("../assets/collector.py");
 use crate::built::COLLECTOR_CODE;
 
 /// One collection at a time: the collector swaps `sys.stdout`, `__main__`
@@ -208,24 +207,20 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     if let Ok(module) = py.import("_specscope_collector") {
         return Ok(module);
     }
-    let module = if COLLECTOR_CODE.is_empty() {
-        let code = CString::new(COLLECTOR).expect("the collector has no NUL byte");
-        PyModule::from_code(py, &code, c"<specscope collector>", c"_specscope_collector")?
-    } else {
-        let code = py
-            .import("marshal")?
-            .call_method1("loads", (pyo3::types::PyBytes::new(py, COLLECTOR_CODE),))?;
-        let module = PyModule::new(py, "_specscope_collector")?;
-        module.setattr("__file__", "<specscope collector>")?;
-        module.setattr("__builtins__", py.import("builtins")?)?;
-        py.import("sys")?
-            .getattr("modules")?
-            .set_item("_specscope_collector", &module)?;
-        py.import("builtins")?
-            .getattr("exec")?
-            .call1((code, module.dict()))?;
-        module
-    };
+    // The build script compiled the collector with this interpreter (the
+    // build fails when it cannot).
+    let code = py
+        .import("marshal")?
+        .call_method1("loads", (pyo3::types::PyBytes::new(py, COLLECTOR_CODE),))?;
+    let module = PyModule::new(py, "_specscope_collector")?;
+    module.setattr("__file__", "<specscope collector>")?;
+    module.setattr("__builtins__", py.import("builtins")?)?;
+    py.import("sys")?
+        .getattr("modules")?
+        .set_item("_specscope_collector", &module)?;
+    py.import("builtins")?
+        .getattr("exec")?
+        .call1((code, module.dict()))?;
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;

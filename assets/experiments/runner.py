@@ -52,9 +52,6 @@ def applies(experiment, version=None):
 
 
 def _family_of(form):
-    for base, members in _dis._specializations.items() if hasattr(_dis, "_specializations") else ():
-        if form in members:
-            return base
     import opcode
 
     for base, members in opcode._specializations.items():
