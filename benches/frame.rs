@@ -14,8 +14,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use specscope::request::{Request, Target};
-use specscope::tui::{App, Theme, ThemeName, draw_frame};
+use specscope::collect::request::{Request, Target};
+use specscope::views::tui::{App, Theme, ThemeName, draw_frame};
 
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
@@ -70,7 +70,8 @@ fn main() {
         request.call = Some("big(3, 2, p)".into());
         request.calls = 20;
         request.patterns = vec!["big".into()];
-        let snapshot = specscope::python::collect(&request).expect("the generated code collects");
+        let snapshot =
+            specscope::collect::python::collect(&request).expect("the generated code collects");
         if snapshot.code_objects[0].instructions.len() >= MIN_INSTRUCTIONS {
             break snapshot;
         }
@@ -164,8 +165,9 @@ fn large_sources() {
     for (name, path) in [("large_code", &code), ("large_comments", &comments)] {
         let size = std::fs::metadata(path).map_or(0, |m| m.len());
         let started = Instant::now();
-        let snapshot = specscope::python::collect(&Request::new(Target::Script(path.clone())))
-            .expect("the large source collects");
+        let snapshot =
+            specscope::collect::python::collect(&Request::new(Target::Script(path.clone())))
+                .expect("the large source collects");
         let collected = started.elapsed();
         let lines = snapshot
             .files

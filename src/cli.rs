@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::dump::{self, Format};
+use crate::collect::python::{self, CollectError};
+use crate::collect::raw::RawTargetError;
+use crate::collect::request::{Request, Target};
 use crate::exit;
 use crate::model::Snapshot;
 use crate::present::text::{ColorChoice, Paint, sanitize, sanitize_line, write_stdout};
-use crate::python::{self, CollectError};
-use crate::raw::RawTargetError;
-use crate::request::{Request, Target};
+use crate::views::dump::{self, Format};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,8 +29,8 @@ pub struct Cli {
     #[command(flatten)]
     pub target: TargetArgs,
     /// Colour theme of the explorer (NO_COLOR gives a monochrome view)
-    #[arg(long, value_enum, default_value_t = crate::tui::ThemeName::Dark)]
-    pub theme: crate::tui::ThemeName,
+    #[arg(long, value_enum, default_value_t = crate::views::tui::ThemeName::Dark)]
+    pub theme: crate::views::tui::ThemeName,
 }
 
 // Parsed once per run: the size difference between variants does not matter.
@@ -272,8 +272,10 @@ pub fn main() -> u8 {
             cause,
             check,
         }) => match (opname, check, demo) {
-            (only, true, _) => crate::claims::check_command(only.as_deref()),
-            (Some(opname), _, true) => crate::claims::demo_command(&opname, cause.as_deref()),
+            (only, true, _) => crate::explain::claims::check_command(only.as_deref()),
+            (Some(opname), _, true) => {
+                crate::explain::claims::demo_command(&opname, cause.as_deref())
+            }
             (Some(opname), _, false) => crate::explain::command(&opname),
             (None, false, _) => unreachable!("clap requires OPNAME without --check"),
         },
@@ -363,12 +365,12 @@ fn show_dump(
 /// Collects, then explores until the user quits; the exit code says how the
 /// program's run ended. (When the program will not stop, the collection is
 /// ended from outside it and the explorer opens there.)
-fn explore(request: &Request, theme: crate::tui::ThemeName) -> u8 {
-    let ahead = crate::tui::warm_up(request);
+fn explore(request: &Request, theme: crate::views::tui::ThemeName) -> u8 {
+    let ahead = crate::views::tui::warm_up(request);
     python::collect_then(request, move |collected| match collected {
         Ok(snapshot) => {
             let code = outcome_code(&snapshot);
-            match crate::tui::explore_snapshot(snapshot, ahead, theme) {
+            match crate::views::tui::explore_snapshot(snapshot, ahead, theme) {
                 Ok(()) => code,
                 Err(e) => {
                     eprintln!("specscope: the terminal failed: {e}");
@@ -420,7 +422,7 @@ fn subcommand_hint(t: &RawTargetError) -> String {
         .get_subcommands()
         .map(|c| c.get_name().to_string())
         .collect();
-    let close = crate::suggest::suggest(word, names.iter().map(String::as_str));
+    let close = crate::present::suggest::suggest(word, names.iter().map(String::as_str));
     match close.as_slice() {
         [] => String::new(),
         names => format!(

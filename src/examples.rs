@@ -82,7 +82,7 @@ pub fn find(name: &str) -> Result<Example, Vec<&'static str>> {
     if let Some(example) = all().into_iter().find(|e| e.name == name) {
         return Ok(example);
     }
-    let close = crate::suggest::suggest(name, LESSONS.iter().map(|(n, _)| *n));
+    let close = crate::present::suggest::suggest(name, LESSONS.iter().map(|(n, _)| *n));
     Err(close
         .iter()
         .filter_map(|c| LESSONS.iter().map(|(n, _)| *n).find(|n| n == c))

@@ -388,7 +388,7 @@ fn the_explorer_without_a_terminal_points_to_dump() {
 
 #[test]
 fn a_virtualenv_of_the_linked_python_is_honoured() {
-    let linked = specscope::python::linked_version();
+    let linked = specscope::collect::python::linked_version();
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),

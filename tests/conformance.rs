@@ -5,10 +5,10 @@
 //! there the reference is dis's own layout with each field read from its own
 //! units, and a separate test shows the unpatched `dis` is wrong.
 
-use specscope::dump::dis::disassemble;
+use specscope::collect::python::{collect, reference_dis};
+use specscope::collect::request::{Request, Target};
 use specscope::model::Snapshot;
-use specscope::python::{collect, reference_dis};
-use specscope::request::{Request, Target};
+use specscope::views::dump::dis::disassemble;
 
 fn code_request(code: &str, call: &str, calls: u64) -> Request {
     let mut r = Request::new(Target::Code(code.to_string()));
@@ -251,7 +251,7 @@ fn the_rust_decoder_reads_what_dis_reads() {
     workloads.push(code_request(&long, "work()", 30));
     for request in workloads {
         let mut by_dis = request.clone();
-        by_dis.decoder = specscope::request::Decoder::Dis;
+        by_dis.decoder = specscope::collect::request::Decoder::Dis;
         // reference_dis reads the last collection: do not come between.
         let (ours, theirs) =
             static_pair_test(|| (collect(&request).unwrap(), collect(&by_dis).unwrap()));

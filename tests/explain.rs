@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use specscope::collect::python;
 use specscope::explain::{self, CacheField, Lookup, Role};
-use specscope::python;
-use specscope::version::PythonVersion;
+use specscope::model::version::PythonVersion;
 
 fn linked() -> PythonVersion {
     python::linked_version()

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use specscope::collect::python;
 use specscope::explain::{self, Lookup};
-use specscope::python;
-use specscope::version::PythonVersion;
+use specscope::model::version::PythonVersion;
 
 /// The texts this test file is about.
 const INSTRUCTIONS: &str = include_str!("../assets/explain/instructions.md");

@@ -1,8 +1,8 @@
 //! Facts a person would check about what the adaptive interpreter did.
 
+use specscope::collect::python::collect;
+use specscope::collect::request::{Request, Target};
 use specscope::model::{CodeObject, CounterState, Instruction, Phase, Snapshot, Status};
-use specscope::python::collect;
-use specscope::request::{Request, Target};
 
 fn run(code: &str, call: &str, calls: u64) -> Snapshot {
     let mut r = Request::new(Target::Code(code.to_string()));

@@ -29,7 +29,7 @@ fn json_of(args: &[&str]) -> Value {
 }
 
 fn minor() -> u8 {
-    specscope::python::linked_version().minor
+    specscope::collect::python::linked_version().minor
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn dump_code(code: &str, args: &[&str]) -> (i32, String, String) {
 }
 
 fn minor() -> u8 {
-    specscope::python::linked_version().minor
+    specscope::collect::python::linked_version().minor
 }
 
 // ------------------------------------------------------------ item 6

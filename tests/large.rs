@@ -10,11 +10,11 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use specscope::collect::request::{Request, Target};
 use specscope::model::Snapshot;
 use specscope::present::highlight::{LazyHighlight, highlight};
-use specscope::request::{Request, Target};
-use specscope::tui::keys::Action;
-use specscope::tui::{App, Pane, Theme, draw_frame};
+use specscope::views::tui::keys::Action;
+use specscope::views::tui::{App, Pane, Theme, draw_frame};
 
 use common::tmux::{Tmux, exit_code};
 
@@ -25,7 +25,7 @@ const WIDTH: u16 = 120;
 const HEIGHT: u16 = 40;
 
 fn collect(target: Target) -> Snapshot {
-    specscope::python::collect(&Request::new(target)).expect("the target collects")
+    specscope::collect::python::collect(&Request::new(target)).expect("the target collects")
 }
 
 fn specscope() -> Command {
@@ -154,7 +154,7 @@ fn lines_highlighted_in_view_match_the_whole_file_highlighted() {
     let modules = ["argparse", "dataclasses", "textwrap"];
     let mut request = Request::new(Target::Code(format!("import {}", modules.join(", "))));
     request.patterns = modules.iter().map(|m| format!("{m}:*")).collect();
-    let snapshot = specscope::python::collect(&request).expect("the modules collect");
+    let snapshot = specscope::collect::python::collect(&request).expect("the modules collect");
     let mut checked = 0;
     for (name, source) in &snapshot.files {
         if !name.ends_with(".py") {

@@ -4,9 +4,9 @@
 //! another (see `Python/specialize.c`, `Python/bytecodes.c` or 3.11's
 //! `Python/ceval.c`, and the cache structs of `pycore_code.h`).
 
+use specscope::collect::python::{collect, linked_version};
+use specscope::collect::request::{Decoder, Request, Target};
 use specscope::model::{CacheEntry, CodeObject, Instruction, Snapshot, Status};
-use specscope::python::{collect, linked_version};
-use specscope::request::{Decoder, Request, Target};
 
 fn request(code: &str, call: &str, calls: u64) -> Request {
     let mut r = Request::new(Target::Code(code.to_string()));

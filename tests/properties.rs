@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use specscope::dump::{self, Format};
+use specscope::collect::raw::cache_value;
+use specscope::model::version::{CounterSite, PythonVersion};
 use specscope::model::*;
-use specscope::raw::cache_value;
-use specscope::version::{CounterSite, PythonVersion};
+use specscope::views::dump::{self, Format};
 
 const VERSIONS: &[(u8, u8, u8)] = &[
     (3, 11, 7),

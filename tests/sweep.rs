@@ -7,9 +7,9 @@
 //! Slow (a minute or more): run with `cargo test --test sweep -- --ignored`;
 //! `.ci/run` does, once per Python version.
 
-use specscope::dump::dis::disassemble;
-use specscope::python::{CollectError, collect, eval_repr, reference_dis};
-use specscope::request::{Request, Target};
+use specscope::collect::python::{CollectError, collect, eval_repr, reference_dis};
+use specscope::collect::request::{Request, Target};
+use specscope::views::dump::dis::disassemble;
 
 /// Modules left out, with the reason.
 const SKIPS: &[(&str, &str)] = &[
@@ -98,7 +98,7 @@ fn stdlib_dis_conformance() {
         // The same code objects read by dis: every position must agree with
         // co_positions() (dis.dis prints no columns, so check them here).
         let mut by_dis = request.clone();
-        by_dis.decoder = specscope::request::Decoder::Dis;
+        by_dis.decoder = specscope::collect::request::Decoder::Dis;
         if let Ok(reference_snapshot) = collect(&by_dis) {
             // The module is imported by now, so this run may find fewer code
             // objects (no top-level code): match them by name and line.

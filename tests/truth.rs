@@ -4,9 +4,9 @@
 //! claims of the explanation texts.
 
 use assert_cmd::Command;
+use specscope::collect::python::collect;
+use specscope::collect::request::{Request, Target};
 use specscope::model::{CodeObject, CounterState, Instruction, Snapshot, Status};
-use specscope::python::collect;
-use specscope::request::{Request, Target};
 
 fn program(code: &str) -> Snapshot {
     collect(&Request::new(Target::Code(code.to_string()))).expect("collection succeeds")
@@ -297,7 +297,7 @@ fn a_demo_says_when_the_53rd_miss_specializes_the_same_form_anew() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    if specscope::python::linked_version().minor == 11 {
+    if specscope::collect::python::linked_version().minor == 11 {
         assert!(
             text.contains("Miss 53 changed the site to LOAD_ATTR_ADAPTIVE."),
             "{text}"

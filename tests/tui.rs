@@ -9,13 +9,13 @@ use ratatui::crossterm::event::{
 };
 use ratatui::style::Modifier;
 use specscope::analysis::timeline::{Transition, instruction_change};
+use specscope::collect::request::{Request, Target};
 use specscope::model::{Instruction, Snapshot};
-use specscope::request::{Request, Target};
-use specscope::tui::keys::KEYS;
-use specscope::tui::{App, Mode, Pane, Theme, ThemeName, draw_frame, test_terminal};
+use specscope::views::tui::keys::KEYS;
+use specscope::views::tui::{App, Mode, Pane, Theme, ThemeName, draw_frame, test_terminal};
 
 static DEMO: LazyLock<Snapshot> = LazyLock::new(|| {
-    specscope::python::collect(&Request::new(Target::Demo)).expect("the demo collects")
+    specscope::collect::python::collect(&Request::new(Target::Demo)).expect("the demo collects")
 });
 
 /// The de-optimization lesson with the warm-up of its `Try:` line: a
@@ -26,11 +26,12 @@ static LESSON: LazyLock<Snapshot> = LazyLock::new(|| {
     let cli = specscope::cli::Cli::try_parse_from(["specscope", "--example", "deoptimization"])
         .expect("the lesson's options parse");
     let request = cli.target.request().expect("the lesson exists");
-    specscope::python::collect(&request).expect("the lesson collects")
+    specscope::collect::python::collect(&request).expect("the lesson collects")
 });
 
 fn collect_code(code: &str) -> Snapshot {
-    specscope::python::collect(&Request::new(Target::Code(code.into()))).expect("the code collects")
+    specscope::collect::python::collect(&Request::new(Target::Code(code.into())))
+        .expect("the code collects")
 }
 
 fn app() -> App {

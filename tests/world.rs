@@ -41,8 +41,8 @@ fn program_output(stderr: &[u8]) -> String {
     rest[..end].to_string()
 }
 
-fn linked() -> specscope::version::PythonVersion {
-    specscope::python::linked_version()
+fn linked() -> specscope::model::version::PythonVersion {
+    specscope::collect::python::linked_version()
 }
 
 /// The linked interpreter, found without specscope: the one the build

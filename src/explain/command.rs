@@ -6,7 +6,7 @@ use crate::present::text::sanitize_line;
 
 /// `specscope explain OPNAME`: prints the explanation for the linked Python.
 pub fn command(opname: &str) -> u8 {
-    let version = crate::python::linked_version();
+    let version = crate::collect::python::linked_version();
     let families = match linked_families() {
         Ok(families) => families,
         Err(e) => {
@@ -55,7 +55,7 @@ fn unknown(opname: &str, version: PythonVersion, suggestions: &[String]) -> u8 {
         "specscope: {} is not an opname known to Python {}{}",
         sanitize_line(opname),
         version.short(),
-        crate::suggest::did_you_mean(suggestions)
+        crate::present::suggest::did_you_mean(suggestions)
     );
     crate::exit::USAGE
 }
@@ -63,12 +63,12 @@ fn unknown(opname: &str, version: PythonVersion, suggestions: &[String]) -> u8 {
 /// The error for `explain NAME --demo` when NAME is no specialized form.
 pub fn not_a_form(opname: &str, version: PythonVersion, families: &Families) -> u8 {
     let forms = families.values().flatten().map(String::as_str);
-    let suggestions = crate::suggest::suggest(opname, forms);
+    let suggestions = crate::present::suggest::suggest(opname, forms);
     eprintln!(
         "specscope: {} is not a specialized form of Python {}, so it has no experiment{}",
         sanitize_line(opname),
         version.short(),
-        crate::suggest::did_you_mean(&suggestions)
+        crate::present::suggest::did_you_mean(&suggestions)
     );
     crate::exit::USAGE
 }

@@ -20,13 +20,14 @@
 //! `counters.md` holds the generic counter texts under `# @family`,
 //! `# @adaptive`, `# @specialized` and `# @uncached`.
 
+pub mod claims;
 mod command;
 mod library;
 mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::version::PythonVersion;
+use crate::model::version::PythonVersion;
 
 pub use command::{command, not_a_form};
 use library::{LIBRARY, Library, read_claims};
@@ -181,7 +182,7 @@ pub fn lookup_in(opname: &str, version: PythonVersion, families: &Families) -> L
         known.extend(members.iter().map(String::as_str));
     }
     Lookup::Unknown {
-        suggestions: crate::suggest::suggest(&name, known),
+        suggestions: crate::present::suggest::suggest(&name, known),
         opname: opname.to_string(),
     }
 }
@@ -237,7 +238,7 @@ pub fn explained_opnames(version: PythonVersion) -> BTreeSet<String> {
 
 /// The families of the linked interpreter, from its `opcode._specializations`.
 pub fn linked_families() -> Result<Families, String> {
-    crate::python::specializations().map_err(|e| format!("{e:?}"))
+    crate::collect::python::specializations().map_err(|e| format!("{e:?}"))
 }
 
 fn explain(

@@ -11,14 +11,14 @@ use std::sync::{Mutex, OnceLock};
 use pyo3::prelude::*;
 use pyo3::types::{PyFunction, PyModule, PyType};
 
+use crate::collect::raw::{PatternMiss, RawReply, RawTargetError};
+use crate::collect::request::Request;
 use crate::model::Snapshot;
-use crate::raw::{PatternMiss, RawReply, RawTargetError};
-use crate::request::Request;
-use crate::version::PythonVersion;
+use crate::model::version::PythonVersion;
 
 mod watchdog;
 
-use crate::built::COLLECTOR_CODE;
+use crate::collect::built::COLLECTOR_CODE;
 
 /// One collection at a time: the collector swaps `sys.stdout`, `__main__`
 /// and file descriptors while a program runs.
@@ -136,7 +136,8 @@ fn linked_before_start() -> (u8, u8) {
 /// The interpreter the binary was built against (recorded by build.rs),
 /// if it is still there.
 fn linked_executable() -> Option<PathBuf> {
-    Some(PathBuf::from(crate::built::LINKED_PYTHON)).filter(|p| p.is_absolute() && p.is_file())
+    Some(PathBuf::from(crate::collect::built::LINKED_PYTHON))
+        .filter(|p| p.is_absolute() && p.is_file())
 }
 
 /// After the interpreter was started without being told its executable
@@ -338,24 +339,24 @@ fn code_warmup(code: &Bound<'_, PyAny>, co_flags: i32) -> Option<i16> {
 }
 
 /// Starts holding the program's output outside the interpreter (see
-/// [`crate::capture`]): `pipe` is the read end of the pipe its file
+/// [`crate::collect::capture`]): `pipe` is the read end of the pipe its file
 /// descriptors 1 and 2 write to (handed over), `stderr` specscope's own
 /// stderr, where a crash report goes.
 #[pyfunction]
 fn capture_start(pipe: i32, stderr: i32, limit: usize) -> PyResult<()> {
-    Ok(crate::capture::start(pipe, stderr, limit)?)
+    Ok(crate::collect::capture::start(pipe, stderr, limit)?)
 }
 
 /// What the program wrote through `sys.stdout` (`"stdout"`) or `sys.stderr`.
 #[pyfunction]
 fn capture_write(stream: &str, data: &[u8]) {
-    crate::capture::write(crate::capture::Stream::from_name(stream), data);
+    crate::collect::capture::write(crate::collect::capture::Stream::from_name(stream), data);
 }
 
 /// Ends the capture: `([[stream, text], ...], kept, dropped, problem)`.
 #[pyfunction]
 fn capture_finish() -> (Vec<(&'static str, String)>, usize, u64, Option<String>) {
-    let captured = crate::capture::finish();
+    let captured = crate::collect::capture::finish();
     (
         captured.chunks,
         captured.kept,
@@ -394,12 +395,12 @@ fn internal(py: Python<'_>, err: PyErr) -> CollectError {
 }
 
 /// Checks, before the interpreter starts, the `PYTHON*` environment
-/// variables it would refuse to start with (see [`crate::environment`]).
-pub fn check_environment() -> Result<(), crate::environment::Problem> {
+/// variables it would refuse to start with (see [`crate::collect::environment`]).
+pub fn check_environment() -> Result<(), crate::collect::environment::Problem> {
     let layout = linked_executable()
-        .map(|python| crate::environment::Layout::linked(&python))
+        .map(|python| crate::collect::environment::Layout::linked(&python))
         .unwrap_or_default();
-    crate::environment::check(linked_before_start(), &layout, &|name| {
+    crate::collect::environment::check(linked_before_start(), &layout, &|name| {
         std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
     })
 }

@@ -13,8 +13,8 @@ use super::{pane_block, scroll_with_margin};
 use crate::model::Positions;
 use crate::present::highlight::{HighlightedLine, SourceFile};
 use crate::present::text::{display_width, sanitize};
-use crate::tui::app::{App, LineState, Pane};
-use crate::tui::theme::{SyntaxClass, Theme};
+use crate::views::tui::app::{App, LineState, Pane};
+use crate::views::tui::theme::{SyntaxClass, Theme};
 
 /// Python's tokenizer puts tab stops every 8 columns.
 const TAB_WIDTH: usize = 8;

@@ -11,8 +11,8 @@ use crate::analysis::marks::Mark;
 use crate::model::{CacheEntry, Instruction};
 use crate::present::text::sanitize_line;
 use crate::present::words::counter_short;
-use crate::tui::app::App;
-use crate::tui::theme::Theme;
+use crate::views::tui::app::App;
+use crate::views::tui::theme::Theme;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;

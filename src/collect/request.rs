@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 /// The built-in demo program, shipped inside the binary.
-pub const DEMO_SOURCE: &str = include_str!("../assets/demo.py");
+pub const DEMO_SOURCE: &str = include_str!("../../assets/demo.py");
 pub const DEMO_FILENAME: &str = "demo.py";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +95,7 @@ impl Request {
 
     /// The request as the collector reads it, for an interpreter whose
     /// version facts are `facts`.
-    pub fn to_json(&self, facts: &crate::version::VersionFacts) -> String {
+    pub fn to_json(&self, facts: &crate::model::version::VersionFacts) -> String {
         #[derive(Serialize)]
         struct Wire<'a> {
             target: serde_json::Value,
@@ -115,7 +115,7 @@ impl Request {
             #[serde(skip_serializing_if = "Option::is_none")]
             optable: Option<&'a serde_json::value::RawValue>,
         }
-        let optable = crate::built::OPTABLE_JSON.trim();
+        let optable = crate::collect::built::OPTABLE_JSON.trim();
         let optable: Option<&serde_json::value::RawValue> = serde_json::from_str(optable).ok();
         let target = match &self.target {
             Target::Demo => serde_json::json!({

@@ -14,8 +14,8 @@ use crate::explain::{Explanation, Lookup, Role};
 use crate::model::Instruction;
 use crate::present::text::display_width;
 use crate::present::text::sanitize_line;
-use crate::tui::app::{App, Pane, Viewport};
-use crate::tui::theme::Theme;
+use crate::views::tui::app::{App, Pane, Viewport};
+use crate::views::tui::theme::Theme;
 
 /// Marks the live form among its family's members.
 pub const LIVE: &str = "▸ ";

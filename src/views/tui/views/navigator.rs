@@ -10,7 +10,7 @@ use super::{pane_block, scroll_into_view};
 use crate::model::CodeKind;
 use crate::present::text::sanitize_line;
 use crate::present::text::{clip, display_width};
-use crate::tui::app::{App, Pane};
+use crate::views::tui::app::{App, Pane};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;

@@ -47,8 +47,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyModule;
 
 use super::{CollectError, HooksOff};
+use crate::collect::request::Request;
 use crate::model::Snapshot;
-use crate::request::Request;
 
 /// What the CLI does with a collection's outcome (prints the dump, opens
 /// the explorer); returns the process's exit code.

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::decode::{RawCache, RawInstruction};
+use crate::collect::decode::{RawCache, RawInstruction};
+use crate::model::version::{CounterSite, PythonVersion, VersionFacts};
 use crate::model::*;
-use crate::version::{CounterSite, PythonVersion, VersionFacts};
 
 /// The collector's reply: a snapshot, or `{"error": …}` when the target
 /// could not run. (Told apart by the first key rather than with
@@ -132,7 +132,7 @@ pub struct PatternMiss {
 impl PatternMiss {
     /// The candidates closest to the pattern.
     pub fn suggestions(&self) -> Vec<String> {
-        crate::suggest::suggest(&self.pattern, self.candidates.iter().map(String::as_str))
+        crate::present::suggest::suggest(&self.pattern, self.candidates.iter().map(String::as_str))
     }
 }
 
@@ -184,7 +184,7 @@ struct RawCode {
     #[serde(default)]
     instructions: Vec<RawInstruction>,
     /// ... or as bytes and tables, decoded here.
-    bytes: Option<crate::decode::RawBytes>,
+    bytes: Option<crate::collect::decode::RawBytes>,
 }
 
 impl RawSnapshot {
@@ -192,13 +192,13 @@ impl RawSnapshot {
         let version: PythonVersion = self.python.version.parse()?;
         let facts = version.facts();
         let families = self.python.families;
-        let optable = crate::decode::builtin_table(&facts);
+        let optable = crate::collect::decode::builtin_table(&facts);
         let convert = |codes: Vec<RawCode>| -> Result<Vec<CodeObject>, String> {
             codes
                 .into_iter()
                 .map(|mut code| {
                     if let (Some(bytes), Some(table)) = (code.bytes.take(), optable.as_ref()) {
-                        code.instructions = crate::decode::instructions(
+                        code.instructions = crate::collect::decode::instructions(
                             &bytes,
                             table,
                             &facts,

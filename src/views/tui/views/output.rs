@@ -6,7 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::pane_block;
-use crate::tui::app::{App, Pane, Viewport};
+use crate::views::tui::app::{App, Pane, Viewport};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;

@@ -10,71 +10,71 @@
 
 use serde::Deserialize;
 
+use crate::collect::python::{self, CollectError};
 use crate::explain::{self, ClaimKind, Families, Lookup, Role};
-use crate::python::{self, CollectError};
-use crate::version::PythonVersion;
+use crate::model::version::PythonVersion;
 
-const RUNNER: &str = include_str!("../assets/experiments/runner.py");
+const RUNNER: &str = include_str!("../../assets/experiments/runner.py");
 
 /// The experiment files, named as their texts in `assets/explain/`.
 const EXPERIMENTS: &[(&str, &str)] = &[
     (
         "binary_op.py",
-        include_str!("../assets/experiments/binary_op.py"),
+        include_str!("../../assets/experiments/binary_op.py"),
     ),
     (
         "binary_subscr.py",
-        include_str!("../assets/experiments/binary_subscr.py"),
+        include_str!("../../assets/experiments/binary_subscr.py"),
     ),
-    ("call.py", include_str!("../assets/experiments/call.py")),
+    ("call.py", include_str!("../../assets/experiments/call.py")),
     (
         "compare_op.py",
-        include_str!("../assets/experiments/compare_op.py"),
+        include_str!("../../assets/experiments/compare_op.py"),
     ),
     (
         "contains_op.py",
-        include_str!("../assets/experiments/contains_op.py"),
+        include_str!("../../assets/experiments/contains_op.py"),
     ),
     (
         "for_iter.py",
-        include_str!("../assets/experiments/for_iter.py"),
+        include_str!("../../assets/experiments/for_iter.py"),
     ),
     (
         "load_attr.py",
-        include_str!("../assets/experiments/load_attr.py"),
+        include_str!("../../assets/experiments/load_attr.py"),
     ),
     (
         "load_global.py",
-        include_str!("../assets/experiments/load_global.py"),
+        include_str!("../../assets/experiments/load_global.py"),
     ),
     (
         "load_method.py",
-        include_str!("../assets/experiments/load_method.py"),
+        include_str!("../../assets/experiments/load_method.py"),
     ),
     (
         "load_super_attr.py",
-        include_str!("../assets/experiments/load_super_attr.py"),
+        include_str!("../../assets/experiments/load_super_attr.py"),
     ),
     (
         "precall.py",
-        include_str!("../assets/experiments/precall.py"),
+        include_str!("../../assets/experiments/precall.py"),
     ),
-    ("send.py", include_str!("../assets/experiments/send.py")),
+    ("send.py", include_str!("../../assets/experiments/send.py")),
     (
         "store_attr.py",
-        include_str!("../assets/experiments/store_attr.py"),
+        include_str!("../../assets/experiments/store_attr.py"),
     ),
     (
         "store_subscr.py",
-        include_str!("../assets/experiments/store_subscr.py"),
+        include_str!("../../assets/experiments/store_subscr.py"),
     ),
     (
         "to_bool.py",
-        include_str!("../assets/experiments/to_bool.py"),
+        include_str!("../../assets/experiments/to_bool.py"),
     ),
     (
         "unpack_sequence.py",
-        include_str!("../assets/experiments/unpack_sequence.py"),
+        include_str!("../../assets/experiments/unpack_sequence.py"),
     ),
 ];
 
@@ -419,7 +419,7 @@ impl Demo {
     /// The timeline as a table, with the counter of every step in words,
     /// then what happened in a few sentences.
     pub fn render(&self, version: PythonVersion, base: &str) -> String {
-        use crate::version::CounterSite;
+        use crate::model::version::CounterSite;
         let facts = version.facts();
         // The demo saw the form before, so a 3.11 backoff of 5 after it is
         // the restart after de-optimization, not five failures.

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+use crate::model::version::{DisStyle, VersionFacts};
 use crate::model::{CodeObject, Instruction, Snapshot};
 use crate::present::text::sanitize;
-use crate::version::{DisStyle, VersionFacts};
 
 const OPNAME_WIDTH: usize = 20;
 const OPARG_WIDTH: usize = 5;

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use crate::model::ExceptionEntry;
-use crate::version::{DisStyle, VersionFacts};
+use crate::model::version::{DisStyle, VersionFacts};
 
 /// One instruction as the decoder here, or the collector's `dis` path,
 /// describes it: the fields `dis.Instruction` has, plus the cache units.
@@ -50,7 +50,7 @@ pub struct RawCache {
 /// The opcode tables of the Python this binary links, made by the build
 /// script with that interpreter's `dis`.
 static BUILTIN_TABLE: LazyLock<Option<OpTable>> =
-    LazyLock::new(|| serde_json::from_str(crate::built::OPTABLE_JSON).ok());
+    LazyLock::new(|| serde_json::from_str(crate::collect::built::OPTABLE_JSON).ok());
 
 /// The build-time tables, with the cache layouts this version really uses
 /// where `opcode._cache_format` says otherwise.

@@ -13,8 +13,8 @@ use crate::model::Instruction;
 use crate::present::text::clip;
 use crate::present::text::sanitize_line;
 use crate::present::words::counter_short;
-use crate::tui::app::{App, BytecodeRow, OpnameWidths, Pane};
-use crate::tui::theme::Theme;
+use crate::views::tui::app::{App, BytecodeRow, OpnameWidths, Pane};
+use crate::views::tui::theme::Theme;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;

@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::{TRANSITIONS, change_symbol};
-use crate::tui::app::{App, LineState};
-use crate::tui::keys::KEYS;
+use crate::views::tui::app::{App, LineState};
+use crate::views::tui::keys::KEYS;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;

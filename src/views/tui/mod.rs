@@ -34,7 +34,7 @@ pub enum ThemeName {
 /// Gets the highlighter ready for the target's source on another core
 /// while the program runs (loading syntect's grammars and compiling the
 /// patterns a file needs takes about as long as a short program runs).
-pub fn warm_up(request: &crate::request::Request) -> Option<std::thread::JoinHandle<()>> {
+pub fn warm_up(request: &crate::collect::request::Request) -> Option<std::thread::JoinHandle<()>> {
     request
         .source_hint()
         .map(|(_, head)| std::thread::spawn(move || crate::present::highlight::warm_up(&head)))
@@ -54,13 +54,13 @@ pub fn explore_snapshot(
     if let Some(worker) = ahead {
         let _ = worker.join();
     }
-    crate::python::with_program_paused(|| explore(app))
+    crate::collect::python::with_program_paused(|| explore(app))
 }
 
 /// Runs the app in the terminal. `ratatui::init` restores the terminal on
 /// panic; the hook installed after it also turns mouse reporting off first.
 fn explore(app: App) -> io::Result<()> {
-    crate::python::reset_signals();
+    crate::collect::python::reset_signals();
     let mut terminal = ratatui::try_init()?;
     restore_on_termination()?;
     let previous = std::panic::take_hook();
