@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::collect::python::{self, CollectError};
-use crate::collect::raw::RawTargetError;
+use crate::collect::raw::{RawTargetError, TargetProblem};
 use crate::collect::request::{Request, Target};
+use crate::error::Error;
 use crate::exit;
 use crate::model::Snapshot;
-use crate::present::text::{ColorChoice, Paint, sanitize, sanitize_line, write_stdout};
+use crate::present::text::{ColorChoice, Paint, sanitize_line, write_stdout};
 use crate::views::dump::{self, Format};
 
 #[derive(Debug, Parser)]
@@ -252,17 +253,43 @@ pub fn main() -> u8 {
                 let _ = e.print();
                 return exit::OK;
             }
-            return match write_stdout(&e.render().to_string()) {
-                Ok(()) => exit::OK,
-                Err(code) => code,
-            };
+            return finish(
+                write_stdout(&e.render().to_string())
+                    .map(|()| exit::OK)
+                    .map_err(Error::Output),
+                stderr_paint(true),
+            );
         }
     };
-    if !matches!(cli.command, Some(Command::Examples))
-        && let Err(problem) = python::check_environment()
-    {
-        eprintln!("specscope: {problem}");
-        return exit::ENVIRONMENT;
+    let paint = stderr_paint(
+        !matches!(&cli.command, Some(Command::Dump(args)) if args.color == ColorChoice::Never),
+    );
+    finish(run(cli), paint)
+}
+
+/// Whether messages on stderr may be coloured: a terminal, `NO_COLOR`
+/// unset, and not turned off by the command line.
+fn stderr_paint(allowed: bool) -> Paint {
+    Paint {
+        on: allowed && !crate::present::text::no_color() && std::io::stderr().is_terminal(),
+    }
+}
+
+/// The exit code of a command's result; an error is said on stderr first.
+fn finish(result: Result<u8, Error>, paint: Paint) -> u8 {
+    match result {
+        Ok(code) => code,
+        Err(error) => match report_error(&error, paint) {
+            Ok(()) => error.code(),
+            Err(_) => exit::OUTPUT,
+        },
+    }
+}
+
+/// Runs the command; `Ok` holds the exit code that says how it ended.
+fn run(cli: Cli) -> Result<u8, Error> {
+    if !matches!(cli.command, Some(Command::Examples)) {
+        python::check_environment().map_err(|problem| Error::Environment(problem.to_string()))?;
     }
     match cli.command {
         Some(Command::Dump(args)) => run_dump(&args),
@@ -272,23 +299,26 @@ pub fn main() -> u8 {
             cause,
             check,
         }) => match (opname, check, demo) {
-            (only, true, _) => crate::explain::claims::check_command(only.as_deref()),
+            (only, true, _) => Ok(if crate::explain::claims::check_command(only.as_deref())? {
+                exit::OK
+            } else {
+                exit::CLAIMS
+            }),
             (Some(opname), _, true) => {
-                crate::explain::claims::demo_command(&opname, cause.as_deref())
+                crate::explain::claims::demo_command(&opname, cause.as_deref()).map(|()| exit::OK)
             }
-            (Some(opname), _, false) => crate::explain::command(&opname),
+            (Some(opname), _, false) => crate::explain::command(&opname).map(|()| exit::OK),
             (None, false, _) => unreachable!("clap requires OPNAME without --check"),
         },
-        Some(Command::Examples) => match write_stdout(&crate::examples::listing()) {
-            Ok(()) => exit::OK,
-            Err(code) => code,
-        },
+        Some(Command::Examples) => write_stdout(&crate::examples::listing())
+            .map(|()| exit::OK)
+            .map_err(Error::Output),
         None => {
             // A misspelt command reads as a script name: say so before
             // anything else.
             if let Some(path) = cli.target.script.as_ref().filter(|p| !p.exists()) {
                 let missing = RawTargetError {
-                    kind: "missing".into(),
+                    kind: TargetProblem::Missing,
                     message: format!("no such file: {}", path.display()),
                     path: Some(path.display().to_string()),
                     line: None,
@@ -297,47 +327,26 @@ pub fn main() -> u8 {
                     text: None,
                     output: Vec::new(),
                 };
-                return report_error(
-                    &CollectError::Target(Box::new(missing)),
-                    Paint { on: false },
-                );
+                return Err(with_hint(CollectError::Target(Box::new(missing))));
             }
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-                eprintln!(
-                    "specscope: the interactive explorer needs a terminal; use `specscope dump` to print instead"
-                );
-                return exit::NO_TERMINAL;
+                return Err(Error::NoTerminal);
             }
-            match cli.target.request() {
-                Ok(request) => explore(&request, cli.theme),
-                Err(message) => {
-                    eprintln!("specscope: {message}");
-                    exit::USAGE
-                }
-            }
+            let request = cli.target.request().map_err(Error::Usage)?;
+            Ok(explore(&request, cli.theme))
         }
     }
 }
 
-fn run_dump(args: &DumpArgs) -> u8 {
-    let request = match args.target.request() {
-        Ok(request) => request,
-        Err(message) => {
-            eprintln!("specscope: {message}");
-            return exit::USAGE;
-        }
-    };
-    let err_paint = Paint {
-        on: !crate::present::text::no_color()
-            && std::io::stderr().is_terminal()
-            && args.color != ColorChoice::Never,
-    };
+fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
+    let request = args.target.request().map_err(Error::Usage)?;
+    let err_paint = stderr_paint(args.color != ColorChoice::Never);
     let (format, color) = (args.format, args.color);
     // (When the program will not stop, the collection is ended from
     // outside it and this runs there.)
-    python::collect_then(&request, move |collected| {
-        show_dump(collected, format, color, err_paint)
-    })
+    Ok(python::collect_then(&request, move |collected| {
+        finish(show_dump(collected, format, color, err_paint), err_paint)
+    }))
 }
 
 /// Prints what a collection gave: the program's output and how it ended
@@ -347,46 +356,32 @@ fn show_dump(
     format: Format,
     color: ColorChoice,
     err_paint: Paint,
-) -> u8 {
-    let snapshot = match collected {
-        Ok(snapshot) => snapshot,
-        Err(error) => return report_error(&error, err_paint),
-    };
+) -> Result<u8, Error> {
+    let snapshot = collected.map_err(with_hint)?;
     dump::report_program(&snapshot, &mut std::io::stderr(), err_paint);
     let text = dump::render(&snapshot, format, color.enabled());
     // A closed pipe (`specscope dump | head`) is not an error.
-    if let Err(code) = write_stdout(&text) {
-        return code;
-    }
-    outcome_code(&snapshot)
+    write_stdout(&text).map_err(Error::Output)?;
+    Ok(outcome_code(&snapshot))
 }
 
-/// The exit code that says how the program's run ended.
 /// Collects, then explores until the user quits; the exit code says how the
 /// program's run ended. (When the program will not stop, the collection is
 /// ended from outside it and the explorer opens there.)
 fn explore(request: &Request, theme: crate::views::tui::ThemeName) -> u8 {
     let ahead = crate::views::tui::warm_up(request);
-    python::collect_then(request, move |collected| match collected {
-        Ok(snapshot) => {
+    python::collect_then(request, move |collected| {
+        let explored = collected.map_err(with_hint).and_then(|snapshot| {
             let code = outcome_code(&snapshot);
-            match crate::views::tui::explore_snapshot(snapshot, ahead, theme) {
-                Ok(()) => code,
-                Err(e) => {
-                    eprintln!("specscope: the terminal failed: {e}");
-                    exit::INTERNAL
-                }
-            }
-        }
-        Err(error) => report_error(
-            &error,
-            Paint {
-                on: !crate::present::text::no_color() && std::io::stderr().is_terminal(),
-            },
-        ),
+            crate::views::tui::explore_snapshot(snapshot, ahead, theme)
+                .map(|()| code)
+                .map_err(Error::Terminal)
+        });
+        finish(explored, stderr_paint(true))
     })
 }
 
+/// The exit code that says how the program's run ended.
 pub fn outcome_code(snapshot: &Snapshot) -> u8 {
     let run = &snapshot.run;
     if run.collection_error.is_some() {
@@ -408,13 +403,23 @@ pub fn outcome_code(snapshot: &Snapshot) -> u8 {
     }
 }
 
-/// Prints one short paragraph for an error and returns its exit code.
-/// A missing script named like a misspelt subcommand (`specscope exmaples`).
+/// A collection error as the command line says it: a missing script named
+/// like a misspelt subcommand (`specscope exmaples`) gets a hint.
+fn with_hint(error: CollectError) -> Error {
+    match error {
+        CollectError::Target(mut t) => {
+            t.message.push_str(&subcommand_hint(&t));
+            Error::Collect(CollectError::Target(t))
+        }
+        other => Error::Collect(other),
+    }
+}
+
 fn subcommand_hint(t: &RawTargetError) -> String {
     let Some(word) = t
         .path
         .as_deref()
-        .filter(|p| t.kind == "missing" && !p.contains(['/', '.']))
+        .filter(|p| t.kind == TargetProblem::Missing && !p.contains(['/', '.']))
     else {
         return String::new();
     };
@@ -436,128 +441,19 @@ fn subcommand_hint(t: &RawTargetError) -> String {
     }
 }
 
-pub fn report_error(error: &CollectError, paint: Paint) -> u8 {
+/// Says an error on stderr: what the program printed before it (when it
+/// ran), then one short paragraph. Fails when stderr cannot be written.
+pub fn report_error(error: &Error, paint: Paint) -> std::io::Result<()> {
     let mut err = std::io::stderr();
-    if let CollectError::Target(t) = error {
-        let text: String = t.output.iter().map(|(_, text)| text.as_str()).collect();
-        dump::report_output(&text, 0, &mut err, paint);
-    }
     match error {
-        CollectError::Target(t) if t.kind == "stdin" => {
-            let _ = writeln!(err, "specscope: {}", sanitize_line(&t.message));
-            exit::USAGE
+        Error::Collect(CollectError::Target(t)) => {
+            let text: String = t.output.iter().map(|(_, text)| text.as_str()).collect();
+            dump::report_output(&text, 0, &mut err, paint);
         }
-        CollectError::Target(t) if t.kind == "syntax" => {
-            let _ = write!(err, "{}", syntax_message(t));
-            exit::SYNTAX
-        }
-        CollectError::Target(t) => {
-            let _ = writeln!(
-                err,
-                "specscope: {}{}",
-                sanitize_line(&t.message),
-                subcommand_hint(t)
-            );
-            exit::TARGET
-        }
-        CollectError::Selection { misses, snapshot } => {
+        Error::Collect(CollectError::Selection { snapshot, .. }) => {
             dump::report_program(snapshot, &mut err, paint);
-            for miss in misses {
-                let _ = write!(
-                    err,
-                    "specscope: -f '{}' matched no code object",
-                    sanitize_line(&miss.pattern)
-                );
-                let suggestions = miss.suggestions();
-                if suggestions.is_empty() {
-                    let _ = writeln!(err);
-                } else {
-                    let _ = writeln!(
-                        err,
-                        "; did you mean {}?",
-                        suggestions
-                            .iter()
-                            .map(|s| format!("'{}'", sanitize_line(s)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                }
-            }
-            exit::NO_MATCH
         }
-        CollectError::VersionMismatch {
-            venv,
-            venv_version,
-            linked,
-            build_with,
-        } => {
-            let _ = writeln!(
-                err,
-                "specscope: the active virtualenv {} is for Python {}, but specscope is linked with Python {}.\n\
-                 Deactivate it, or build specscope for that version: PYO3_PYTHON={} cargo build --release",
-                sanitize_line(&venv.to_string_lossy()),
-                sanitize_line(venv_version),
-                linked,
-                shell_word(&sanitize_line(build_with))
-            );
-            exit::VERSION_MISMATCH
-        }
-        CollectError::Internal(trace) => {
-            let _ = writeln!(
-                err,
-                "specscope: internal error (please report it):\n{}",
-                sanitize(trace)
-            );
-            exit::INTERNAL
-        }
+        _ => {}
     }
-}
-
-/// `word` as one shell word: quoted when it holds anything but plain path
-/// characters.
-fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
-
-/// `app.py:3:9: SyntaxError: invalid syntax`, the line, and a caret.
-pub fn syntax_message(t: &RawTargetError) -> String {
-    // file:line:col, as far as Python said.
-    let place = match (t.line, t.col) {
-        (Some(line), Some(col)) => format!(":{line}:{col}"),
-        (Some(line), None) => format!(":{line}"),
-        (None, _) => String::new(),
-    };
-    let mut msg = format!(
-        "specscope: {}{place}: {}\n",
-        sanitize_line(t.path.as_deref().unwrap_or("?")),
-        sanitize_line(&t.message)
-    );
-    if let Some(text) = t.text.as_deref().filter(|s| !s.trim().is_empty()) {
-        let shown = sanitize_line(text.trim_end());
-        msg.push_str(&format!("    {shown}\n"));
-        if let Some(col) = t.col.filter(|c| *c > 0) {
-            // As wide as the shown line up to the column: a tab shows as
-            // four spaces, a control character as two.
-            let lead: String = text
-                .chars()
-                .take(col as usize - 1)
-                .map(|c| " ".repeat(sanitize_line(c.encode_utf8(&mut [0; 4])).chars().count()))
-                .collect();
-            let span = t
-                .end_col
-                .filter(|e| *e > col)
-                .map(|e| (e - col) as usize)
-                .unwrap_or(1);
-            msg.push_str(&format!("    {lead}{}\n", "^".repeat(span.min(80))));
-        }
-    }
-    msg
+    writeln!(err, "specscope: {error}")
 }

@@ -34,10 +34,38 @@ impl RawReply {
     }
 }
 
+/// Why the target could not be run, as the collector names it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetProblem {
+    /// No such file.
+    Missing,
+    /// A folder.
+    Directory,
+    /// Not a regular file (a named pipe, a device).
+    Special,
+    /// Cannot be read.
+    Unreadable,
+    /// Larger than the source limit (64 MiB).
+    TooLarge,
+    /// Not valid source text.
+    Encoding,
+    /// Does not compile.
+    Syntax,
+    /// `-m`: no such module.
+    Module,
+    /// `-f module:...`: the program never imported that module.
+    Select,
+    /// `--stdin` cannot be opened.
+    Stdin,
+    /// A request the collector does not understand (a bug).
+    Request,
+}
+
 /// The target could not be run at all.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct RawTargetError {
-    pub kind: String,
+    pub kind: TargetProblem,
     pub message: String,
     pub path: Option<String>,
     #[serde(default, deserialize_with = "position")]

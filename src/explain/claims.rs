@@ -11,8 +11,10 @@
 use serde::Deserialize;
 
 use crate::collect::python::{self, CollectError};
+use crate::error::Error;
 use crate::explain::{self, ClaimKind, Families, Lookup, Role};
 use crate::model::version::PythonVersion;
+use crate::present::text::write_stdout;
 
 const RUNNER: &str = include_str!("../../assets/experiments/runner.py");
 
@@ -574,73 +576,45 @@ impl Demo {
     }
 }
 
-/// `specscope explain --check [OPNAME]`.
-pub fn check_command(only: Option<&str>) -> u8 {
-    match check(only) {
-        Ok(report) if only.is_some() && report.forms.is_empty() => {
-            eprintln!(
-                "specscope: {} is not a specialized form or guarded family of Python {}",
-                crate::present::text::sanitize_line(only.unwrap_or_default()),
-                report.version.short()
-            );
-            crate::exit::USAGE
-        }
-        Ok(report) => {
-            if let Err(code) = crate::present::text::write_stdout(&report.render()) {
-                return code;
-            }
-            if report.holds() {
-                crate::exit::OK
-            } else {
-                crate::exit::CLAIMS
-            }
-        }
-        Err(e) => {
-            eprintln!("specscope: the experiments could not run: {e:?}");
-            crate::exit::INTERNAL
-        }
+/// `specscope explain --check [OPNAME]`: prints the report; whether the
+/// texts held.
+pub fn check_command(only: Option<&str>) -> Result<bool, Error> {
+    let report =
+        check(only).map_err(|e| Error::Internal(format!("the experiments could not run: {e}")))?;
+    if only.is_some() && report.forms.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} is not a specialized form or guarded family of Python {}",
+            crate::present::text::sanitize_line(only.unwrap_or_default()),
+            report.version.short()
+        )));
     }
+    write_stdout(&report.render()).map_err(Error::Output)?;
+    Ok(report.holds())
 }
 
 /// `specscope explain OPNAME --demo [--cause ID]`.
-pub fn demo_command(opname: &str, cause: Option<&str>) -> u8 {
+pub fn demo_command(opname: &str, cause: Option<&str>) -> Result<(), Error> {
     let version = python::linked_version();
-    let families = match python::specializations() {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("specscope: cannot read opcode._specializations: {e:?}");
-            return crate::exit::INTERNAL;
-        }
-    };
+    let families = python::specializations()
+        .map_err(|e| Error::Internal(format!("cannot read opcode._specializations: {e}")))?;
     let Some((base, _)) = families.iter().find(|(_, m)| m.iter().any(|f| f == opname)) else {
-        return crate::explain::not_a_form(opname, version, &families);
+        return Err(crate::explain::not_a_form(opname, version, &families));
     };
-    match demo(opname, cause) {
-        Ok(Some(d)) => {
-            if let Some(c) = cause.filter(|c| !d.causes.contains_key(*c)) {
-                let known: Vec<&str> = d.causes.keys().map(String::as_str).collect();
-                eprintln!(
-                    "specscope: {opname} has no miss cause '{}'; its causes: {}",
-                    crate::present::text::sanitize_line(c),
-                    known.join(", ")
-                );
-                return crate::exit::USAGE;
-            }
-            match crate::present::text::write_stdout(&d.render(version, base)) {
-                Ok(()) => crate::exit::OK,
-                Err(code) => code,
-            }
-        }
-        Ok(None) => {
-            eprintln!(
-                "specscope: no experiment reaches {opname} on Python {}",
+    let demo = demo(opname, cause)
+        .map_err(|e| Error::Internal(format!("the experiment could not run: {e}")))?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no experiment reaches {opname} on Python {}",
                 version.short()
-            );
-            crate::exit::USAGE
-        }
-        Err(e) => {
-            eprintln!("specscope: the experiment could not run: {e:?}");
-            crate::exit::INTERNAL
-        }
+            ))
+        })?;
+    if let Some(c) = cause.filter(|c| !demo.causes.contains_key(*c)) {
+        let known: Vec<&str> = demo.causes.keys().map(String::as_str).collect();
+        return Err(Error::Usage(format!(
+            "{opname} has no miss cause '{}'; its causes: {}",
+            crate::present::text::sanitize_line(c),
+            known.join(", ")
+        )));
     }
+    write_stdout(&demo.render(version, base)).map_err(Error::Output)
 }

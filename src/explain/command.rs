@@ -2,24 +2,17 @@
 
 use super::render::{WIDTH, wrap};
 use super::{Families, Lookup, PythonVersion, linked_families, lookup_in};
-use crate::present::text::sanitize_line;
+use crate::error::Error;
+use crate::present::text::{sanitize_line, write_stdout};
 
 /// `specscope explain OPNAME`: prints the explanation for the linked Python.
-pub fn command(opname: &str) -> u8 {
+pub fn command(opname: &str) -> Result<(), Error> {
     let version = crate::collect::python::linked_version();
-    let families = match linked_families() {
-        Ok(families) => families,
-        Err(e) => {
-            eprintln!("specscope: cannot read opcode._specializations: {e}");
-            return crate::exit::INTERNAL;
-        }
-    };
+    let families = linked_families()
+        .map_err(|e| Error::Internal(format!("cannot read opcode._specializations: {e}")))?;
     match lookup_in(opname, version, &families) {
         Lookup::Found(explanation) => {
-            match crate::present::text::write_stdout(&explanation.render(WIDTH)) {
-                Ok(()) => crate::exit::OK,
-                Err(code) => code,
-            }
+            write_stdout(&explanation.render(WIDTH)).map_err(Error::Output)
         }
         Lookup::OtherVersions {
             versions,
@@ -38,37 +31,32 @@ pub fn command(opname: &str) -> u8 {
                 wrap(&note, WIDTH, "", "").join("\n"),
                 explanation.render(WIDTH)
             );
-            match crate::present::text::write_stdout(&text) {
-                Ok(()) => crate::exit::OK,
-                Err(code) => code,
-            }
+            write_stdout(&text).map_err(Error::Output)
         }
         Lookup::Unknown {
             opname,
             suggestions,
-        } => unknown(&opname, version, &suggestions),
+        } => Err(unknown(&opname, version, &suggestions)),
     }
 }
 
-fn unknown(opname: &str, version: PythonVersion, suggestions: &[String]) -> u8 {
-    eprintln!(
-        "specscope: {} is not an opname known to Python {}{}",
+fn unknown(opname: &str, version: PythonVersion, suggestions: &[String]) -> Error {
+    Error::Usage(format!(
+        "{} is not an opname known to Python {}{}",
         sanitize_line(opname),
         version.short(),
         crate::present::suggest::did_you_mean(suggestions)
-    );
-    crate::exit::USAGE
+    ))
 }
 
 /// The error for `explain NAME --demo` when NAME is no specialized form.
-pub fn not_a_form(opname: &str, version: PythonVersion, families: &Families) -> u8 {
+pub fn not_a_form(opname: &str, version: PythonVersion, families: &Families) -> Error {
     let forms = families.values().flatten().map(String::as_str);
     let suggestions = crate::present::suggest::suggest(opname, forms);
-    eprintln!(
-        "specscope: {} is not a specialized form of Python {}, so it has no experiment{}",
+    Error::Usage(format!(
+        "{} is not a specialized form of Python {}, so it has no experiment{}",
         sanitize_line(opname),
         version.short(),
         crate::present::suggest::did_you_mean(&suggestions)
-    );
-    crate::exit::USAGE
+    ))
 }

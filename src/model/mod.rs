@@ -375,6 +375,16 @@ pub enum StopReason {
     Interrupt,
 }
 
+impl StopReason {
+    /// The name JSON and the collector use.
+    pub fn key(self) -> &'static str {
+        match self {
+            StopReason::Timeout => "timeout",
+            StopReason::Interrupt => "interrupt",
+        }
+    }
+}
+
 fn known() -> bool {
     true
 }

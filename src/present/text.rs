@@ -109,18 +109,14 @@ pub fn clip(text: &str, width: usize) -> String {
 }
 
 /// Writes what a command prints to stdout. A closed pipe (`| head -1`)
-/// ends the output quietly; any other failure (a full disk) is said on
-/// stderr, with the exit code [`crate::exit::OUTPUT`].
-pub fn write_stdout(text: &str) -> Result<(), u8> {
+/// ends the output quietly; any other failure (a full disk) is returned.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
     {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            let _ = writeln!(std::io::stderr(), "specscope: cannot write the output: {e}");
-            Err(crate::exit::OUTPUT)
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
         _ => Ok(()),
     }
 }

@@ -48,7 +48,7 @@ use pyo3::types::PyModule;
 
 use super::{CollectError, HooksOff};
 use crate::collect::request::Request;
-use crate::model::Snapshot;
+use crate::model::{Snapshot, StopReason};
 
 /// What the CLI does with a collection's outcome (prints the dump, opens
 /// the explorer); returns the process's exit code.
@@ -217,7 +217,12 @@ fn watch_over(generation: u64) {
     let timeout = watch.timeout;
     drop(watch);
     let hard = Duration::from_secs_f64((timeout * 0.4).max(0.2));
-    last_resort(generation, "timeout", Instant::now() + hard, timeout);
+    last_resort(
+        generation,
+        StopReason::Timeout,
+        Instant::now() + hard,
+        timeout,
+    );
     // 1. The program's thread ends the run at its next step. (Asking for
     // the interpreter makes that thread look at its pending calls: CPython
     // 3.11 and 3.12 do not tell it about a call added from another thread.
@@ -240,7 +245,7 @@ fn watch_over(generation: u64) {
                 let then = watch.then.take();
                 let collector = watch.collector.take();
                 drop(watch);
-                Python::attach(|py| take_over(py, "timeout", then, collector));
+                Python::attach(|py| take_over(py, StopReason::Timeout, then, collector));
             }
             // It holds the interpreter: it will come to the pending call,
             // or the last resort ends this.
@@ -274,7 +279,7 @@ extern "C" fn pending(generation: *mut libc::c_void) -> c_int {
     let py = unsafe { Python::assume_attached() };
     let generation = generation as usize as u64;
     let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        take_over_here(py, Some(generation), "timeout", None);
+        take_over_here(py, Some(generation), StopReason::Timeout, None);
     }));
     0
 }
@@ -284,7 +289,7 @@ extern "C" fn pending(generation: *mut libc::c_void) -> c_int {
 fn take_over_here(
     py: Python<'_>,
     generation: Option<u64>,
-    reason: &'static str,
+    reason: StopReason,
     collector: Option<Py<PyModule>>,
 ) {
     let mut watch = lock();
@@ -334,10 +339,10 @@ pub(super) fn watch(module: &Bound<'_, PyModule>, seconds: f64) {
 #[pyfunction]
 #[pyo3(pass_module)]
 pub(super) fn stop_now(module: &Bound<'_, PyModule>, reason: &str) {
-    let reason = if reason == "timeout" {
-        "timeout"
+    let reason = if reason == StopReason::Timeout.key() {
+        StopReason::Timeout
     } else {
-        "interrupt"
+        StopReason::Interrupt
     };
     let generation = {
         let watch = lock();
@@ -368,7 +373,7 @@ pub(super) fn stop_now(module: &Bound<'_, PyModule>, reason: &str) {
 /// it; the process ends with the continuation's exit code.
 fn take_over(
     py: Python<'_>,
-    reason: &'static str,
+    reason: StopReason,
     then: Option<Then>,
     collector: Option<Py<PyModule>>,
 ) -> ! {
@@ -387,7 +392,7 @@ fn take_over(
             Some(collector) => collector
                 .bind(py)
                 .getattr("take_over")
-                .and_then(|f| f.call1((reason,)))
+                .and_then(|f| f.call1((reason.key(),)))
                 .and_then(|r| r.extract::<Option<String>>())
                 .map_err(|e| super::internal(py, e)),
             None => Ok(None),
@@ -433,7 +438,7 @@ fn restore_real_fds() {
 /// the run hangs): says so on specscope's own stderr and ends the process
 /// with the run's exit code. `at`: when to give up if the takeover has not
 /// started; a takeover under way gets `patience` seconds more (at least 5).
-fn last_resort(generation: u64, reason: &'static str, at: Instant, patience: f64) {
+fn last_resort(generation: u64, reason: StopReason, at: Instant, patience: f64) {
     let _ = std::thread::Builder::new()
         .name("specscope-last-resort".into())
         .spawn(move || {
@@ -451,7 +456,7 @@ fn last_resort(generation: u64, reason: &'static str, at: Instant, patience: f64
                     return;
                 }
             }
-            let (what, code) = if reason == "timeout" {
+            let (what, code) = if reason == StopReason::Timeout {
                 ("--timeout", crate::exit::TIMEOUT)
             } else {
                 ("Ctrl-C", crate::exit::INTERRUPTED)
