@@ -7,6 +7,7 @@ fn main() {
     pyo3_build_config::add_libpython_rpath_link_args();
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-changed=assets/collector.py");
+    println!("cargo:rerun-if-changed=assets/collector_dis.py");
     precompile_collector();
     record_interpreter();
 }
@@ -36,36 +37,26 @@ fn record_interpreter() {
     println!("cargo:rustc-env=SPECSCOPE_LINKED_PYTHON={path}");
 }
 
-/// Compiles the collector with the interpreter the binary links, so that
-/// start-up unmarshals code instead of compiling source, and records that
-/// interpreter's opcode tables (from its own `dis` and `opcode`), so that
-/// start-up need not import `dis`. Both are specific to a Python version,
-/// which is why they are made here and not committed. When they cannot be
-/// made, the files are left empty: the binary then compiles the source and
-/// asks `dis` at run time.
+/// Compiles the collector and its dis half with the interpreter the binary
+/// links, so that start-up unmarshals code instead of compiling source, and
+/// records that interpreter's opcode tables (read from its own `dis` and
+/// `opcode` by the dis half, loaded the way the binary loads it), so that
+/// start-up need not import `dis`. All three are specific to a Python
+/// version, which is why they are made here and not committed; a build that
+/// cannot make them fails.
 fn precompile_collector() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let out = out_dir.join("collector.marshal");
-    let table = out_dir.join("optable.json");
-    let source = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"))
-        .join("assets/collector.py");
+    let assets = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"))
+        .join("assets");
     let python = pyo3_build_config::get().executable().map(str::to_owned);
     let compiled = python.as_deref().is_some_and(|python| {
         Command::new(python)
-            .args([
-                "-I",
-                "-c",
-                "import marshal, sys\n\
-                 src = open(sys.argv[1], encoding='utf-8').read()\n\
-                 code = compile(src, '<specscope collector>', 'exec', dont_inherit=True)\n\
-                 open(sys.argv[2], 'wb').write(marshal.dumps(code))\n\
-                 collector = {'__name__': '_specscope_collector', '__file__': '<specscope collector>'}\n\
-                 exec(code, collector)\n\
-                 open(sys.argv[3], 'w').write(collector['_dumps'](collector['_op_table']()))",
-            ])
-            .arg(&source)
-            .arg(&out)
-            .arg(&table)
+            .args(["-I", "-c", PRECOMPILE])
+            .arg(assets.join("collector.py"))
+            .arg(assets.join("collector_dis.py"))
+            .arg(out_dir.join("collector.marshal"))
+            .arg(out_dir.join("collector_dis.marshal"))
+            .arg(out_dir.join("optable.json"))
             .status()
             .is_ok_and(|s| s.success())
     });
@@ -73,11 +64,32 @@ fn precompile_collector() {
         // A binary without them would compile the collector and import dis
         // at every start, silently slower: refuse instead.
         panic!(
-            "could not precompile assets/collector.py and record the opcode tables with {}; \
-             set PYO3_PYTHON to a working CPython 3.11-3.13",
+            "could not precompile assets/collector.py and assets/collector_dis.py and record \
+             the opcode tables with {}; set PYO3_PYTHON to a working CPython 3.11-3.13",
             python
                 .as_deref()
                 .unwrap_or("the interpreter pyo3 found (none)")
         );
     }
 }
+
+/// Arguments: collector.py, collector_dis.py, then where their marshalled
+/// code and the opcode tables go. The collector is run once, as the binary
+/// loads it (src/collect/python.rs), so that a module that fails to load
+/// fails the build.
+const PRECOMPILE: &str = "\
+import marshal, sys
+collector_py, dis_py, collector_out, dis_out, table_out = sys.argv[1:]
+def compiled(path, filename):
+    with open(path, encoding='utf-8') as f:
+        return marshal.dumps(compile(f.read(), filename, 'exec', dont_inherit=True))
+collector_code = compiled(collector_py, '<specscope collector>')
+dis_code = compiled(dis_py, '<specscope collector dis>')
+collector = {'__name__': '_specscope_collector', '__file__': '<specscope collector>'}
+exec(marshal.loads(collector_code), collector)
+collector['_DIS_PATH_CODE'] = dis_code
+table = collector['_dumps'](collector['_dis_path']().op_table())
+for path, data in ((collector_out, collector_code), (dis_out, dis_code), (table_out, table.encode())):
+    with open(path, 'wb') as f:
+        f.write(data)
+";

@@ -5,11 +5,23 @@ takes a request (a JSON string), runs the target program, warms it up with
 `--call`, and returns the raw snapshot as a JSON string. Everything here is
 plain data gathering; decoding of counters and cache values happens in Rust.
 
-The module works with private copies of `dis` and `opcode` and keeps its own
-references to everything else it uses, so that a program which replaces or
-patches them (or `print`, or `sys.stdout`) cannot change what is collected, and
-so that collecting does not run, and so change, the code objects of the very
-`dis` module a user may be looking at.
+Each run is a `_Session`, in four steps: resolve the target, execute it
+(and its warm-up), select the code objects asked for, describe them. What
+outlives a run (the run the watchdog may end, the code objects of the last
+collection, an audit hook) is kept in `_lasting`.
+
+Rust decodes the instructions from the bytes described here. For a Python
+version that decoder does not know, and for tests that compare it with
+`dis`, `dis` itself builds them: that half is `assets/collector_dis.py`,
+loaded only when needed (see `_dis_path`), so that a run never imports `dis`
+otherwise.
+
+The module works with private copies of the standard modules it imports
+once a program ran, and keeps its own references to everything else it
+uses, so that a program which replaces or patches them (or `print`, or
+`sys.stdout`) cannot change what is collected, and so that collecting does
+not run, and so change, the code objects of the very `dis` module a user
+may be looking at.
 """
 
 import importlib.util as _importlib_util
@@ -22,6 +34,7 @@ import os as _os
 import _signal  # the C module: the signal package imports enum, costing start-up time
 import _thread
 import gc as _gc
+import marshal as _marshal
 import sys as _sys
 import time as _time
 import types as _types
@@ -79,28 +92,37 @@ def _fresh(*names):
         _sys.modules.update(saved)
 
 
-def _private_dis():
-    """Private `dis`, importing a private `opcode` (and 3.13's `_opcode_metadata`)."""
-    names = [n for n in ("_opcode_metadata", "opcode", "dis") if _importlib_util.find_spec(n)]
-    return _fresh(*names)[-2:]
+class _Lasting:
+    """What the collector keeps for as long as the interpreter lives, from
+    one run to the next."""
+
+    def __init__(self):
+        # The run under way, or the last one: `take_over` ends it.
+        self.session = None
+        # Code objects of the last collection, kept so that tests can
+        # disassemble the very objects that were collected, in the same
+        # interpreter (`reference_dis`).
+        self.last_code_objects = []
+        # An audit hook cannot be removed: the one that keeps the code of
+        # modules for MODULE:PAT (`_record_module_code`) is added once, by
+        # the first run that needs it.
+        self.module_hook_added = False
+        # Source of targets that have no file (the demo, lessons, -c), for
+        # tracebacks: {filename: lines}.
+        self.unlisted_sources = {}
+        # Private copies of standard modules (see `_lazy`), fcntl's and
+        # resource's functions (see `_high_dup`) and the dis half (see
+        # `_dis_path`), each made the first time it is needed.
+        self.private_modules = {}
+        self.fd_tools = None
+        self.dis_path = None
 
 
-# The private dis and opcode, imported only when needed: the Rust decoder
-# gets the opcode tables made at build time, and importing dis costs more
-# start-up time than a short program runs.
-_opcode = _dis = None
+_lasting = _Lasting()
 
 
-def _need_dis():
-    global _opcode, _dis
-    if _dis is None:
-        _opcode, _dis = _private_dis()
-    return _dis
-
-
-# Private copies of the standard modules the collector needs after the
-# program ran (see `_lazy`), and the modules each is imported together with.
-_private_modules = {}
+# The modules each private copy of a standard module (see `_lazy`) is
+# imported together with.
 _IMPORTED_WITH = {"traceback": ("linecache", "traceback")}
 
 
@@ -109,11 +131,12 @@ def _lazy(name):
     needed (start-up time counts) and kept out of `sys.modules`: a program
     that replaces `linecache` or `traceback`, or patches their
     functions, changes nothing the collector does with them."""
-    module = _private_modules.get(name)
+    modules = _lasting.private_modules
+    module = modules.get(name)
     if module is None:
         names = _IMPORTED_WITH.get(name, (name,))
-        _private_modules.update(zip(names, _fresh(*names)))
-        module = _private_modules[name]
+        modules.update(zip(names, _fresh(*names)))
+        module = modules[name]
     return module
 
 
@@ -153,35 +176,45 @@ def _loads(text):
     value, _end = _scan(text, 0)
     return value
 
-# Opcode facts of this version: set by _install() from the table the
-# request carries (made at build time) or from dis itself.
-_CACHE_FORMAT = {}
-_OPMAP = {}
-_ALL_OPNAME = []
-_FAMILIES = {}
+# Code flags (Include/cpython/code.h).
 _CO_OPTIMIZED = 0x1
 _CO_NEWLOCALS = 0x2
 _CO_GENERATOR = 0x20
 _CO_COROUTINE = 0x80
 _CO_ASYNC_GENERATOR = 0x200
 
-# Code objects of the last collection, kept so that tests can disassemble the
-# very objects that were collected, in the same interpreter.
-_last_code_objects = []
+# This interpreter's version, as the opcode tables name the version they
+# were made for.
+_VERSION = "%d.%d.%d" % _sys.version_info[:3]
+
+# Every cache field but the counter, in any version: the resolver says what
+# each one holds in the form that wrote it (see `_Resolver._roles`).
+_RESOLVED = ("version", "type_version", "func_version", "module_keys_version",
+             "builtin_keys_version", "keys_version", "index", "descr",
+             "dict_offset", "min_args", "mask")
 
 
-# What went wrong while collecting, in words (the program broke something
-# the collector needs): shown with whatever could still be collected.
-_problems = []
+class _OpcodeFacts:
+    """The opcode facts of this version, as the collector uses them, from
+    a table of them: the one the build script made (the request carries
+    it), or one read from `dis` (see `DisPath.op_table` in the dis half).
+    `cache_layouts` corrects `cache_format` where the interpreter's C struct
+    differs from `opcode._cache_format`."""
 
-
-def with_hooks(fn, *args):
-    """Calls fn(*args), the program's own code, with the program's trace and
-    profile functions and sys.monitoring events in effect. The native module
-    replaces this: the collector runs with those hooks suspended (they would
-    run on its frames, and may raise), and only the program's code sees them.
-    """
-    return fn(*args)
+    def __init__(self, table, cache_layouts):
+        self.table = table
+        self.names = list(table["names"])
+        self.opmap = dict(table["opmap"])
+        self.cache_format = {k: [tuple(f) for f in v] for k, v in table["cache_format"].items()}
+        for base, layout in cache_layouts.items():
+            self.cache_format[base] = [tuple(field) for field in layout]
+        self.families = {k: list(v) for k, v in table["families"].items()}
+        # Opcodes with cache fields that name something (a class, a global, ...).
+        self.resolvable = {}
+        for op, name in enumerate(self.names):
+            layout = self.cache_format.get(name, ())
+            if any(f in _RESOLVED for f, _ in layout):
+                self.resolvable[op] = layout
 
 
 class TargetError(Exception):
@@ -192,6 +225,10 @@ class TargetError(Exception):
         self.kind = kind
         self.message = message
         self.detail = detail
+
+    def as_error(self, **more):
+        """The error as the reply states it."""
+        return dict(kind=self.kind, message=self.message, **more, **self.detail)
 
 
 class _Stop(BaseException):
@@ -215,10 +252,12 @@ class _Output:
     thread, what it or its children write to file descriptors 1 and 2, in
     the order written. Output past the limit is counted as it is written,
     never held; and if the program crashes the interpreter, what it wrote
-    so far still reaches specscope's stderr."""
+    so far still reaches specscope's stderr. A problem the Rust side met
+    joins `problems`."""
 
-    def __init__(self, limit):
+    def __init__(self, limit, problems):
         self.limit = limit
+        self.problems = problems
         self.kept = 0
         self.dropped = 0
         # [stream, [text, ...]]: joined once, when read (appending to one
@@ -249,7 +288,7 @@ class _Output:
         self.kept += kept
         self.dropped += dropped
         if problem:
-            _problems.append(problem)
+            self.problems.append(problem)
 
     def _keep(self, stream, text):
         if self._parts and self._parts[-1][0] == stream:
@@ -358,23 +397,19 @@ def _reader():
     return stream
 
 
-# fcntl and resource, imported before the first program runs.
-_fd_tools = []
-
-
 def _high_dup(fd):
     """A copy of fd (close-on-exec) numbered above what a program closes when
     it closes the descriptors it did not open (`os.closerange(3, 1024)`, or
     up to `os.sysconf("SC_OPEN_MAX")`): above the soft limit on open files,
     which is raised for a moment to make it, or else just under it."""
     try:
-        if not _fd_tools:
+        if _lasting.fd_tools is None:
             import fcntl
             import resource
 
-            _fd_tools.extend((fcntl.fcntl, fcntl.F_DUPFD_CLOEXEC, resource.getrlimit, resource.setrlimit,
-                              resource.RLIMIT_NOFILE, resource.RLIM_INFINITY))
-        fcntl, dupfd, getrlimit, setrlimit, nofile, infinity = _fd_tools
+            _lasting.fd_tools = (fcntl.fcntl, fcntl.F_DUPFD_CLOEXEC, resource.getrlimit, resource.setrlimit,
+                                 resource.RLIMIT_NOFILE, resource.RLIM_INFINITY)
+        fcntl, dupfd, getrlimit, setrlimit, nofile, infinity = _lasting.fd_tools
         soft, hard = getrlimit(nofile)
         ceiling = 1 << 16  # a bigger descriptor table costs memory
         if soft != infinity and soft < ceiling and (hard == infinity or hard > soft):
@@ -390,17 +425,19 @@ def _high_dup(fd):
 
 
 class _Captured:
-    """Redirects Python-level and fd-level output and stdin while the program runs."""
+    """Redirects Python-level and fd-level output and stdin while the
+    session's program runs, into the session's output."""
 
-    def __init__(self, output, stdin=None):
-        self.output = output
+    def __init__(self, session, stdin=None):
+        self.session = session
+        self.output = session.output
         # An open file descriptor to feed the program's stdin (closed
         # here), or None: end-of-file.
         self.stdin = stdin
 
     def __enter__(self):
         s = _sys
-        _captures.append(self)
+        self.session.captures.append(self)
         self.saved = (s.stdout, s.stderr, s.stdin, s.argv, list(s.path))
         for stream in (s.stdout, s.stderr):
             try:
@@ -444,7 +481,7 @@ class _Captured:
                 _close(read)
                 _close(write)
         except OSError as e:
-            _problems.append("no pipe could be made for the program's output (%s)" % e.strerror)
+            self.session.problems.append("no pipe could be made for the program's output (%s)" % e.strerror)
             return _os.open(_os.devnull, _os.O_WRONLY)
         # Python's faulthandler, if enabled (PYTHONFAULTHANDLER), goes over
         # the crash handler that `open` installs: it writes its traceback
@@ -457,7 +494,7 @@ class _Captured:
             self.output.open(pipe, stderr)
         except OSError as e:
             _close(sink)
-            _problems.append("the program's output could not be captured (%s)" % e.strerror)
+            self.session.problems.append("the program's output could not be captured (%s)" % e.strerror)
             return _os.open(_os.devnull, _os.O_WRONLY)
         finally:
             if fault_handler:
@@ -470,7 +507,7 @@ class _Captured:
         # sys.__stdout__), while the file descriptors still point here. (Not
         # the interpreter's when the run is taken over from another thread:
         # the frozen program may hold their locks.)
-        others = () if _session.get("elsewhere") else _INTERPRETER_STREAMS
+        others = () if self.session.elsewhere else _INTERPRETER_STREAMS
         for stream in self.streams + others:
             try:
                 stream.flush()
@@ -491,7 +528,8 @@ class _Captured:
                 _dup2(saved, fd)
                 _close(saved)
             except OSError as e:
-                _problems.append("the program closed specscope's copy of file descriptor %d (%s)" % (fd, e.strerror))
+                self.session.problems.append(
+                    "the program closed specscope's copy of file descriptor %d (%s)" % (fd, e.strerror))
         s.stdout, s.stderr, s.stdin, s.argv = self.saved[:4]
         try:
             s.path[:] = self.saved[4]
@@ -500,8 +538,8 @@ class _Captured:
         # What is left in the pipe, now that the program's file descriptors
         # no longer write to it.
         self.output.close()
-        if self in _captures:
-            _captures.remove(self)
+        if self in self.session.captures:
+            self.session.captures.remove(self)
         return False
 
 
@@ -537,6 +575,8 @@ def _over_limit(path):
 
 
 def _read_source(path):
+    """The text of a target's file, decoded as python would (its coding
+    cookie or UTF-8); a TargetError when there is none to run."""
     if not _os.path.exists(path):
         raise TargetError("missing", "no such file: %s" % path, path=path)
     if _os.path.isdir(path):
@@ -654,14 +694,12 @@ def _find_module(name):
     return _compile(source, path), path, source, spec
 
 
-# Source of targets that have no file (the demo, lessons, -c), for
-# tracebacks. linecache is imported only when a traceback needs it: importing
-# it (and tokenize, and re) costs more start-up time than a short program runs.
-_unlisted_sources = {}
-
-
 def _register_sources(cache):
-    for filename, lines in _unlisted_sources.items():
+    """Puts the source of targets that have no file into a linecache's
+    cache. (linecache is imported only when a traceback needs it: importing
+    it, and tokenize, and re, costs more start-up time than a short program
+    runs.)"""
+    for filename, lines in _lasting.unlisted_sources.items():
         cache[filename] = (sum(map(len, lines)), None, lines, filename)
 
 
@@ -677,6 +715,10 @@ def _safe_str(obj):
         return str(obj)
     except BaseException:
         return "<exception str() failed>"
+
+
+def _error_text(error):
+    return "%s: %s" % (_class_name(type(error)), _safe_str(error))
 
 
 def _format_exception(exc):
@@ -726,12 +768,14 @@ def _trimmed(exc):
 
 
 class _Guard:
-    """Ctrl-C, --timeout and os._exit become exceptions inside the program.
-    A program that does not let them stop it (it ignores SIGALRM, cancels
-    the timer, catches BaseException) is ended by the native watchdog
-    instead: see `take_over`."""
+    """Ctrl-C, --timeout and os._exit become exceptions inside the session's
+    program (see `_Session.on_sigint` and `_Session.on_alarm`). A program
+    that does not let them stop it (it ignores SIGALRM, cancels the timer,
+    catches BaseException) is ended by the native watchdog instead: see
+    `take_over`."""
 
-    def __init__(self, timeout):
+    def __init__(self, session, timeout):
+        self.session = session
         self.timeout = timeout
 
     def __enter__(self):
@@ -749,23 +793,11 @@ class _Guard:
         _os._exit = _exit
         self.saved_int = None
         self.saved_alarm = None
-        _sigint[0] = False
+        self.session.interrupted = False
         try:
-            self.saved_int = _signal.signal(_signal.SIGINT, _on_sigint)
+            self.saved_int = _signal.signal(_signal.SIGINT, self.session.on_sigint)
             if self.timeout:
-
-                def _alarm(signum, frame):
-                    if _session.get("taking_over"):
-                        return
-                    if not _session.get("in_phase"):
-                        # Between the program's phases (specscope setting
-                        # the run up or winding it down): the next phase, if
-                        # any, stops at once.
-                        _session["alarm_missed"] = True
-                        return
-                    raise _Stop("timeout")
-
-                self.saved_alarm = _signal.signal(_signal.SIGALRM, _alarm)
+                self.saved_alarm = _signal.signal(_signal.SIGALRM, self.session.on_alarm)
                 _signal.setitimer(_signal.ITIMER_REAL, self.timeout)
         except ValueError:  # not the main thread: no signals
             pass
@@ -785,100 +817,6 @@ class _Guard:
         except ValueError:
             pass
         return False
-
-
-# Set when SIGINT arrives while the program runs: a KeyboardInterrupt that
-# the program raises itself is an exception of the program, not Ctrl-C.
-_sigint = [False]
-
-
-def _on_sigint(signum, frame):
-    if _session.get("taking_over"):
-        return
-    if _sigint[0]:
-        # A second Ctrl-C: the program went on after the first (it caught
-        # KeyboardInterrupt). The native side ends the run from here and
-        # never comes back (without it, this is one more KeyboardInterrupt).
-        stop_now("interrupt")
-    _sigint[0] = True
-    raise KeyboardInterrupt
-
-
-def _run_phase(fn, report, phase):
-    """Runs fn(); records how it ended. Returns False if the run must stop."""
-    _session["phase"] = phase
-    _session["phase_started"] = _time.perf_counter()
-    _session["in_phase"] = _session.get("in_phase", 0) + 1
-    try:
-        if _session.pop("alarm_missed", False):
-            raise _Stop("timeout")
-        fn()
-        return True
-    except SystemExit as e:
-        code = e.code
-        status, shown = _exit_status(code)
-        report["exit"] = {"phase": phase, "how": "sys.exit", "status": status}
-        if shown is not None:
-            report["exit"]["code"] = shown
-        if code is not None and not isinstance(code, int):
-            # python prints such an exit code to stderr before it exits.
-            try:
-                _sys.stderr.write(_safe_str(code) + "\n")
-            except BaseException:
-                pass
-        return False
-    except _Stop as e:
-        report["stopped"] = {"phase": phase, "reason": e.reason}
-        if e.reason == "os._exit":
-            report["exit"] = {"phase": phase, "how": "os._exit", "status": e.status}
-            del report["stopped"]
-        return False
-    except BaseException as e:
-        if isinstance(e, KeyboardInterrupt) and _sigint[0]:
-            report["stopped"] = {"phase": phase, "reason": "interrupt"}
-            return False
-        report["exception"] = {
-            "phase": phase,
-            "type": _class_name(type(e)),
-            "message": _safe_str(e),
-            "traceback": _format_exception(_trim_traceback(e)),
-        }
-        return False
-    finally:
-        _session["in_phase"] -= 1
-
-
-def _run_atexit(report):
-    """Runs the exit handlers the program registered with atexit, as python
-    does when it ends (but not after os._exit, --timeout or Ctrl-C). As in
-    python, an exception in one handler is printed (to the captured stderr)
-    and the next one runs; os._exit, --timeout and Ctrl-C in a handler end
-    them all."""
-    atexit = _sys.modules.get("atexit")  # never imported: nothing registered
-    if atexit is None or "stopped" in report or report.get("exit", {}).get("how") == "os._exit":
-        return
-    previous = _sys.unraisablehook
-
-    def unraisable(info):
-        stop = info.exc_value
-        if isinstance(stop, _Stop) or isinstance(stop, KeyboardInterrupt):
-            # Unregistering from a handler is allowed: the rest are skipped.
-            atexit._clear()
-            if isinstance(stop, KeyboardInterrupt):
-                report["stopped"] = {"phase": "atexit", "reason": "interrupt"}
-            elif stop.reason == "os._exit":
-                report["exit"] = {"phase": "atexit", "how": "os._exit", "status": stop.status}
-            else:
-                report["stopped"] = {"phase": "atexit", "reason": stop.reason}
-        else:
-            previous(info)
-
-    _sys.unraisablehook = unraisable
-    try:
-        _run_phase(lambda: with_hooks(atexit._run_exitfuncs), report, "atexit")
-    finally:
-        _sys.unraisablehook = previous
-        atexit._clear()
 
 
 def _exit_status(code):
@@ -903,108 +841,6 @@ def _short_repr(obj, limit=80):
     except BaseException:
         return "<%s object>" % _class_name(type(obj))
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---------------------------------------------------------------- the way out
-
-# The _Captured in effect, innermost last.
-_captures = []
-
-# The run under way, for `take_over` (set up by `run`): "finish" builds the
-# reply from the run's state, "phase" is the phase running, "thread" the
-# thread the program runs on, "reply" what `run` returned once it did.
-_session = {}
-
-
-def watch(seconds):
-    """Arms the watchdog for a run that must end `seconds` from now. The
-    native module replaces this (src/python.rs): when the run outlives that
-    by a fifth, because the program did not let `_Guard` stop it (it
-    ignores SIGALRM, cancels the timer, catches BaseException), the watchdog
-    ends the run through `take_over`. Without the native module, nothing."""
-
-
-def stop_now(reason):
-    """Ends the run at once through `take_over`, never to return. The native
-    module replaces this; without it, this returns."""
-
-
-def take_over(reason):
-    """Ends a run whose program will not stop, and returns the reply `run`
-    would have returned, built the same way from where the run is (None
-    when no run is under way).
-
-    The native side calls this with the interpreter held for good: on the
-    thread the program runs on, from the interpreter's loop wherever the
-    program is, or, when that thread is blocked outside the interpreter,
-    from another thread while it stays frozen. Either way no code of the
-    program runs after this. What the captures changed is put back (file
-    descriptors, `sys.stdout`, ...), and the run is marked stopped by
-    `reason` ("timeout" or "interrupt") in the phase that was running."""
-    if _session.get("reply") is not None:
-        return _session["reply"]
-    finish = _session.get("finish")
-    if finish is None:
-        return None
-    _session["taking_over"] = True
-    _session["elsewhere"] = _thread.get_ident() != _session["thread"]
-    try:
-        _gc.disable()  # no gc callback of the program runs from here
-    except Exception:
-        pass
-    _quiet_signals()
-    phase = _session.get("phase", "program")
-    report = _session["report"]
-    now = _time.perf_counter()
-    if phase == "program":
-        report["program_seconds"] = now - _session["started"]
-    elif phase in ("call", "then"):
-        report["warmup_seconds"] += now - _session["phase_started"]
-    try:
-        _session["adopt"](_frames_of(_sys._current_frames().get(_session["thread"])))
-    except Exception:  # an audit hook of the program refused it
-        pass
-    while _captures:
-        capture = _captures[-1]
-        try:
-            capture.__exit__(None, None, None)
-        except Exception:
-            pass
-        if _captures and _captures[-1] is capture:
-            _captures.pop()
-    _end_program(_session["saved_main"])
-    if report.get("stopped") is None:
-        report["stopped"] = {"phase": phase, "reason": reason}
-    reply = _session["reply"] = finish()
-    return reply
-
-
-def _quiet_signals():
-    """While a run is taken over, no timer goes off and no signal handler of
-    the program runs: the interval timers stop, and on the program's own
-    thread its handlers are set aside (Ctrl-C then ends specscope at once).
-    Elsewhere they cannot run: Python runs them on that thread only."""
-    for which in (_signal.ITIMER_REAL, _signal.ITIMER_VIRTUAL, _signal.ITIMER_PROF):
-        try:
-            _signal.setitimer(which, 0)
-        except Exception:
-            pass
-    if _session.get("elsewhere"):
-        return
-    try:
-        for number in _signal.valid_signals():
-            if callable(_signal.getsignal(number)):
-                _signal.signal(number, _signal.SIG_DFL if number == _signal.SIGINT else _signal.SIG_IGN)
-    except Exception:
-        pass
-
-
-def _end_program(saved_main):
-    """What ends the program's part of a run, whether it ended or was taken over."""
-    _starts.stop()
-    _audit_store["on"] = False
-    if saved_main is not None:
-        _sys.modules["__main__"] = saved_main
 
 
 def _frames_of(frame):
@@ -1108,100 +944,6 @@ def _linestarts(code, keep_none):
     return starts
 
 
-def _dis_instructions(code):
-    """The instructions exactly as dis.dis(code, adaptive=True) prints them.
-
-    From 3.13 on, get_instructions numbers jump labels without counting the
-    exception table, while dis.dis counts it; build them the way dis.dis does.
-    """
-    _need_dis()
-    if not hasattr(_dis, "ArgResolver"):
-        # 3.11/3.12: walk the base code; names come from the live code later.
-        # (dis's own adaptive walk loses its way in instrumented code.)
-        return _dis.get_instructions(code), None
-    entries = _dis._parse_exception_table(code)
-    labels = _dis._make_labels_map(code.co_code, exception_entries=entries)
-    resolver = _dis.ArgResolver(
-        co_consts=code.co_consts,
-        names=code.co_names,
-        varname_from_oparg=code._varname_from_oparg,
-        labels_map=labels,
-    )
-    instructions = _dis._get_instructions_bytes(
-        _dis._get_code_array(code, True),
-        linestarts=dict(_dis.findlinestarts(code)),
-        co_positions=code.co_positions(),
-        original_code=code.co_code,
-        arg_resolver=resolver,
-    )
-    return instructions, resolver
-
-
-def _instructions(code):
-    live = code._co_code_adaptive
-    base_code = code.co_code
-    result = []
-    instructions, resolver = _dis_instructions(code)
-    jump_ops = set(getattr(_dis, "hasjump", ())) | set(getattr(_dis, "hasjrel", ())) | set(
-        getattr(_dis, "hasjabs", ())
-    )
-    for ins in instructions:
-        # The live opcode at this offset, and the one in co_code, which
-        # CPython gives without specialization and without instrumentation.
-        opname = _ALL_OPNAME[live[ins.offset]]
-        base = _ALL_OPNAME[base_code[ins.offset]]
-        caches = []
-        unit = ins.offset + 2
-        for name, size in _CACHE_FORMAT.get(base, ()):
-            units = [
-                live[u] | (live[u + 1] << 8) for u in range(unit, unit + 2 * size, 2)
-            ]
-            caches.append([name, size, units, None])
-            unit += 2 * size
-        if hasattr(ins, "line_number"):
-            starts, line = bool(ins.starts_line), ins.line_number
-        else:
-            starts = ins.starts_line is not None
-            line = ins.starts_line if starts else None
-        pos = ins.positions
-        positions = None if pos is None else [pos.lineno, pos.end_lineno, pos.col_offset, pos.end_col_offset]
-        target = None
-        if ins.opcode in jump_ops or _OPMAP.get(base) in jump_ops:
-            target = ins.argval if isinstance(ins.argval, int) else None
-        argrepr = ins.argrepr
-        if resolver is not None and opname.startswith("INSTRUMENTED_") and base != opname:
-            # 3.13's dis describes the argument by the instrumented opcode
-            # (often as nothing); the instruction underneath says more.
-            try:
-                argrepr = resolver.get_argval_argrepr(_OPMAP[base], ins.arg, ins.offset)[1]
-            except Exception:
-                pass
-        result.append(
-            [
-                ins.offset,
-                opname,
-                base,
-                ins.arg,
-                argrepr,
-                starts,
-                line,
-                positions,
-                bool(ins.is_jump_target),
-                getattr(ins, "label", None),
-                target,
-                caches,
-            ]
-        )
-    # Lines of 3.11/3.12 are known only where they start: carry them forward.
-    current = None
-    for row in result:
-        if row[6] is not None:
-            current = row[6]
-        elif not row[5] and current is not None and not hasattr(_dis.Instruction, "line_number"):
-            row[6] = current
-    return result
-
-
 # Reads that run no code of the object read: no descriptor, property,
 # __getattr__ or metaclass method of a user's class is ever called by the
 # resolver. (`getattr(obj, ...)`, `vars(obj)` and `isinstance(obj, ...)` all
@@ -1243,12 +985,14 @@ class _Resolver:
     functions in loaded modules and classes, and `descr` pointers against the
     attributes of the class the instruction checks. An address is only ever
     compared with `id()` of a live object, never followed, and no code of the
-    objects looked at is run.
+    objects looked at is run. `namespaces`: the globals of the code
+    objects being described, where candidates are looked for first.
     """
 
     _role_table = None
 
-    def __init__(self):
+    def __init__(self, namespaces):
+        self._namespaces = namespaces
         self._native = _sys.modules.get("_specscope_collector")
         self._types = None
         self._types_complete = False
@@ -1344,7 +1088,7 @@ class _Resolver:
             # their classes' bases, and the builtins.
             self._types = {}
             near = []
-            for space in list(_namespaces_in_use) + [_module_dict(_builtins)]:
+            for space in list(self._namespaces) + [_module_dict(_builtins)]:
                 for value in list(space.values()):
                     if _is_class(value):
                         near.extend(_mro(value))
@@ -1385,7 +1129,7 @@ class _Resolver:
             return None
         if self._funcs is None:
             self._funcs = {}
-            self._scan(list(_namespaces_in_use))
+            self._scan(list(self._namespaces))
             self._scanned_all = False
         if version not in self._funcs and not self._scanned_all:
             # Not in the namespaces being looked at: every loaded module.
@@ -1718,64 +1462,6 @@ class _Resolver:
         return "object at %#x: not found among the class's attributes" % address
 
 
-def _main_objects(code, namespace):
-    """The target's own code objects in dis order: (code, parent, executed, namespace)."""
-    found = []
-    _walk(code, None, found)
-    return [(c, p, i == 0, namespace) for i, (c, p) in enumerate(found)]
-
-
-# "rust": bytes and tables for src/decode.rs; "dis": dis's own instructions.
-_decoder = "rust"
-
-
-def _describe_all(selected, main_namespace):
-    resolver = _Resolver()
-    described = []
-    try:
-        spaces = {id(main_namespace): main_namespace}
-        for _, _, _, space in selected:
-            spaces[id(space)] = space
-        _namespaces_in_use[:] = list(spaces.values())
-        describe = _raw_code if _decoder == "rust" else _describe
-        for c, p, e, space in selected:
-            try:
-                described.append(describe(c, p, e, space, resolver))
-            except BaseException as error:
-                # Something of the program's broke the description (an
-                # audit hook that raises, a replaced module): keep the code
-                # object, without its instructions, and say what happened.
-                _problems.append("describing %s failed: %s" % (c.co_name, _error_text(error)))
-                described.append(_bare(c, p, e))
-        return described
-    except BaseException as error:
-        _problems.append("describing the code objects failed: %s" % _error_text(error))
-        return described + [_bare(c, p, e) for c, p, e, _ in selected[len(described):]]
-    finally:
-        _namespaces_in_use[:] = []
-
-
-def _error_text(error):
-    return "%s: %s" % (_class_name(type(error)), _safe_str(error))
-
-
-def _bare(code, parent, executed):
-    """What is said of a code object whose description failed."""
-    return {
-        "ran_seen": None,
-        "qualname": getattr(code, "co_qualname", code.co_name),
-        "name": code.co_name,
-        "filename": code.co_filename,
-        "first_line": code.co_firstlineno,
-        "repr": "<code object %s>" % code.co_name,
-        "kind": _kind(code),
-        "parent": parent,
-        "executed": executed,
-        "exception_table": [],
-        "instructions": [],
-    }
-
-
 def _qualname(obj):
     """`module.qualname` of a class or function (no module for builtins and
     __main__), read without running any code of the object."""
@@ -1791,57 +1477,6 @@ def _qualname(obj):
     if type(module) is str and module not in ("builtins", "__main__"):
         return "%s.%s" % (module, name)
     return name
-
-
-# The namespace of the program being collected, for function candidates.
-_namespaces_in_use = []
-
-
-def _describe(code, parent, executed, namespace, resolver):
-    table = _exception_table(code)
-    instructions = _instructions(code)
-    for row in instructions:
-        caches = row[11]
-        if not caches:
-            continue
-        fields = {}
-        for cache in caches:
-            value = 0
-            for i, unit in enumerate(cache[2]):
-                value |= unit << (16 * i)
-            fields[cache[0]] = value
-        for cache in caches:
-            # The name the argument gives: dis writes "NULL + name",
-            # "name + NULL|self" and the like.
-            parts = [p.strip() for p in row[4].split(" + ")]
-            arg_name = ([p for p in parts if p not in ("NULL", "NULL|self")] or [None])[0]
-            try:
-                cache[3] = resolver.describe(
-                    row[2], row[1], cache[0], fields[cache[0]], arg_name, fields, namespace
-                )
-            except Exception as e:  # a candidate object misbehaved; say so
-                cache[3] = "unresolved (%s)" % type(e).__name__
-    # Exception handlers are jump targets too, as dis.dis marks them.
-    handlers = {entry["target"] for entry in table}
-    for row in instructions:
-        if row[0] in handlers:
-            row[8] = True
-    described = _header(code, parent, executed)
-    described["exception_table"] = table
-    described["instructions"] = [_named(row) for row in instructions]
-    return described
-
-
-_ROW_FIELDS = ("offset", "opname", "base_opname", "arg", "argrepr", "starts_line", "line",
-               "positions", "is_jump_target", "label", "jump_target")
-
-
-def _named(row):
-    """One instruction of the dis path as the named fields Rust reads."""
-    named = dict(zip(_ROW_FIELDS, row))
-    named["caches"] = [{"name": name, "size": size, "units": units, "meaning": meaning}
-                       for name, size, units, meaning in row[11]]
-    return named
 
 
 class _Starts:
@@ -1866,7 +1501,9 @@ class _Starts:
         self.watched = {}
         self.tool = None
 
-    def start(self, codes):
+    def start(self, codes, names):
+        """Watches `codes` (a 3.12 code object holding a superinstruction,
+        named in `names` with a double underscore, is left alone)."""
         mon = getattr(_sys, "monitoring", None)
         if mon is None or _sys.version_info[:2] != (3, 12):
             return
@@ -1888,7 +1525,6 @@ class _Starts:
         except Exception:
             return
         self.tool = tool
-        names = _ALL_OPNAME
         for code in codes:
             live = code._co_code_adaptive
             if any("__" in names[op] for op in live[::2]):
@@ -1930,12 +1566,9 @@ class _Starts:
         return None
 
 
-_starts = _Starts()
-
-
-def _header(code, parent, executed):
+def _header(code, parent, executed, starts):
     """What both ways of describing a code object say about it first."""
-    ran = _starts.ran(code)
+    ran = starts.ran(code)
     return {
         "ran_seen": ran,
         "qualname": getattr(code, "co_qualname", code.co_name),
@@ -1949,142 +1582,39 @@ def _header(code, parent, executed):
     }
 
 
+def _bare(code, parent, executed):
+    """What is said of a code object whose description failed."""
+    return {
+        "ran_seen": None,
+        "qualname": getattr(code, "co_qualname", code.co_name),
+        "name": code.co_name,
+        "filename": code.co_filename,
+        "first_line": code.co_firstlineno,
+        "repr": "<code object %s>" % code.co_name,
+        "kind": _kind(code),
+        "parent": parent,
+        "executed": executed,
+        "exception_table": [],
+        "instructions": [],
+    }
+
+
 # ---------------------------------------------------------------- raw bytecode
 #
-# The fast path: instead of building dis's Instruction objects, hand Rust the
+# The usual way: instead of building dis's Instruction objects, hand Rust the
 # bytes and the tables dis would consult, and let it decode (src/decode.rs).
-# The dis path above stays for versions the decoder does not know, and as the
-# reference the decoder is tested against.
+# The dis way (`_describe`) stays for versions the decoder does not know, and
+# as the reference the decoder is tested against.
 
-# Every cache field but the counter, in any version: the resolver says what
-# each one holds in the form that wrote it (see `_Resolver._roles`).
-_RESOLVED = ("version", "type_version", "func_version", "module_keys_version",
-             "builtin_keys_version", "keys_version", "index", "descr",
-             "dict_offset", "min_args", "mask")
-_optable = None
-_resolvable = {}
-# How the argument of each kind of name-taking opcode (see `_op_kind`)
+# How the argument of each kind of name-taking opcode (the table's "kind")
 # indexes co_names: LOAD_GLOBAL and 3.12+ LOAD_ATTR keep a flag in the low
 # bit, LOAD_SUPER_ATTR two.
 _NAME_SHIFT = {"name": 0, "global": 1, "attr": 1, "super_attr": 2}
 
 
-def _op_kind(op):
-    """Which of dis's argument descriptions applies to a base opcode, in the
-    order the linked version's dis tries them."""
-    d = _dis
-    name = _ALL_OPNAME[op]
-    labelled = hasattr(d, "ArgResolver")
-    if op in d.hasconst:
-        # 3.11's dis describes only LOAD_CONST's constant (not KW_NAMES'):
-        # ask it rather than assume.
-        probe = object()
-        try:
-            shown = d._get_const_value(op, 0, (probe,)) is probe
-        except Exception:
-            shown = True
-        return "const" if shown else ""
-    if op in d.hasname:
-        if name == "LOAD_GLOBAL":
-            return "global"
-        if name == "LOAD_ATTR" and "LOAD_SUPER_ATTR" in _OPMAP:
-            return "attr"
-        if name == "LOAD_SUPER_ATTR":
-            return "super_attr"
-        return "name"
-    if labelled:
-        if op in getattr(d, "hasjump", ()) or op in getattr(d, "hasexc", ()):
-            return "jabs" if op in d.hasjabs else "jrel"
-        if name in ("LOAD_FAST_LOAD_FAST", "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST"):
-            return "local_pair"
-    else:
-        if op in d.hasjabs:
-            return "jabs"
-        if op in d.hasjrel:
-            return "jrel"
-    if op in d.haslocal or op in d.hasfree:
-        return "local"
-    if op in d.hascompare:
-        return "compare"
-    for kind, opname in (("format_value", "FORMAT_VALUE"), ("make_function", "MAKE_FUNCTION"),
-                         ("convert_value", "CONVERT_VALUE"),
-                         ("set_function_attribute", "SET_FUNCTION_ATTRIBUTE"),
-                         ("binary_op", "BINARY_OP"), ("intrinsic1", "CALL_INTRINSIC_1"),
-                         ("intrinsic2", "CALL_INTRINSIC_2")):
-        if name == opname and (kind != "make_function" or hasattr(d, "MAKE_FUNCTION_FLAGS")):
-            return kind
-    return ""
-
-
-def _op_table():
-    """The linked version's opcode facts, as dis itself holds them. The build
-    script calls this once and embeds the result; at run time it is needed
-    only when that table is missing."""
-    global _optable
-    if _optable is not None:
-        return _optable
-    d = _need_dis()
-    if not _ALL_OPNAME:
-        _install({
-            "names": list(getattr(d, "_all_opname", _opcode.opname)),
-            "opmap": dict(_opcode.opmap),
-            "cache_format": {k: list(v.items()) for k, v in _opcode._cache_format.items()},
-            "families": {k: list(v) for k, v in _opcode._specializations.items()},
-        })
-    deop = [d._deoptop(op) for op in range(256)]
-    if hasattr(d, "_get_cache_size"):
-        caches = [d._get_cache_size(_ALL_OPNAME[op]) for op in range(256)]
-    else:
-        caches = [d._inline_cache_entries[op] for op in range(256)]
-    if hasattr(d, "hasarg"):
-        hasarg = [op in d.hasarg for op in range(256)]
-    else:
-        hasarg = [op >= d.HAVE_ARGUMENT for op in range(256)]
-    _optable = {
-        "names": _ALL_OPNAME,
-        "deop": deop,
-        "caches": caches,
-        "hasarg": hasarg,
-        "kind": [_op_kind(op) for op in range(256)],
-        "backward": [bool(d._is_backward_jump(op)) for op in range(256)],
-        "extended_arg": _OPMAP["EXTENDED_ARG"],
-        "cmp_op": list(d.cmp_op),
-        "nb_ops": [r for _, r in getattr(d, "_nb_ops", ())],
-        "intrinsic1": list(getattr(d, "_intrinsic_1_descs", ())),
-        "intrinsic2": list(getattr(d, "_intrinsic_2_descs", ())),
-        "function_flags": list(getattr(d, "MAKE_FUNCTION_FLAGS", getattr(d, "FUNCTION_ATTR_FLAGS", ()))),
-        "format_value": [r for _, r in getattr(d, "FORMAT_VALUE_CONVERTERS", ())],
-        "cache_format": {k: [list(f) for f in v] for k, v in _CACHE_FORMAT.items()},
-        "opmap": _OPMAP,
-        "families": _FAMILIES,
-        "keep_none_lines": hasattr(d, "ArgResolver"),
-        "version": "%d.%d.%d" % _sys.version_info[:3],
-    }
-    return _optable
-
-
-def _install(table):
-    """Takes the opcode facts of this version (from the build-time table or
-    from dis) for the collector's own use."""
-    global _ALL_OPNAME, _OPMAP, _CACHE_FORMAT, _FAMILIES, _optable
-    _ALL_OPNAME = list(table["names"])
-    _OPMAP = dict(table["opmap"])
-    _CACHE_FORMAT = {k: [tuple(f) for f in v] for k, v in table["cache_format"].items()}
-    _FAMILIES = {k: list(v) for k, v in table["families"].items()}
-    if "deop" in table:
-        _optable = table
-
-
-def _index_resolvable():
-    """Opcodes with cache fields that name something (a class, a global, ...)."""
-    _resolvable.clear()
-    for op, name in enumerate(_ALL_OPNAME):
-        layout = _CACHE_FORMAT.get(name, ())
-        if any(f in _RESOLVED for f, _ in layout):
-            _resolvable[op] = layout
-
-
 def _localsplus(code):
+    """The names of the code's fast locals, cells and free variables, in the
+    order the interpreter numbers them (as dis names LOAD_FAST's argument)."""
     names = []
     bound = len(code.co_varnames) + len(code.co_cellvars) + len(code.co_freevars)
     for i in range(bound):
@@ -2095,21 +1625,40 @@ def _localsplus(code):
     return names
 
 
-def _raw_code(code, parent, executed, namespace, resolver):
-    """One code object as bytes and tables; Rust decodes the instructions."""
-    table = _op_table()
-    deop, names, kinds = table["deop"], _ALL_OPNAME, table["kind"]
-    resolvable = _resolvable
+def _raw_code(code, ops, namespace, resolver):
+    """One code object's instructions as bytes and tables, for Rust to
+    decode, with what the cache entries that name something refer to."""
+    table = ops.table
+    return {
+        "exception_table": _exception_table(code),
+        "bytes": {
+            "code": code.co_code.hex(),
+            "live": code._co_code_adaptive.hex(),
+            "consts": [repr(c) for c in code.co_consts],
+            "names": list(code.co_names),
+            "locals": _localsplus(code),
+            "linestarts": _linestarts(code, table["keep_none_lines"]),
+            "linetable": code.co_linetable.hex(),
+            "first_line": code.co_firstlineno,
+            "meanings": _cache_meanings(code, ops, namespace, resolver),
+        },
+    }
+
+
+def _cache_meanings(code, ops, namespace, resolver):
+    """{offset: {field: text}}: what only live objects can tell, what cache
+    values refer to. Only specialized (or, on 3.11, adaptive) instructions
+    are looked at: they are the offsets where the live opcode is a form of
+    the base one. In co_code a cache unit reads 0 (CACHE) and arguments sit
+    at odd offsets, so no walk over the instruction boundaries is needed."""
+    table = ops.table
+    deop, names, kinds = table["deop"], ops.names, table["kind"]
+    resolvable = ops.resolvable
     base_code = code.co_code
     live = code._co_code_adaptive
     co_names = code.co_names
     meanings = {}
     extended_op = table["extended_arg"]
-    # What only live objects can tell: what cache values refer to. Only
-    # specialized (or, on 3.11, adaptive) instructions are looked at: they
-    # are the offsets where the live opcode is a form of the base one. In
-    # co_code a cache unit reads 0 (CACHE) and arguments sit at odd offsets,
-    # so no walk over the instruction boundaries is needed.
     units = [
         2 * u
         for u, (b, l) in enumerate(zip(base_code[::2], live[::2]))
@@ -2155,20 +1704,50 @@ def _raw_code(code, parent, executed, namespace, resolver):
                     found[field] = text
         if found:
             meanings[str(offset)] = found
-    described = _header(code, parent, executed)
-    described["exception_table"] = _exception_table(code)
-    described["bytes"] = {
-        "code": base_code.hex(),
-        "live": live.hex(),
-        "consts": [repr(c) for c in code.co_consts],
-        "names": list(co_names),
-        "locals": _localsplus(code),
-        "linestarts": _linestarts(code, table["keep_none_lines"]),
-        "linetable": code.co_linetable.hex(),
-        "first_line": code.co_firstlineno,
-        "meanings": meanings,
+    return meanings
+
+
+def _describe(code, ops, namespace, resolver):
+    """One code object's instructions as dis builds them (see the dis half)."""
+    table = _exception_table(code)
+    handlers = {entry["target"] for entry in table}
+    return {
+        "exception_table": table,
+        "instructions": _dis_path().instructions(code, ops, handlers, resolver, namespace),
     }
-    return described
+
+
+# ---------------------------------------------------------------- the dis half
+
+# The dis half of the collector (assets/collector_dis.py), compiled and
+# marshalled by the build script: whoever loads this module puts it here
+# (src/collect/python.rs).
+_DIS_PATH_CODE = None
+
+
+def _dis_path():
+    """The dis half's `DisPath`, loaded the first time it is needed: for a
+    Python version the Rust decoder does not know, and for the tests that
+    compare the decoder with dis. (Importing dis costs more start-up time
+    than a short program runs.)"""
+    if _lasting.dis_path is None:
+        if _DIS_PATH_CODE is None:
+            raise RuntimeError("the dis half of the collector was not loaded with it")
+        module = _types.ModuleType("_specscope_collector_dis")
+        module.__builtins__ = __builtins__
+        exec(_marshal.loads(_DIS_PATH_CODE), vars(module))
+        _lasting.dis_path = module.DisPath(_fresh)
+    return _lasting.dis_path
+
+
+# ---------------------------------------------------------------- selecting
+
+
+def _main_objects(code, namespace):
+    """The target's own code objects in dis order: (code, parent, executed, namespace)."""
+    found = []
+    _walk(code, None, found)
+    return [(c, p, i == 0, namespace) for i, (c, p) in enumerate(found)]
 
 
 def _module_code_objects(name, captured):
@@ -2340,23 +1919,19 @@ def _select(main_objects, patterns, captured):
     return result, misses
 
 
-# ---------------------------------------------------------------- entry points
+# ---------------------------------------------------------------- a run
 
 
-def _capture_module_code(store):
-    """Keeps the top-level code object of every module executed from now on."""
-
-    def hook(event, args):
-        if event == "exec" and store["on"]:
+def _record_module_code(event, args):
+    """The audit hook behind MODULE:PAT: keeps the top-level code object of
+    each module executed while a session records them (after a module ran,
+    nothing else holds that code object)."""
+    if event == "exec":
+        session = _lasting.session
+        if session is not None and session.recording_modules:
             code = args[0]
             if isinstance(code, _types.CodeType) and code.co_name == "<module>":
-                store["codes"].setdefault(code.co_filename, code)
-
-    return hook
-
-
-_audit_store = {"on": False, "codes": {}}
-_audit_installed = False
+                session.module_codes.setdefault(code.co_filename, code)
 
 
 class _Discard:
@@ -2389,81 +1964,220 @@ def _child_exit(report):
     _os._exit(status)
 
 
-def run(request_json):
-    global _audit_installed, _last_code_objects
-    global _decoder, _starts
-    request = _loads(request_json)
-    _problems[:] = []
-    parent_pid = _os.getpid()
-    _decoder = request.get("decoder", "dis")
-    table = request.get("optable")
-    if table is not None and table.get("version") == "%d.%d.%d" % _sys.version_info[:3]:
-        _install(table)
-    else:
-        table = None
-        _decoder = "dis"
-        _op_table()
-    # Where the interpreter's C struct differs from opcode._cache_format.
-    for base, layout in request.get("cache_layouts", {}).items():
-        _CACHE_FORMAT[base] = [tuple(field) for field in layout]
-    _index_resolvable()
-    try:
-        code, filename, source, argv0, path0 = _resolve_target(request["target"])
-    except TargetError as e:
-        return _dumps({"error": dict(kind=e.kind, message=e.message, **e.detail)})
+class _Session:
+    """One run of a program, from the request to the reply.
 
-    if any(":" in p for p in request.get("patterns", ())) and not _audit_installed:
-        _sys.addaudithook(_capture_module_code(_audit_store))
-        _audit_installed = True
-    _audit_store["codes"] = {}
-    _audit_store["on"] = True
+    `run` makes one per request and takes four steps: `resolve` (the opcode
+    facts and the target), `execute` (the program, its warm-up and its exit
+    handlers, with its output captured, under `_Guard`), `select` (the code
+    objects -f asks for) and `describe` (them, and how the run went, for
+    the reply). When the program will not stop, `take_over` ends the run
+    from wherever `execute` is, and builds the same reply."""
 
-    if code is not None and not _os.path.exists(filename):
-        lines = source.splitlines(True)
-        _unlisted_sources[filename] = lines
-        shared = _sys.modules.get("linecache")
-        if shared is not None:
-            try:
-                _register_sources(shared.cache)
-            except Exception:
-                pass
+    def __init__(self, request):
+        self.request = request
+        self.kind = request["target"]["kind"]
+        self.patterns = request.get("patterns", ())
+        self.call = request.get("call")
+        self.calls = request.get("calls", 0)
+        self.then = request.get("then")
+        self.then_calls = request.get("then_calls", 0)
+        # "rust": bytes and tables for src/decode.rs; "dis": dis's own instructions.
+        self.decoder = request.get("decoder", "dis")
+        self.parent_pid = _os.getpid()
+        # What went wrong while collecting, in words (the program broke
+        # something the collector needs): shown with whatever could still
+        # be collected.
+        self.problems = []
+        self.ops = None  # `_OpcodeFacts`
+        # The target: its module code (None for -m until it is found), its
+        # file and text, its argv[0], its sys.path[0].
+        self.code = None
+        self.filename = self.source = self.argv0 = self.path0 = None
+        # A file descriptor the program reads as its stdin (None: end-of-file).
+        self.stdin = None
+        # The program's __main__ module, the one it replaces, and the globals
+        # the target's code runs in (a package's when -m stopped in one: see
+        # `adopt`).
+        self.main = self.saved_main = self.namespace = None
+        self.output = _Output(request.get("output_limit", 1 << 20), self.problems)
+        self.report = {
+            "calls_done": 0,
+            "then_calls_done": 0,
+            "warmup_seconds": 0.0,
+            "program_seconds": 0.0,
+            "recording_seconds": 0.0,
+        }
+        self.steps = []  # snapshots recorded during the warm-up (--steps)
+        self.missing = None  # -m named no module: its TargetError
+        # Top-level code of the modules the program runs, by file name (see
+        # `_record_module_code`).
+        self.recording_modules = False
+        self.module_codes = {}
+        self.captures = []  # the _Captured in effect, innermost last
+        self.starts = _Starts()
+        # Where the run is, for the signal handlers and `take_over`.
+        self.under_way = False  # the program's part is set up: it can be taken over
+        self.thread = None  # the thread the program runs on
+        self.started = 0.0
+        self.phase = "program"
+        self.phase_started = 0.0
+        self.in_phase = 0
+        self.alarm_missed = False
+        # SIGINT arrived while the program ran: a KeyboardInterrupt that the
+        # program raises itself is an exception of the program, not Ctrl-C.
+        self.interrupted = False
+        self.taking_over = False
+        self.elsewhere = False  # taken over from another thread than the program's
+        self.reply = None  # what `run` returned, once it did
 
-    main = _types.ModuleType("__main__")
-    if request["target"]["kind"] != "code":
-        main.__file__ = filename
-    main.__builtins__ = _builtins
-    saved_main = _sys.modules.get("__main__")
-    output = _Output(request.get("output_limit", 1 << 20))
-    report = {
-        "calls_done": 0,
-        "then_calls_done": 0,
-        "warmup_seconds": 0.0,
-        "program_seconds": 0.0,
-        "recording_seconds": 0.0,
-    }
-    call = request.get("call")
-    calls = request.get("calls", 0)
-    then = request.get("then")
-    then_calls = request.get("then_calls", 0)
-    step_marks = sorted(set(request.get("steps", ())))
-    steps = []
-    namespace = main.__dict__
-
-    def record(phase, count):
-        started = _time.perf_counter()
+    def run(self):
+        """The reply (a JSON string): the snapshot, or why there is none."""
         try:
-            chosen, _ = _select(_main_objects(code, namespace), request.get("patterns", ()), _audit_store["codes"])
-        except TargetError:
-            return
-        except Exception as e:
-            _problems.append("recording a step failed: %s" % _error_text(e))
-            return
-        steps.append({"phase": phase, "calls": count, "code_objects": _describe_all(chosen, namespace)})
-        # Recording is not warm-up: keep it out of the warm-up time.
-        report["recording_seconds"] += _time.perf_counter() - started
+            self.resolve()
+        except TargetError as e:
+            return _dumps({"error": e.as_error()})
+        self.execute()
+        return self.finish()
 
-    def phase(name, expr, total, counter_key):
-        """Evaluates expr total times, recording the asked-for steps."""
+    def finish(self):
+        """The end of `run` once the program's part is over, and of
+        `take_over`: select and describe, from where the run is."""
+        self.reply = self._reply()
+        return self.reply
+
+    # ---------------------------------------------------------------- resolve
+
+    def resolve(self):
+        """The opcode facts of this version, the target's code, and the
+        program's stdin; a TargetError when the target cannot be run."""
+        self.ops = self._opcode_facts()
+        self.code, self.filename, self.source, self.argv0, self.path0 = _resolve_target(self.request["target"])
+        self.stdin = self._open_stdin()
+
+    def _opcode_facts(self):
+        table = self.request.get("optable")
+        if table is None or table.get("version") != _VERSION:
+            # No table made for this very version: dis reads the
+            # instructions, and its tables are read here.
+            self.decoder = "dis"
+            table = _dis_path().op_table()
+        return _OpcodeFacts(table, self.request.get("cache_layouts", {}))
+
+    def _open_stdin(self):
+        """--stdin FILE, opened; None: end-of-file."""
+        path = self.request.get("stdin")
+        if path is None:
+            return None
+        try:
+            return _os.open(path, _os.O_RDONLY)
+        except OSError as e:
+            raise TargetError("stdin", "cannot read --stdin %s: %s" % (path, e.strerror), path=path)
+
+    # ---------------------------------------------------------------- execute
+
+    def execute(self):
+        """Runs the program as python would run it, then its warm-up and its
+        exit handlers; how each ended goes into the report."""
+        self._record_modules()
+        self._keep_source_for_tracebacks()
+        self._make_main()
+        # From here `take_over` can end the run.
+        self.thread = _thread.get_ident()
+        self.started = _time.perf_counter()
+        self.under_way = True
+        with _Captured(self, self.stdin), _Guard(self, self.request.get("timeout")):
+            self._run_program()
+
+    def _record_modules(self):
+        """Starts keeping the code of the modules the program runs, for
+        MODULE:PAT (the audit hook is added at the first run that asks)."""
+        if any(":" in p for p in self.patterns) and not _lasting.module_hook_added:
+            _sys.addaudithook(_record_module_code)
+            _lasting.module_hook_added = True
+        self.recording_modules = True
+
+    def _keep_source_for_tracebacks(self):
+        if self.code is not None and not _os.path.exists(self.filename):
+            _lasting.unlisted_sources[self.filename] = self.source.splitlines(True)
+            shared = _sys.modules.get("linecache")
+            if shared is not None:
+                try:
+                    _register_sources(shared.cache)
+                except Exception:
+                    pass
+
+    def _make_main(self):
+        main = _types.ModuleType("__main__")
+        if self.kind != "code":
+            main.__file__ = self.filename
+        main.__builtins__ = _builtins
+        self.saved_main = _sys.modules.get("__main__")
+        self.main, self.namespace = main, main.__dict__
+
+    def _run_program(self):
+        """The program's part of the run, with its output captured."""
+        _sys.argv[:] = [self.argv0] + list(self.request.get("args", ()))
+        _sys.path.insert(0, self.path0)
+        started = _time.perf_counter()
+        found = self.code is not None or (self.run_phase(self._find_module, "program") and self.code is not None)
+        _sys.modules["__main__"] = self.main
+        tree = []
+        if found:
+            _walk(self.code, None, tree)
+        self.starts.start([c for c, _ in tree], self.ops.names)
+        try:
+            ok = found and self.run_phase(lambda: with_hooks(exec, self.code, self.namespace), "program")
+            self.report["program_seconds"] = _time.perf_counter() - started
+            if ok and self.call:
+                ok = self._warm_up("call", self.call, self.calls, "calls_done")
+            if ok and self.call and self.then:
+                self._warm_up("then", self.then, self.then_calls, "then_calls_done")
+            self._run_atexit()
+        finally:
+            self.phase = "collection"
+            self._end_program()
+
+    def _find_module(self):
+        """-m: finds the module, importing its packages as python does."""
+        try:
+            self.code, self.filename, self.source, spec = _find_module(self.request["target"]["module"])
+        except TargetError as e:
+            self.missing = e
+            return
+        except BaseException as e:
+            if isinstance(e, _Stop) or (isinstance(e, KeyboardInterrupt) and self.interrupted):
+                self.adopt(_traceback_frames(e))
+            raise
+        main = self.main
+        self.argv0 = _sys.argv[0] = main.__file__ = self.filename
+        # As runpy sets them: relative imports in the module work.
+        main.__spec__, main.__loader__, main.__package__ = spec, spec.loader, spec.parent
+        main.__cached__ = spec.cached
+
+    def adopt(self, frames):
+        """-m stopped while its packages were imported (--timeout, Ctrl-C,
+        os._exit): what ran is the package code that was running, the
+        outermost module-level code of the program in `frames` (a package's
+        `__init__`), shown as the target."""
+        if self.code is not None or self.kind != "module":
+            return
+        for frame in frames:
+            running = frame.f_code
+            if running.co_name == "<module>" and running.co_filename != __file__ \
+                    and not running.co_filename.startswith("<frozen "):
+                try:
+                    text = _read_source(running.co_filename)
+                except TargetError:
+                    text = ""
+                self.code, self.filename, self.source = running, running.co_filename, text
+                self.namespace = frame.f_globals
+                return
+
+    def _warm_up(self, name, expr, total, counter_key):
+        """Evaluates expr total times (--call, --then), recording the
+        asked-for steps. Returns False if the run must stop."""
+        report = self.report
         try:
             compiled = compile(expr, "<%s>" % name, "eval", dont_inherit=True)
         except SyntaxError as e:
@@ -2479,9 +2193,11 @@ def run(request_json):
                                    "message": "--%s %r: %s" % (name, expr, _safe_str(e)), "traceback": ""}
             return False
         # The first evaluation of --then starts where --call ended: no step 0.
+        step_marks = sorted(set(self.request.get("steps", ())))
         marks = [m for m in step_marks if m <= total and (m or name == "call")]
-        if (step_marks or then) and total not in marks:
+        if (step_marks or self.then) and total not in marks:
             marks.append(total)
+        namespace = self.namespace
 
         def warm():
             done = 0
@@ -2490,215 +2206,370 @@ def run(request_json):
                     with_hooks(eval, compiled, namespace)
                     done += 1
                     report[counter_key] = done
-                record(name, done)
+                self._record_step(name, done)
             while done < total:
                 with_hooks(eval, compiled, namespace)
                 done += 1
                 report[counter_key] = done
 
         started = _time.perf_counter()
-        ok = _run_phase(warm, report, name)
+        ok = self.run_phase(warm, name)
         report["warmup_seconds"] += _time.perf_counter() - started
         return ok
 
-    missing = []
-
-    def find_module():
-        """-m: finds the module, importing its packages as python does."""
-        nonlocal code, filename, source, argv0
-        try:
-            code, filename, source, spec = _find_module(request["target"]["module"])
-        except TargetError as e:
-            missing.append(e)
-            return
-        except BaseException as e:
-            if isinstance(e, _Stop) or (isinstance(e, KeyboardInterrupt) and _sigint[0]):
-                adopt(_traceback_frames(e))
-            raise
-        argv0 = _sys.argv[0] = main.__file__ = filename
-        # As runpy sets them: relative imports in the module work.
-        main.__spec__, main.__loader__, main.__package__ = spec, spec.loader, spec.parent
-        main.__cached__ = spec.cached
-
-    # The program's stdin: --stdin FILE, or end-of-file.
-    stdin_fd = None
-    if request.get("stdin") is not None:
-        try:
-            stdin_fd = _os.open(request["stdin"], _os.O_RDONLY)
-        except OSError as e:
-            return _dumps({"error": {"kind": "stdin", "path": request["stdin"],
-                                     "message": "cannot read --stdin %s: %s" % (request["stdin"], e.strerror)}})
-
-    def adopt(frames):
-        """-m stopped while its packages were imported (--timeout, Ctrl-C,
-        os._exit): what ran is the package code that was running, the
-        outermost module-level code of the program in `frames` (a package's
-        `__init__`), shown as the target."""
-        nonlocal code, filename, source, namespace
-        if code is not None or request["target"]["kind"] != "module":
-            return
-        for frame in frames:
-            running = frame.f_code
-            if running.co_name == "<module>" and running.co_filename != __file__ \
-                    and not running.co_filename.startswith("<frozen "):
-                try:
-                    text = _read_source(running.co_filename)
-                except TargetError:
-                    text = ""
-                code, filename, source, namespace = running, running.co_filename, text, frame.f_globals
-                return
-
-    # What `take_over` needs to end the run from wherever it is.
-    _session.clear()
-    _session.update(
-        thread=_thread.get_ident(), phase="program", started=_time.perf_counter(), report=report,
-        saved_main=saved_main, adopt=adopt,
-        finish=lambda: _finish(request, code, filename, source, argv0, namespace, main, report, output,
-                               missing, steps, call, calls, then, then_calls, parent_pid),
-    )
-    with _Captured(output, stdin_fd), _Guard(request.get("timeout")):
-        _sys.argv[:] = [argv0] + list(request.get("args", ()))
-        _sys.path.insert(0, path0)
+    def _record_step(self, phase, count):
+        """A snapshot of the selected code objects during the warm-up."""
         started = _time.perf_counter()
-        found = code is not None or (_run_phase(find_module, report, "program") and code is not None)
-        _sys.modules["__main__"] = main
-        _starts = _Starts()
-        tree = []
-        if found:
-            _walk(code, None, tree)
-        _starts.start([c for c, _ in tree])
         try:
-            ok = found and _run_phase(lambda: with_hooks(exec, code, namespace), report, "program")
-            report["program_seconds"] = _time.perf_counter() - started
-            if ok and call:
-                ok = phase("call", call, calls, "calls_done")
-            if ok and call and then:
-                phase("then", then, then_calls, "then_calls_done")
-            _run_atexit(report)
-        finally:
-            _session["phase"] = "collection"
-            _end_program(saved_main)
-    reply = _session["reply"] = _session["finish"]()
-    return reply
+            chosen, _ = self.select()
+        except TargetError:
+            return
+        except Exception as e:
+            self.problems.append("recording a step failed: %s" % _error_text(e))
+            return
+        self.steps.append({"phase": phase, "calls": count, "code_objects": self._code_objects(chosen, self.namespace)})
+        # Recording is not warm-up: keep it out of the warm-up time.
+        self.report["recording_seconds"] += _time.perf_counter() - started
 
-
-def _finish(request, code, filename, source, argv0, namespace, main, report, output, missing,
-            steps, call, calls, then, then_calls, parent_pid):
-    """The end of `run` once the program's part is over, and of
-    `take_over`: the reply, built from the run's state."""
-    global _last_code_objects
-
-    # From here on only specscope's own code runs, but the program's audit
-    # hooks and gc callbacks may still fire (choosing and describing code
-    # objects opens files, compiles, allocates): what they print goes
-    # nowhere, never onto the dump or the explorer.
-    _sys.stdout = _sys.stderr = _Discard()
-    if _os.getpid() != parent_pid:
-        # A child the program forked (os.fork, multiprocessing's fork) got
-        # here: only the original process collects and prints.
-        _child_exit(report)
-    report["warmup_seconds"] = max(0.0, report["warmup_seconds"] - report.pop("recording_seconds", 0.0))
-    report["output"] = output.chunks
-    report["output_dropped_bytes"] = output.dropped
-    if missing:
-        # -m named no module: the message, and what the packages printed.
-        e = missing[0]
-        return _dumps({"error": dict(kind=e.kind, message=e.message, output=output.chunks, **e.detail)})
-
-    try:
-        # (No code objects when importing the packages of -m failed.)
-        selected, misses = ([], []) if code is None else _select(
-            _main_objects(code, namespace), request.get("patterns", ()), _audit_store["codes"]
-        )
-    except TargetError as e:
-        return _dumps({"error": dict(kind=e.kind, message=e.message, **e.detail), "run": report})
-    except Exception as e:
-        _problems.append("choosing the code objects failed: %s" % _error_text(e))
-        selected, misses = [], []
-    _audit_store["codes"] = {}
-    _last_code_objects = [c for c, _, _, _ in selected]
-
-    files = {}
-    left_out = set()  # files above the source limit: not carried
-    for c, _, _, _ in selected:
-        if c.co_filename not in files and c.co_filename not in left_out:
-            if c.co_filename == filename:
-                files[c.co_filename] = source
-            elif _over_limit(c.co_filename):
-                left_out.add(c.co_filename)
-            else:
+    def run_phase(self, fn, phase):
+        """Runs fn(), a phase of the program; records how it ended. Returns
+        False if the run must stop."""
+        report = self.report
+        self.phase = phase
+        self.phase_started = _time.perf_counter()
+        self.in_phase += 1
+        try:
+            if self.alarm_missed:
+                self.alarm_missed = False
+                raise _Stop("timeout")
+            fn()
+            return True
+        except SystemExit as e:
+            code = e.code
+            status, shown = _exit_status(code)
+            report["exit"] = {"phase": phase, "how": "sys.exit", "status": status}
+            if shown is not None:
+                report["exit"]["code"] = shown
+            if code is not None and not isinstance(code, int):
+                # python prints such an exit code to stderr before it exits.
                 try:
-                    files[c.co_filename] = "".join(_lazy("linecache").getlines(c.co_filename))
-                except Exception as e:
-                    files[c.co_filename] = ""
-                    _problems.append("reading %s failed: %s" % (c.co_filename, _error_text(e)))
-    snapshot = {
-        "python": {
-            "version": "%d.%d.%d" % _sys.version_info[:3],
-            "full_version": _sys.version,
-            "families": _FAMILIES,
-        },
-        "target": {"kind": request["target"]["kind"], "filename": filename, "argv": [argv0] + list(request.get("args", ()))},
-        "call": call,
-        "calls": calls,
-        "then": then if call else None,
-        "then_calls": then_calls if call and then else 0,
-        "steps": steps,
-        "files": files,
-        "code_objects": _describe_all(selected, main.__dict__),
-        "run": report,
-        "misses": misses,
-        "optable": None,
-    }
-    if _problems:
-        report["collection_error"] = "; ".join(dict.fromkeys(_problems))
-    return _dumps(snapshot)
+                    _sys.stderr.write(_safe_str(code) + "\n")
+                except BaseException:
+                    pass
+            return False
+        except _Stop as e:
+            report["stopped"] = {"phase": phase, "reason": e.reason}
+            if e.reason == "os._exit":
+                report["exit"] = {"phase": phase, "how": "os._exit", "status": e.status}
+                del report["stopped"]
+            return False
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt) and self.interrupted:
+                report["stopped"] = {"phase": phase, "reason": "interrupt"}
+                return False
+            report["exception"] = {
+                "phase": phase,
+                "type": _class_name(type(e)),
+                "message": _safe_str(e),
+                "traceback": _format_exception(_trim_traceback(e)),
+            }
+            return False
+        finally:
+            self.in_phase -= 1
+
+    def _run_atexit(self):
+        """Runs the exit handlers the program registered with atexit, as python
+        does when it ends (but not after os._exit, --timeout or Ctrl-C). As in
+        python, an exception in one handler is printed (to the captured stderr)
+        and the next one runs; os._exit, --timeout and Ctrl-C in a handler end
+        them all."""
+        report = self.report
+        atexit = _sys.modules.get("atexit")  # never imported: nothing registered
+        if atexit is None or "stopped" in report or report.get("exit", {}).get("how") == "os._exit":
+            return
+        previous = _sys.unraisablehook
+
+        def unraisable(info):
+            stop = info.exc_value
+            if isinstance(stop, _Stop) or isinstance(stop, KeyboardInterrupt):
+                # Unregistering from a handler is allowed: the rest are skipped.
+                atexit._clear()
+                if isinstance(stop, KeyboardInterrupt):
+                    report["stopped"] = {"phase": "atexit", "reason": "interrupt"}
+                elif stop.reason == "os._exit":
+                    report["exit"] = {"phase": "atexit", "how": "os._exit", "status": stop.status}
+                else:
+                    report["stopped"] = {"phase": "atexit", "reason": stop.reason}
+            else:
+                previous(info)
+
+        _sys.unraisablehook = unraisable
+        try:
+            self.run_phase(lambda: with_hooks(atexit._run_exitfuncs), "atexit")
+        finally:
+            _sys.unraisablehook = previous
+            atexit._clear()
+
+    def _end_program(self):
+        """What ends the program's part of a run, whether it ended or was taken over."""
+        self.starts.stop()
+        self.recording_modules = False
+        if self.saved_main is not None:
+            _sys.modules["__main__"] = self.saved_main
+
+    # ---------------------------------------------------------------- signals
+
+    def on_sigint(self, signum, frame):
+        """Ctrl-C while the program runs: a KeyboardInterrupt in it."""
+        if self.taking_over:
+            return
+        if self.interrupted:
+            # A second Ctrl-C: the program went on after the first (it caught
+            # KeyboardInterrupt). The native side ends the run from here and
+            # never comes back (without it, this is one more KeyboardInterrupt).
+            stop_now("interrupt")
+        self.interrupted = True
+        raise KeyboardInterrupt
+
+    def on_alarm(self, signum, frame):
+        """--timeout: the phase running stops."""
+        if self.taking_over:
+            return
+        if not self.in_phase:
+            # Between the program's phases (specscope setting the run up or
+            # winding it down): the next phase, if any, stops at once.
+            self.alarm_missed = True
+            return
+        raise _Stop("timeout")
+
+    def take_over(self, reason):
+        """See the module's `take_over`."""
+        if self.reply is not None:
+            return self.reply
+        if not self.under_way:
+            return None
+        self.taking_over = True
+        self.elsewhere = _thread.get_ident() != self.thread
+        try:
+            _gc.disable()  # no gc callback of the program runs from here
+        except Exception:
+            pass
+        self._quiet_signals()
+        phase = self.phase
+        report = self.report
+        now = _time.perf_counter()
+        if phase == "program":
+            report["program_seconds"] = now - self.started
+        elif phase in ("call", "then"):
+            report["warmup_seconds"] += now - self.phase_started
+        try:
+            self.adopt(_frames_of(_sys._current_frames().get(self.thread)))
+        except Exception:  # an audit hook of the program refused it
+            pass
+        captures = self.captures
+        while captures:
+            capture = captures[-1]
+            try:
+                capture.__exit__(None, None, None)
+            except Exception:
+                pass
+            if captures and captures[-1] is capture:
+                captures.pop()
+        self._end_program()
+        if report.get("stopped") is None:
+            report["stopped"] = {"phase": phase, "reason": reason}
+        return self.finish()
+
+    def _quiet_signals(self):
+        """While a run is taken over, no timer goes off and no signal handler of
+        the program runs: the interval timers stop, and on the program's own
+        thread its handlers are set aside (Ctrl-C then ends specscope at once).
+        Elsewhere they cannot run: Python runs them on that thread only."""
+        for which in (_signal.ITIMER_REAL, _signal.ITIMER_VIRTUAL, _signal.ITIMER_PROF):
+            try:
+                _signal.setitimer(which, 0)
+            except Exception:
+                pass
+        if self.elsewhere:
+            return
+        try:
+            for number in _signal.valid_signals():
+                if callable(_signal.getsignal(number)):
+                    _signal.signal(number, _signal.SIG_DFL if number == _signal.SIGINT else _signal.SIG_IGN)
+        except Exception:
+            pass
+
+    # ---------------------------------------------------------------- select
+
+    def select(self):
+        """The code objects -f asks for: ([(code, parent, executed,
+        namespace)], misses). None when importing the packages of -m failed."""
+        if self.code is None:
+            return [], []
+        return _select(_main_objects(self.code, self.namespace), self.patterns, self.module_codes)
+
+    # ---------------------------------------------------------------- describe
+
+    def _reply(self):
+        # From here on only specscope's own code runs, but the program's audit
+        # hooks and gc callbacks may still fire (choosing and describing code
+        # objects opens files, compiles, allocates): what they print goes
+        # nowhere, never onto the dump or the explorer.
+        _sys.stdout = _sys.stderr = _Discard()
+        report = self.report
+        if _os.getpid() != self.parent_pid:
+            # A child the program forked (os.fork, multiprocessing's fork) got
+            # here: only the original process collects and prints.
+            _child_exit(report)
+        report["warmup_seconds"] = max(0.0, report["warmup_seconds"] - report.pop("recording_seconds", 0.0))
+        report["output"] = self.output.chunks
+        report["output_dropped_bytes"] = self.output.dropped
+        if self.missing is not None:
+            # -m named no module: the message, and what the packages printed.
+            return _dumps({"error": self.missing.as_error(output=self.output.chunks)})
+        try:
+            selected, misses = self.select()
+        except TargetError as e:
+            return _dumps({"error": e.as_error(), "run": report})
+        except Exception as e:
+            self.problems.append("choosing the code objects failed: %s" % _error_text(e))
+            selected, misses = [], []
+        self.module_codes = {}
+        _lasting.last_code_objects = [c for c, _, _, _ in selected]
+        return _dumps(self.describe(selected, misses))
+
+    def describe(self, selected, misses):
+        """The snapshot: the selected code objects described, the files they
+        come from, and how the run went."""
+        report = self.report
+        files = self._files(selected)
+        snapshot = {
+            "python": {
+                "version": _VERSION,
+                "full_version": _sys.version,
+                "families": self.ops.families,
+            },
+            "target": {"kind": self.kind, "filename": self.filename,
+                       "argv": [self.argv0] + list(self.request.get("args", ()))},
+            "call": self.call,
+            "calls": self.calls,
+            "then": self.then if self.call else None,
+            "then_calls": self.then_calls if self.call and self.then else 0,
+            "steps": self.steps,
+            "files": files,
+            "code_objects": self._code_objects(selected, self.main.__dict__),
+            "run": report,
+            "misses": misses,
+            "optable": None,
+        }
+        if self.problems:
+            report["collection_error"] = "; ".join(dict.fromkeys(self.problems))
+        return snapshot
+
+    def _files(self, selected):
+        """{filename: source} of the selected code objects; files above the
+        source limit are left out."""
+        files = {}
+        left_out = set()
+        for c, _, _, _ in selected:
+            if c.co_filename not in files and c.co_filename not in left_out:
+                if c.co_filename == self.filename:
+                    files[c.co_filename] = self.source
+                elif _over_limit(c.co_filename):
+                    left_out.add(c.co_filename)
+                else:
+                    try:
+                        files[c.co_filename] = "".join(_lazy("linecache").getlines(c.co_filename))
+                    except Exception as e:
+                        files[c.co_filename] = ""
+                        self.problems.append("reading %s failed: %s" % (c.co_filename, _error_text(e)))
+        return files
+
+    def _code_objects(self, selected, main_namespace):
+        """Each selected code object described; one whose description fails
+        is kept bare, and the failure is a problem."""
+        described = []
+        try:
+            spaces = {id(main_namespace): main_namespace}
+            for _, _, _, space in selected:
+                spaces[id(space)] = space
+            resolver = _Resolver(list(spaces.values()))
+            for c, p, e, space in selected:
+                try:
+                    described.append(self._describe_code(c, p, e, space, resolver))
+                except BaseException as error:
+                    # Something of the program's broke the description (an
+                    # audit hook that raises, a replaced module): keep the code
+                    # object, without its instructions, and say what happened.
+                    self.problems.append("describing %s failed: %s" % (c.co_name, _error_text(error)))
+                    described.append(_bare(c, p, e))
+            return described
+        except BaseException as error:
+            self.problems.append("describing the code objects failed: %s" % _error_text(error))
+            return described + [_bare(c, p, e) for c, p, e, _ in selected[len(described):]]
+
+    def _describe_code(self, code, parent, executed, namespace, resolver):
+        # Looked up at each call, as a program that breaks the collector finds them.
+        describe = _raw_code if self.decoder == "rust" else _describe
+        described = _header(code, parent, executed, self.starts)
+        described.update(describe(code, self.ops, namespace, resolver))
+        return described
 
 
-# A copy of dis of its own, so that taking a reference runs neither the
-# collector's copy nor the shared module.
-_reference_dis = None
+# ---------------------------------------------------------------- entry points
+#
+# Rust calls `run`, `take_over` and `reference_dis`; the native module
+# replaces `with_hooks`, `watch` and `stop_now` once this module is loaded.
+
+
+def run(request_json):
+    """Runs the program the request (JSON) names and returns the reply, a
+    JSON string: the raw snapshot src/collect/raw.rs reads, or an error."""
+    session = _Session(_loads(request_json))
+    _lasting.session = session
+    return session.run()
+
+
+def with_hooks(fn, *args):
+    """Calls fn(*args), the program's own code, with the program's trace and
+    profile functions and sys.monitoring events in effect. The native module
+    replaces this: the collector runs with those hooks suspended (they would
+    run on its frames, and may raise), and only the program's code sees them.
+    """
+    return fn(*args)
+
+
+def watch(seconds):
+    """Arms the watchdog for a run that must end `seconds` from now. The
+    native module replaces this (src/collect/python/watchdog.rs): when the
+    run outlives that by a fifth, because the program did not let `_Guard`
+    stop it (it ignores SIGALRM, cancels the timer, catches BaseException),
+    the watchdog ends the run through `take_over`. Without the native
+    module, nothing."""
+
+
+def stop_now(reason):
+    """Ends the run at once through `take_over`, never to return. The native
+    module replaces this; without it, this returns."""
+
+
+def take_over(reason):
+    """Ends a run whose program will not stop, and returns the reply `run`
+    would have returned, built the same way from where the run is (None
+    when no run is under way).
+
+    The native side calls this with the interpreter held for good: on the
+    thread the program runs on, from the interpreter's loop wherever the
+    program is, or, when that thread is blocked outside the interpreter,
+    from another thread while it stays frozen. Either way no code of the
+    program runs after this. What the captures changed is put back (file
+    descriptors, `sys.stdout`, ...), and the run is marked stopped by
+    `reason` ("timeout" or "interrupt") in the phase that was running."""
+    session = _lasting.session
+    return None if session is None else session.take_over(reason)
 
 
 def reference_dis(fix_cache_values):
-    """dis.dis text of each code object of the last collection, in this interpreter.
-
-    With fix_cache_values, cache values are taken from successive slices of
-    `_co_code_adaptive` (CPython 3.13.0's dis reads every field from the first
-    cache unit); everything else is dis's own formatting.
-    """
-    global _reference_dis
-    if _reference_dis is None:
-        _reference_dis = _private_dis()[1]
-    dis = _reference_dis
-    out = []
-    patched = None
-    if fix_cache_values and hasattr(dis, "Formatter"):
-        original = dis._get_instructions_bytes
-
-        def fixed(code, *args, **kwargs):
-            for ins in original(code, *args, **kwargs):
-                if ins.cache_info:
-                    offset = ins.offset + 2
-                    info = []
-                    for name, size, _data in ins.cache_info:
-                        info.append((name, size, code[offset:offset + 2 * size]))
-                        offset += 2 * size
-                    # tuple.__new__ rather than _replace: _replace is Python
-                    # code of collections, whose counters are being compared.
-                    values = list(ins)
-                    values[type(ins)._fields.index("cache_info")] = info
-                    ins = tuple.__new__(type(ins), values)
-                yield ins
-
-        patched = original
-        dis._get_instructions_bytes = fixed
-    try:
-        for code in _last_code_objects:
-            buf = _io.StringIO()
-            dis.dis(code, file=buf, depth=0, adaptive=True, show_caches=True)
-            out.append(buf.getvalue())
-    finally:
-        if patched is not None:
-            dis._get_instructions_bytes = patched
-    return _dumps(out)
+    """dis.dis text of each code object of the last collection, in this
+    interpreter, as a JSON list (see `DisPath.reference` in the dis half)."""
+    return _dumps(_dis_path().reference(_lasting.last_code_objects, fix_cache_values))

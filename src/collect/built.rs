@@ -1,12 +1,18 @@
 //! What the build script made for the linked Python, embedded in one place
-//! (see `build.rs`): the collector compiled by that interpreter, its opcode
-//! tables, and its path. The build fails when it cannot make them.
+//! (see `build.rs`): the collector and its dis half compiled by that
+//! interpreter, its opcode tables, and its path. The build fails when it
+//! cannot make them.
 
 /// `assets/collector.py`, compiled and marshalled by the linked interpreter.
 pub const COLLECTOR_CODE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/collector.marshal"));
 
+/// `assets/collector_dis.py`, compiled and marshalled by the linked
+/// interpreter: the collector loads it only when it needs `dis`.
+pub const COLLECTOR_DIS_CODE: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/collector_dis.marshal"));
+
 /// The linked interpreter's opcode tables, as its own `dis` and `opcode`
-/// hold them (see `_op_table` in the collector).
+/// hold them (see `DisPath.op_table` in the collector's dis half).
 pub const OPTABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/optable.json"));
 
 /// The linked interpreter's executable (its base executable when the build

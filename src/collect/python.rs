@@ -18,7 +18,7 @@ use crate::model::version::PythonVersion;
 
 mod watchdog;
 
-use crate::collect::built::COLLECTOR_CODE;
+use crate::collect::built::{COLLECTOR_CODE, COLLECTOR_DIS_CODE};
 
 /// One collection at a time: the collector swaps `sys.stdout`, `__main__`
 /// and file descriptors while a program runs.
@@ -204,12 +204,14 @@ pub enum CollectError {
     Internal(String),
 }
 
+/// The collector module (`assets/collector.py`), loaded once: its code, and
+/// its dis half's for it to load when it needs `dis`, as the build script
+/// compiled them with this interpreter (the build fails when it cannot),
+/// and the native functions it calls.
 fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     if let Ok(module) = py.import("_specscope_collector") {
         return Ok(module);
     }
-    // The build script compiled the collector with this interpreter (the
-    // build fails when it cannot).
     let code = py
         .import("marshal")?
         .call_method1("loads", (pyo3::types::PyBytes::new(py, COLLECTOR_CODE),))?;
@@ -222,6 +224,10 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     py.import("builtins")?
         .getattr("exec")?
         .call1((code, module.dict()))?;
+    module.setattr(
+        "_DIS_PATH_CODE",
+        pyo3::types::PyBytes::new(py, COLLECTOR_DIS_CODE),
+    )?;
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
