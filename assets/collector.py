@@ -1998,7 +1998,7 @@ class _Session:
         self.stdin = None
         # The program's __main__ module, the one it replaces, and the globals
         # the target's code runs in (a package's when -m stopped in one: see
-        # `adopt`).
+        # `_adopt`).
         self.main = self.saved_main = self.namespace = None
         self.output = _Output(request.get("output_limit", 1 << 20), self.problems)
         self.report = {
@@ -2120,14 +2120,14 @@ class _Session:
         _sys.argv[:] = [self.argv0] + list(self.request.get("args", ()))
         _sys.path.insert(0, self.path0)
         started = _time.perf_counter()
-        found = self.code is not None or (self.run_phase(self._find_module, "program") and self.code is not None)
+        found = self.code is not None or (self._run_phase(self._find_module, "program") and self.code is not None)
         _sys.modules["__main__"] = self.main
         tree = []
         if found:
             _walk(self.code, None, tree)
         self.starts.start([c for c, _ in tree], self.ops.names)
         try:
-            ok = found and self.run_phase(lambda: with_hooks(exec, self.code, self.namespace), "program")
+            ok = found and self._run_phase(lambda: with_hooks(exec, self.code, self.namespace), "program")
             self.report["program_seconds"] = _time.perf_counter() - started
             if ok and self.call:
                 ok = self._warm_up("call", self.call, self.calls, "calls_done")
@@ -2147,7 +2147,7 @@ class _Session:
             return
         except BaseException as e:
             if isinstance(e, _Stop) or (isinstance(e, KeyboardInterrupt) and self.interrupted):
-                self.adopt(_traceback_frames(e))
+                self._adopt(_traceback_frames(e))
             raise
         main = self.main
         self.argv0 = _sys.argv[0] = main.__file__ = self.filename
@@ -2155,7 +2155,7 @@ class _Session:
         main.__spec__, main.__loader__, main.__package__ = spec, spec.loader, spec.parent
         main.__cached__ = spec.cached
 
-    def adopt(self, frames):
+    def _adopt(self, frames):
         """-m stopped while its packages were imported (--timeout, Ctrl-C,
         os._exit): what ran is the package code that was running, the
         outermost module-level code of the program in `frames` (a package's
@@ -2213,7 +2213,7 @@ class _Session:
                 report[counter_key] = done
 
         started = _time.perf_counter()
-        ok = self.run_phase(warm, name)
+        ok = self._run_phase(warm, name)
         report["warmup_seconds"] += _time.perf_counter() - started
         return ok
 
@@ -2231,7 +2231,7 @@ class _Session:
         # Recording is not warm-up: keep it out of the warm-up time.
         self.report["recording_seconds"] += _time.perf_counter() - started
 
-    def run_phase(self, fn, phase):
+    def _run_phase(self, fn, phase):
         """Runs fn(), a phase of the program; records how it ended. Returns
         False if the run must stop."""
         report = self.report
@@ -2305,7 +2305,7 @@ class _Session:
 
         _sys.unraisablehook = unraisable
         try:
-            self.run_phase(lambda: with_hooks(atexit._run_exitfuncs), "atexit")
+            self._run_phase(lambda: with_hooks(atexit._run_exitfuncs), "atexit")
         finally:
             _sys.unraisablehook = previous
             atexit._clear()
@@ -2363,7 +2363,7 @@ class _Session:
         elif phase in ("call", "then"):
             report["warmup_seconds"] += now - self.phase_started
         try:
-            self.adopt(_frames_of(_sys._current_frames().get(self.thread)))
+            self._adopt(_frames_of(_sys._current_frames().get(self.thread)))
         except Exception:  # an audit hook of the program refused it
             pass
         captures = self.captures
