@@ -2056,6 +2056,8 @@ class _Session:
         self.stdin = self._open_stdin()
 
     def _opcode_facts(self):
+        """From the table the build made, which the request carries, or else
+        from dis."""
         table = self.request.get("optable")
         if table is None or table.get("version") != _VERSION:
             # No table made for this very version: dis reads the
@@ -2098,6 +2100,8 @@ class _Session:
         self.recording_modules = True
 
     def _keep_source_for_tracebacks(self):
+        """The source of a target that has no file (the demo, a lesson,
+        -c), where linecache finds it for tracebacks."""
         if self.code is not None and not _os.path.exists(self.filename):
             _lasting.unlisted_sources[self.filename] = self.source.splitlines(True)
             shared = _sys.modules.get("linecache")
@@ -2108,6 +2112,7 @@ class _Session:
                     pass
 
     def _make_main(self):
+        """A fresh `__main__` for the program, as python makes one."""
         main = _types.ModuleType("__main__")
         if self.kind != "code":
             main.__file__ = self.filename
