@@ -1,4 +1,4 @@
-"""Facts about the collector's own helpers, checked against what Python
+"""Facts about the collector's own functions, checked against what Python
 itself says (dis, fnmatch, json, the exit status of a real python)."""
 
 import dis
@@ -155,7 +155,7 @@ def test_the_glob_matches_what_fnmatchcase_matches(collector):
 def test_a_glob_selects_methods_of_a_class_and_nothing_else(collector):
     glob = collector._Glob("Point.*")
     assert glob.matches("Point.norm")
-    assert glob.matches("Point.__init__.<locals>.helper"), "a star crosses dots"
+    assert glob.matches("Point.__init__.<locals>.inner"), "a star crosses dots"
     assert not glob.matches("Point")
     assert not glob.matches("Slotted.value")
     assert collector._Glob("[ab").matches("[ab"), "a [ without its ] is itself"
