@@ -4,6 +4,7 @@
 //! `BaseException` or `KeyboardInterrupt` in a loop, sleeps in a system
 //! call, or does so while `-m` imports its package. What ran is shown.
 
+#[path = "integration/common/mod.rs"]
 mod common;
 
 use std::path::Path;
@@ -11,8 +12,8 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use common::tmux::Tmux;
+use common::{program_output, specscope, write};
 use serde_json::Value;
 
 /// The tests measure wall time: one at a time, so that the programs that
@@ -21,34 +22,6 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn specscope() -> Command {
-    let mut cmd = Command::cargo_bin("specscope").unwrap();
-    cmd.env_remove("NO_COLOR")
-        .env_remove("VIRTUAL_ENV")
-        .timeout(Duration::from_secs(60));
-    cmd
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
-/// What the program printed, between specscope's marks on stderr.
-fn program_output(stderr: &str) -> &str {
-    let start = stderr
-        .find("── output of the program ──\n")
-        .unwrap_or_else(|| panic!("no program output in:\n{stderr}"));
-    let rest = &stderr[start + "── output of the program ──\n".len()..];
-    &rest[..rest
-        .find("── end of program output ──")
-        .expect("an end mark")]
 }
 
 fn qualnames(doc: &Value) -> Vec<&str> {
@@ -360,7 +333,11 @@ fn a_second_ctrl_c_ends_a_program_that_catches_the_first() {
         let doc: Value = serde_json::from_slice(&out.stdout).expect("the JSON dump");
         assert!(qualnames(&doc).contains(&"stubborn"), "{how}");
         assert_eq!(doc["run"]["stopped"]["reason"], "interrupt", "{how}");
-        assert_eq!(program_output(&stderr), "caught it, going on\n", "{how}");
+        assert_eq!(
+            program_output(stderr.as_bytes()),
+            "caught it, going on\n",
+            "{how}"
+        );
         assert!(stderr.contains("Ctrl-C stopped the program"), "{stderr}");
     }
 }

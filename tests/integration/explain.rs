@@ -3,15 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::common::linked;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use specscope::collect::python;
 use specscope::explain::{self, CacheField, Lookup, Role};
-use specscope::model::version::PythonVersion;
-
-fn linked() -> PythonVersion {
-    python::linked_version()
-}
 
 fn interpreter_families() -> BTreeMap<String, Vec<String>> {
     let families = python::specializations().expect("opcode._specializations");

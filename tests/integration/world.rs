@@ -7,17 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use crate::common::specscope;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn specscope() -> Command {
-    let mut cmd = Command::cargo_bin("specscope").unwrap();
-    cmd.env_remove("NO_COLOR")
-        .env_remove("VIRTUAL_ENV")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);

@@ -3,7 +3,7 @@
 //! interpreter gave up on, code that ran once, code that never ran, and the
 //! claims of the explanation texts.
 
-use assert_cmd::Command;
+use crate::common::specscope;
 use specscope::collect::python::collect;
 use specscope::collect::request::{Request, Target};
 use specscope::model::{CodeObject, CounterState, Instruction, Snapshot, Status};
@@ -189,10 +189,6 @@ fn watching_for_execution_leaves_the_bytecode_as_python_leaves_it() {
         compared += 1;
     }
     assert_eq!(compared, 4);
-}
-
-fn specscope() -> Command {
-    Command::cargo_bin("specscope").unwrap()
 }
 
 #[test]

@@ -3,8 +3,6 @@
 //! message saying why. (Speed figures live in the benchmark harness:
 //! `cargo bench --bench frame` and `benches/harness.py`.)
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 
@@ -16,7 +14,7 @@ use specscope::present::highlight::{LazyHighlight, highlight};
 use specscope::views::tui::keys::Action;
 use specscope::views::tui::{App, Pane, Theme, draw_frame};
 
-use common::tmux::{Tmux, exit_code};
+use crate::common::tmux::{Tmux, exit_code};
 
 /// The largest source specscope reads, as the README states it.
 const LIMIT: u64 = 64 << 20;

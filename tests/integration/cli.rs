@@ -2,23 +2,10 @@
 //! argv and sys.path, and where the program's output goes.
 
 use std::fs;
-use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::{specscope, write};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn specscope() -> Command {
-    let mut cmd = Command::cargo_bin("specscope").unwrap();
-    cmd.env_remove("NO_COLOR").env_remove("VIRTUAL_ENV");
-    cmd
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
 
 #[test]
 fn dump_of_the_demo_is_a_table_by_default() {

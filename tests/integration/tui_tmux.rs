@@ -1,12 +1,10 @@
 //! The real explorer in a real terminal (tmux): it draws, answers keys,
 //! and gives the terminal back when it quits. Skipped when tmux is absent.
 
-mod common;
-
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{Tmux, exit_code};
+use crate::common::tmux::{Tmux, exit_code};
 
 #[test]
 fn explorer_runs_in_a_terminal_and_gives_it_back() {

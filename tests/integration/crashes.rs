@@ -4,26 +4,15 @@
 //! file-descriptor level is kept to the limit while it is written, in the
 //! order written with the Python-level output.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Command as Process, Output};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-use common::tmux::Tmux;
+use crate::common::tmux::Tmux;
+use crate::common::{program_output, specscope};
 
 const CRASHED: i32 = 14;
-
-fn specscope() -> Command {
-    let mut cmd = Command::cargo_bin("specscope").unwrap();
-    cmd.env_remove("NO_COLOR")
-        .env_remove("VIRTUAL_ENV")
-        .env_remove("PYTHONFAULTHANDLER")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
 
 fn dump(dir: &Path, program: &str) -> Output {
     let script = dir.join("program.py");
@@ -33,19 +22,6 @@ fn dump(dir: &Path, program: &str) -> Output {
         .arg(&script)
         .output()
         .expect("specscope runs")
-}
-
-/// What the program printed: the text between the output marks on stderr.
-fn program_output(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    let start = text
-        .find("── output of the program ──\n")
-        .unwrap_or_else(|| panic!("no program output in:\n{text}"));
-    let rest = &text[start + "── output of the program ──\n".len()..];
-    let end = rest
-        .find("── end of program output ──")
-        .expect("an end mark");
-    rest[..end].to_string()
 }
 
 /// The last line of stderr: specscope's own message.

@@ -6,16 +6,9 @@ use std::io::Write;
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::{minor, specscope};
 use assert_cmd::Command;
 use serde_json::Value;
-
-fn specscope() -> Command {
-    let mut cmd = Command::cargo_bin("specscope").unwrap();
-    cmd.env_remove("NO_COLOR")
-        .env_remove("VIRTUAL_ENV")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
 
 /// Exit code, stdout and stderr of `specscope dump -c CODE ARGS...`.
 fn dump_code(code: &str, args: &[&str]) -> (i32, String, String) {
@@ -29,10 +22,6 @@ fn dump_code(code: &str, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn minor() -> u8 {
-    specscope::collect::python::linked_version().minor
 }
 
 // ------------------------------------------------------------ item 6

@@ -5,17 +5,9 @@ use std::fs;
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use crate::common::{minor, specscope};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn specscope() -> Command {
-    let mut cmd = Command::cargo_bin("specscope").unwrap();
-    cmd.env_remove("NO_COLOR")
-        .env_remove("VIRTUAL_ENV")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
 
 fn json_of(args: &[&str]) -> Value {
     let out = specscope()
@@ -26,10 +18,6 @@ fn json_of(args: &[&str]) -> Value {
         .stdout
         .clone();
     serde_json::from_slice(&out).expect("valid JSON")
-}
-
-fn minor() -> u8 {
-    specscope::collect::python::linked_version().minor
 }
 
 #[test]

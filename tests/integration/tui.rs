@@ -134,8 +134,9 @@ fn mask(text: &str) -> String {
 }
 
 /// Type, function and dict-keys versions are handed out by the interpreter
-/// in the order things happen in the process: mask the numbers that follow
-/// the word "version" within a pane.
+/// in the order things happen in the process (other tests in it included):
+/// mask the numbers that follow the word "version" within a pane, keeping
+/// the pane as wide as it was whatever the number's width.
 fn mask_versions(text: &str) -> String {
     text.lines()
         .map(|line| {
@@ -156,7 +157,9 @@ fn mask_versions(text: &str) -> String {
                                 masked.push(c);
                             }
                         }
-                        format!("{head}{masked}")
+                        let width = segment.chars().count();
+                        let kept = format!("{head}{}", masked.trim_end());
+                        format!("{kept:<width$}")
                     }
                     None => segment.to_string(),
                 })

@@ -5,18 +5,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::common::linked;
 use assert_cmd::Command;
 use predicates::prelude::*;
 use specscope::collect::python;
 use specscope::explain::{self, Lookup};
-use specscope::model::version::PythonVersion;
 
 /// The texts this test file is about.
-const INSTRUCTIONS: &str = include_str!("../assets/explain/instructions.md");
-
-fn linked() -> PythonVersion {
-    python::linked_version()
-}
+const INSTRUCTIONS: &str = include_str!("../../assets/explain/instructions.md");
 
 /// Every opname of the linked interpreter (`dis.opname` without the `<N>`
 /// placeholders: real, pseudo and instrumented opnames, and CACHE), with the
