@@ -40,17 +40,6 @@ impl Mark {
             Mark::NoCache => " ",
         }
     }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Mark::Specialized => "specialized",
-            Mark::Warming => "adaptive, warming up",
-            Mark::BackingOff => "adaptive, backing off after failed attempts",
-            Mark::GivenUp => "given up: generic for good",
-            Mark::AtCreation => "superinstruction written at creation",
-            Mark::NoCache => "no inline cache",
-        }
-    }
 }
 
 /// The marks a legend explains for these code objects: the three every

@@ -1,7 +1,8 @@
 //! Analysis of a snapshot, below every view: what an instruction's state
-//! adds up to ([`marks`]) and what changed between two moments of a
+//! adds up to ([`marks`]), what a source line's add up to ([`lines`]) and what changed between two moments of a
 //! warm-up ([`timeline`]). Plain data in, plain data out: no words, no
 //! styles.
 
+pub mod lines;
 pub mod marks;
 pub mod timeline;

@@ -2,6 +2,8 @@
 //! the cache entries of an instruction, how long the warm-up took, how the
 //! program's run ended, a byte count.
 
+use crate::analysis::lines::LineState;
+use crate::analysis::marks::Mark;
 use crate::model::{CacheEntry, Counter, Instruction, Phase, Snapshot, StopReason};
 use crate::present::text::sanitize_line;
 
@@ -206,4 +208,28 @@ pub fn change_words(change: &crate::analysis::timeline::InstructionChange) -> St
         ));
     }
     parts.join("; ")
+}
+
+/// What a mark says, for legends and the detail pane.
+pub fn mark_words(mark: Mark) -> &'static str {
+    match mark {
+        Mark::Specialized => "specialized",
+        Mark::Warming => "adaptive, warming up",
+        Mark::BackingOff => "adaptive, backing off after failed attempts",
+        Mark::GivenUp => "given up: generic for good",
+        Mark::AtCreation => "superinstruction written at creation",
+        Mark::NoCache => "no inline cache",
+    }
+}
+
+/// What a line's gutter mark says.
+pub fn line_words(state: LineState) -> &'static str {
+    match state {
+        LineState::Specialized => "every specializable instruction specialized",
+        LineState::Warming => "adaptive, warming up",
+        LineState::BackingOff => "adaptive, backing off",
+        LineState::Mixed => "some specialized, some adaptive",
+        LineState::NeverRan => "code that never ran",
+        LineState::Plain => "no inline cache",
+    }
 }

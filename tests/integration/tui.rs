@@ -1008,3 +1008,92 @@ fn a_function_of_50000_instructions_stays_responsive() {
     press(&mut app, KeyCode::Char('g'));
     assert_eq!(selected(&app).offset, 0);
 }
+
+/// The program the gutter tests run: a line that specialized, one whose
+/// `+` keeps failing beside one that specialized (mixed), one in a function
+/// that never ran.
+const GUTTER_PROGRAM: &str = "\
+def steady(a, b):
+    return a + b
+
+def flip(a, b, p, q):
+    return [a + b, p + q]
+
+def never():
+    return 1 + 2
+
+for i in range(2000):
+    steady(i, i)
+    flip(i, i, i, 0.5)
+";
+
+/// The gutter symbol the explorer draws beside each line number of the
+/// source pane.
+fn explorer_gutter(app: &App) -> std::collections::BTreeMap<u32, String> {
+    let terminal = test_terminal(app, 200, 60);
+    let text = terminal.backend().to_string();
+    let mut out = std::collections::BTreeMap::new();
+    for row in text.lines() {
+        // Second pane of the row: the source.
+        let Some(source) = row.split('│').nth(3) else {
+            continue;
+        };
+        let pad = source.len() - source.trim_start().len();
+        let digits: String = source[pad..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let Ok(number) = digits.parse::<u32>() else {
+            continue;
+        };
+        let symbol = source[pad + digits.len()..].chars().next().unwrap_or(' ');
+        // The source pane comes first; the bytecode pane below it has
+        // numbers too.
+        out.entry(number).or_insert_with(|| symbol.to_string());
+    }
+    out
+}
+
+#[test]
+fn the_handout_and_the_explorer_mark_every_line_alike() {
+    let snapshot = collect_code(GUTTER_PROGRAM);
+    let page = specscope::views::dump::html::render(&snapshot);
+    let mut handout = std::collections::BTreeMap::new();
+    for piece in page.split("<span class=\"ln\">").skip(1) {
+        let (number, rest) = piece.split_once("</span>").unwrap();
+        let symbol = rest
+            .split_once('>')
+            .and_then(|(_, r)| r.split_once("</span>"))
+            .map(|(s, _)| s.to_string())
+            .unwrap();
+        // Each code object's excerpt repeats its lines: they must agree.
+        let number: u32 = number.parse().unwrap();
+        if let Some(before) = handout.insert(number, symbol.clone()) {
+            assert_eq!(
+                before, symbol,
+                "line {number} is marked alike in every excerpt"
+            );
+        }
+    }
+    let mut app = App::new(snapshot, Theme::new(ThemeName::Dark, false));
+    app.apply(specscope::views::tui::keys::Action::First);
+    let explorer = explorer_gutter(&app);
+    assert!(
+        explorer.len() >= 12,
+        "every line is on screen: {explorer:?}"
+    );
+    for (line, symbol) in &explorer {
+        assert_eq!(
+            handout.get(line),
+            Some(symbol),
+            "line {line}: {handout:?} vs {explorer:?}"
+        );
+    }
+    // The rule itself, on lines whose fate the program decides.
+    assert_eq!(explorer[&2], "+", "`a + b` on ints specialized");
+    assert_eq!(
+        explorer[&5], "±",
+        "one `+` specialized, the other keeps failing"
+    );
+    assert_eq!(explorer[&8], "·", "never() never ran");
+}

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+use crate::analysis::lines::{GUTTER_ONLY, LineState, line_states};
 use crate::analysis::marks::Mark;
 use crate::analysis::timeline::changes;
 use crate::explain::{self, Lookup};
@@ -65,22 +66,26 @@ pub fn render(snapshot: &Snapshot) -> String {
         snapshot.code_objects.len()
     );
     out.push_str("<p class=\"legend\">");
-    let mut marks = crate::analysis::marks::legend_marks(&snapshot.code_objects);
-    marks.push(Mark::NoCache);
-    for mark in marks {
+    for mark in crate::analysis::marks::legend_marks(&snapshot.code_objects) {
         let _ = write!(
             out,
             "<span class=\"{}\">{} {}</span>",
             mark_class(mark),
-            if mark == Mark::NoCache {
-                "·"
-            } else {
-                mark.symbol()
-            },
-            mark.describe()
+            mark.symbol(),
+            crate::present::words::mark_words(mark)
+        );
+    }
+    for state in GUTTER_ONLY {
+        let _ = write!(
+            out,
+            "<span class=\"{}\">{} {}</span>",
+            line_class(state),
+            state.symbol(),
+            crate::present::words::line_words(state)
         );
     }
     out.push_str("</p>\n");
+    let gutter = line_states(snapshot.code_objects.iter());
     // Only the lines the excerpts show are highlighted.
     let highlights: BTreeMap<&str, LazyHighlight> = snapshot
         .files
@@ -93,7 +98,8 @@ pub fn render(snapshot: &Snapshot) -> String {
             .get(&code.filename)
             .zip(highlights.get(code.filename.as_str()))
             .map(|(text, lines)| SourceFile { text, lines });
-        code_section(snapshot, code, file, &mut out);
+        let lines = gutter.get(&code.filename);
+        code_section(snapshot, code, file, lines, &mut out);
     }
     if !snapshot.timeline.is_empty() {
         timeline(snapshot, &mut out);
@@ -106,6 +112,7 @@ fn code_section(
     snapshot: &Snapshot,
     code: &CodeObject,
     file: Option<SourceFile>,
+    lines: Option<&BTreeMap<u32, LineState>>,
     out: &mut String,
 ) {
     let (specialized, specializable) = code.specialized_share();
@@ -126,14 +133,19 @@ fn code_section(
         }
     );
     out.push_str("<div class=\"grid\">");
-    source_excerpt(code, file, out);
+    source_excerpt(code, file, lines, out);
     bytecode_table(code, out);
     out.push_str("</div>");
     explanations(snapshot, code, out);
     out.push_str("</section>\n");
 }
 
-fn source_excerpt(code: &CodeObject, file: Option<SourceFile>, out: &mut String) {
+fn source_excerpt(
+    code: &CodeObject,
+    file: Option<SourceFile>,
+    states: Option<&BTreeMap<u32, LineState>>,
+    out: &mut String,
+) {
     let count = file.map_or(0, |f| f.line_count());
     let numbered = code
         .instructions
@@ -156,38 +168,20 @@ fn source_excerpt(code: &CodeObject, file: Option<SourceFile>, out: &mut String)
         let lines = file.highlighted(first as usize - 1..last as usize);
         for (n, line) in (first..).zip(&lines) {
             let text = line_html(line);
-            let marks: Vec<Mark> = code
-                .instructions
-                .iter()
-                .filter(|i| i.line == Some(n))
-                .map(Mark::of)
-                .collect();
-            let mark = line_mark(&marks);
+            let state = states
+                .and_then(|s| s.get(&n).copied())
+                .unwrap_or(LineState::Plain);
             let _ = writeln!(
                 out,
                 "<span class=\"ln\">{n}</span><span class=\"gutter {}\">{}</span>{text}",
-                mark.map(mark_class).unwrap_or(""),
-                mark.map(|m| if m == Mark::NoCache { " " } else { m.symbol() })
-                    .unwrap_or(" ")
+                line_class(state),
+                state.symbol()
             );
         }
     } else {
         out.push_str("<span class=\"c\">  (no source text)</span>\n");
     }
     out.push_str("</pre>");
-}
-
-/// The line's mark: its most telling instruction (backing off, then
-/// specialized, then warming).
-fn line_mark(marks: &[Mark]) -> Option<Mark> {
-    [
-        Mark::BackingOff,
-        Mark::Specialized,
-        Mark::Warming,
-        Mark::NoCache,
-    ]
-    .into_iter()
-    .find(|m| marks.contains(m))
 }
 
 fn bytecode_table(code: &CodeObject, out: &mut String) {
@@ -372,6 +366,17 @@ fn class_name(class: SyntaxClass) -> Option<&'static str> {
         SyntaxClass::Definition => Some("d"),
         SyntaxClass::Builtin => Some("b"),
         SyntaxClass::Constant => Some("o"),
+    }
+}
+
+/// A gutter state's colour: as its instructions' mark; a line with some
+/// specialized and some adaptive as warming, as in the explorer.
+fn line_class(state: LineState) -> &'static str {
+    match state {
+        LineState::Specialized => mark_class(Mark::Specialized),
+        LineState::Warming | LineState::Mixed => mark_class(Mark::Warming),
+        LineState::BackingOff => mark_class(Mark::BackingOff),
+        LineState::NeverRan | LineState::Plain => mark_class(Mark::NoCache),
     }
 }
 

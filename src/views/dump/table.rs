@@ -21,7 +21,13 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
     );
     let legend: Vec<String> = crate::analysis::marks::legend_marks(&snapshot.code_objects)
         .iter()
-        .map(|m| format!("{} {}", paint_mark(paint, *m), m.describe()))
+        .map(|m| {
+            format!(
+                "{} {}",
+                paint_mark(paint, *m),
+                crate::present::words::mark_words(*m)
+            )
+        })
         .collect();
     let _ = writeln!(out, "{}", legend.join("   "));
     for code in &snapshot.code_objects {

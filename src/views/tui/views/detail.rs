@@ -44,7 +44,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.base_opcode(),
         ));
     }
-    head.push(Span::styled(format!("  {}", mark.describe()), t.mark(mark)));
+    head.push(Span::styled(
+        format!("  {}", crate::present::words::mark_words(mark)),
+        t.mark(mark),
+    ));
     lines.push(Line::from(head));
 
     let mut place = vec![format!("offset {}", ins.offset)];

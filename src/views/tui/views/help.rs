@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::{TRANSITIONS, change_symbol};
-use crate::views::tui::app::{App, LineState};
+use crate::views::tui::app::App;
 use crate::views::tui::keys::KEYS;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -29,13 +29,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut marks = vec![Span::styled(" bytecode  ", t.label())];
     for mark in crate::analysis::marks::legend_marks(&app.snapshot().code_objects) {
         marks.push(Span::styled(mark.symbol(), t.mark(mark)));
-        marks.push(Span::raw(format!(" {}  ", mark.describe())));
+        marks.push(Span::raw(format!(
+            " {}  ",
+            crate::present::words::mark_words(mark)
+        )));
     }
     lines.push(Line::from(marks));
     let mut gutter = vec![Span::styled(" source    ", t.label())];
-    for state in [LineState::Mixed, LineState::NeverRan] {
+    for state in crate::analysis::lines::GUTTER_ONLY {
         gutter.push(Span::styled(state.symbol(), t.label()));
-        gutter.push(Span::raw(format!(" {}  ", state.describe())));
+        gutter.push(Span::raw(format!(
+            " {}  ",
+            crate::present::words::line_words(state)
+        )));
     }
     lines.push(Line::from(gutter));
     let mut changes = vec![Span::styled(" steps     ", t.label())];

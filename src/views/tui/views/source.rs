@@ -10,10 +10,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::{pane_block, scroll_with_margin};
+use crate::analysis::lines::LineState;
 use crate::model::Positions;
 use crate::present::highlight::{HighlightedLine, SourceFile};
 use crate::present::text::{display_width, sanitize};
-use crate::views::tui::app::{App, LineState, Pane};
+use crate::views::tui::app::{App, Pane};
 use crate::views::tui::theme::{SyntaxClass, Theme};
 
 /// Python's tokenizer puts tab stops every 8 columns.
