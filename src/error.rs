@@ -2,10 +2,10 @@
 //! ([`fmt::Display`], without the `specscope: ` every message starts with),
 //! and the documented exit code it ends with ([`Error::code`]).
 //!
-//! Commands return `Result<_, Error>`; only [`crate::cli`] prints an error
-//! and turns it into the process's exit code. How a *program* ended (an
-//! exception, `sys.exit(3)`, a timeout) is no error: the snapshot says it
-//! and [`crate::cli::outcome_code`] reads it.
+//! Commands return `Result<_, Error>`; only the command line prints an
+//! error and turns it into the process's exit code. How a *program* ended
+//! (an exception, `sys.exit(3)`, a timeout) is no error: the snapshot says
+//! it, and the command line reads its exit code from there.
 
 use std::fmt;
 
@@ -100,7 +100,10 @@ impl fmt::Display for CollectError {
                         "-f '{}' matched no code object",
                         sanitize_line(&miss.pattern)
                     )?;
-                    let suggestions = miss.suggestions();
+                    let suggestions = crate::present::suggest::suggest(
+                        &miss.pattern,
+                        miss.candidates.iter().map(String::as_str),
+                    );
                     if !suggestions.is_empty() {
                         let quoted: Vec<String> = suggestions
                             .iter()

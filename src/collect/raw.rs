@@ -157,13 +157,6 @@ pub struct PatternMiss {
     pub candidates: Vec<String>,
 }
 
-impl PatternMiss {
-    /// The candidates closest to the pattern.
-    pub fn suggestions(&self) -> Vec<String> {
-        crate::present::suggest::suggest(&self.pattern, self.candidates.iter().map(String::as_str))
-    }
-}
-
 #[derive(Deserialize)]
 struct RawPython {
     version: String,

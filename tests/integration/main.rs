@@ -15,6 +15,7 @@ mod facts;
 mod hardening;
 mod hostile;
 mod large;
+mod layers;
 mod lessons;
 mod meanings;
 mod properties;

@@ -1,5 +1,5 @@
 //! The explorer's state and what each key or click does to it. Drawing lives
-//! in [`super::views`] and only reads the app.
+//! in the `views` module beside this one and only reads the app.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
