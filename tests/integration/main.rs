@@ -19,6 +19,7 @@ mod layers;
 mod lessons;
 mod meanings;
 mod properties;
+mod schema;
 mod truth;
 mod tui;
 mod tui_tmux;
