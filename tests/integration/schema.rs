@@ -99,7 +99,11 @@ fn json_keeps_schema_1() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(8), "{out:?}");
-    walk(&serde_json::from_slice(&out.stdout).unwrap(), "", &mut shape);
+    walk(
+        &serde_json::from_slice(&out.stdout).unwrap(),
+        "",
+        &mut shape,
+    );
     let text: String = shape
         .iter()
         .map(|(path, kinds)| {
