@@ -265,6 +265,7 @@ impl RawSnapshot {
             files: self.files,
             code_objects,
             timeline,
+            sampling: None,
             run: RunReport {
                 output: self
                     .run
@@ -381,6 +382,7 @@ fn convert_code(
                 status,
                 caches,
                 counter,
+                samples: 0,
             }
         })
         .collect();
@@ -398,6 +400,7 @@ fn convert_code(
         ran_known,
         exception_table: code.exception_table,
         instructions,
+        samples: 0,
     }
 }
 

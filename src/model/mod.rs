@@ -54,6 +54,19 @@ pub struct Snapshot {
     pub run: RunReport,
     /// Snapshots taken during the warm-up (`--steps`, `--then`), oldest first.
     pub timeline: Vec<Step>,
+    /// How the run was sampled to find where it spent its time; `None`
+    /// when sampling was off.
+    #[serde(default)]
+    pub sampling: Option<Sampling>,
+}
+
+/// The sampling of a run: every `interval_ms` the instruction running on
+/// the program's main thread is counted.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Sampling {
+    pub interval_ms: f64,
+    /// Samples taken in all, in selected code or not.
+    pub total: u64,
 }
 
 /// The selected code objects after `calls` evaluations of a phase's expression.
@@ -143,6 +156,10 @@ pub struct CodeObject {
     pub ran_known: bool,
     pub exception_table: Vec<ExceptionEntry>,
     pub instructions: Vec<Instruction>,
+    /// Samples taken while this code object was running (its own
+    /// instructions, not the code it called).
+    #[serde(default)]
+    pub samples: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -201,6 +218,10 @@ pub struct Instruction {
     pub status: Status,
     pub caches: Vec<CacheEntry>,
     pub counter: Option<Counter>,
+    /// Samples taken while this instruction was the one running (see
+    /// [`Snapshot::sampling`]); 0 without sampling.
+    #[serde(default)]
+    pub samples: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -178,6 +178,7 @@ fn instruction() -> impl Strategy<Value = Instruction> {
                     meaning,
                     misses_left: None,
                 }),
+                samples: u64::from(offset % 7),
             },
         )
 }
@@ -218,6 +219,7 @@ fn code_object() -> impl Strategy<Value = CodeObject> {
                         lasti,
                     })
                     .collect(),
+                samples: instructions.iter().map(|i| i.samples).sum(),
                 instructions,
             },
         )
@@ -272,6 +274,10 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
                     },
                 ],
                 code_objects,
+                sampling: (v % 2 == 0).then_some(specscope::model::Sampling {
+                    interval_ms: 1.0,
+                    total: v as u64 * 10,
+                }),
                 run: RunReport {
                     output: output
                         .into_iter()
