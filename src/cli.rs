@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+use crate::analysis::summary::{Only, keep_only};
 use crate::collect::python::{self, CollectError};
 use crate::collect::raw::{RawTargetError, TargetProblem};
 use crate::collect::request::{Request, Target};
@@ -73,6 +74,27 @@ pub struct DumpArgs {
     pub color: ColorChoice,
 }
 
+/// `--only`: which code objects every view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnlyArg {
+    /// Code objects that ran
+    Ran,
+    /// Code objects with a site backing off or given up
+    Failing,
+    /// Code objects with a specialized instruction
+    Specialized,
+}
+
+impl From<OnlyArg> for Only {
+    fn from(arg: OnlyArg) -> Only {
+        match arg {
+            OnlyArg::Ran => Only::Ran,
+            OnlyArg::Failing => Only::Failing,
+            OnlyArg::Specialized => Only::Specialized,
+        }
+    }
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
     /// Python script to run as __main__ (nothing: the built-in demo)
@@ -111,6 +133,10 @@ pub struct TargetArgs {
     /// from another imported module
     #[arg(short = 'f', long = "function", value_name = "PAT")]
     pub patterns: Vec<String>,
+    /// Show only the code objects that ran, that have a site where
+    /// specialization failed, or that have a specialized instruction
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub only: Option<OnlyArg>,
     /// Stop the warm-up after SECS seconds and show what ran (from 0.001
     /// to 1000000; fractions allowed)
     #[arg(
@@ -341,10 +367,14 @@ fn run(cli: Cli) -> Result<u8, Error> {
 fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
     let request = args.target.request().map_err(Error::Usage)?;
     let err_paint = stderr_paint(args.color != ColorChoice::Never);
-    let (format, color) = (args.format, args.color);
+    let (format, color, only) = (args.format, args.color, args.target.only);
     // (When the program will not stop, the collection is ended from
     // outside it and this runs there.)
     Ok(python::collect_then(&request, move |collected| {
+        let collected = collected.map(|s| match only {
+            Some(only) => keep_only(s, only.into()),
+            None => s,
+        });
         finish(show_dump(collected, format, color, err_paint), err_paint)
     }))
 }

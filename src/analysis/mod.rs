@@ -1,8 +1,10 @@
 //! Analysis of a snapshot, below every view: what an instruction's state
-//! adds up to ([`marks`]), what a source line's add up to ([`lines`]) and what changed between two moments of a
-//! warm-up ([`timeline`]). Plain data in, plain data out: no words, no
-//! styles.
+//! adds up to ([`marks`]), what a source line's add up to ([`lines`]), what
+//! the whole program adds up to ([`summary`]) and what changed between two
+//! moments of a warm-up ([`timeline`]). Plain data in, plain data out: no
+//! words, no styles.
 
 pub mod lines;
 pub mod marks;
+pub mod summary;
 pub mod timeline;

@@ -233,3 +233,40 @@ pub fn line_words(state: LineState) -> &'static str {
         LineState::Plain => "no inline cache",
     }
 }
+
+/// What a site's state is called in summaries (column heads too).
+pub fn site_state_words(state: crate::analysis::summary::SiteState) -> &'static str {
+    use crate::analysis::summary::SiteState;
+    match state {
+        SiteState::Specialized => "specialized",
+        SiteState::BackingOff => "backing off",
+        SiteState::GivenUp => "given up",
+        SiteState::Warming => "warming",
+        SiteState::NeverRan => "never ran",
+    }
+}
+
+/// `app.py:14:12` for an instruction of `code` (1-based column, as editors
+/// count); the line alone when the column is unknown.
+pub fn place(code: &crate::model::CodeObject, ins: &Instruction) -> String {
+    let line = ins.positions.and_then(|p| p.line).or(ins.line);
+    let col = ins.positions.and_then(|p| p.col);
+    match (line, col) {
+        (Some(line), Some(col)) => format!("{}:{line}:{}", code.filename, col + 1),
+        (Some(line), None) => format!("{}:{line}", code.filename),
+        (None, _) => code.filename.clone(),
+    }
+}
+
+/// A count with thousands separated: `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

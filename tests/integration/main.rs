@@ -20,6 +20,7 @@ mod lessons;
 mod meanings;
 mod properties;
 mod schema;
+mod summary;
 mod truth;
 mod tui;
 mod tui_tmux;

@@ -1,8 +1,10 @@
-//! The text views of a [`Snapshot`]: `table`, `dis` and `json`.
+//! The printed views of a [`Snapshot`]: `table`, `summary`, `dis`, `json`
+//! and `html`.
 
 pub mod dis;
 pub mod html;
 pub mod json;
+pub mod summary;
 pub mod table;
 
 use std::io::Write;
@@ -15,6 +17,9 @@ use crate::present::words::{Ending, endings, human_bytes};
 pub enum Format {
     #[default]
     Table,
+    /// The whole program at a glance: per family, and the sites to look at
+    /// first.
+    Summary,
     Dis,
     Json,
     /// A self-contained page to hand out or project.
@@ -24,6 +29,7 @@ pub enum Format {
 pub fn render(snapshot: &Snapshot, format: Format, color: bool) -> String {
     match format {
         Format::Table => table::render(snapshot, Paint { on: color }),
+        Format::Summary => summary::render(snapshot, Paint { on: color }),
         Format::Dis => dis::render(snapshot),
         Format::Json => json::render(snapshot),
         Format::Html => html::render(snapshot),
