@@ -230,9 +230,55 @@ fn reindexed(codes: Vec<CodeObject>, keep: &[bool]) -> Vec<CodeObject> {
         .into_iter()
         .enumerate()
         .filter(|(i, _)| keep[*i])
-        .map(|(_, mut c)| {
-            c.parent = kept_ancestor(c.parent);
+        .map(|(i, mut c)| {
+            // A malformed chain that leads back to the code object itself
+            // gives no parent.
+            c.parent = kept_ancestor(c.parent).filter(|p| Some(*p) != new_index[i]);
             c
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CodeKind;
+
+    fn code(qualname: &str, parent: Option<usize>) -> CodeObject {
+        CodeObject {
+            qualname: qualname.into(),
+            name: qualname.into(),
+            filename: "f.py".into(),
+            first_line: 1,
+            repr: String::new(),
+            kind: CodeKind::Function,
+            parent,
+            ran: true,
+            ran_known: true,
+            exception_table: Vec::new(),
+            instructions: Vec::new(),
+            samples: 0,
+        }
+    }
+
+    #[test]
+    fn a_dropped_parent_gives_way_to_its_nearest_kept_ancestor() {
+        let codes = vec![
+            code("m", None),
+            code("f", Some(0)),
+            code("f.g", Some(1)),
+            code("h", Some(0)),
+        ];
+        let kept = reindexed(codes, &[true, false, true, true]);
+        let pairs: Vec<(&str, Option<usize>)> = kept
+            .iter()
+            .map(|c| (c.qualname.as_str(), c.parent))
+            .collect();
+        assert_eq!(pairs, [("m", None), ("f.g", Some(0)), ("h", Some(0))]);
+        let orphans = reindexed(vec![code("f", None), code("g", Some(0))], &[false, true]);
+        assert_eq!(
+            orphans[0].parent, None,
+            "a parent chain without a kept member"
+        );
+    }
 }
