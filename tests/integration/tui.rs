@@ -963,8 +963,8 @@ fn hostile_source_keeps_columns_and_the_span_aligned() {
 }
 
 #[test]
-fn a_function_of_50000_instructions_stays_responsive() {
-    use std::time::Instant;
+fn a_function_of_50000_instructions_can_be_browsed() {
+    // How fast its frames are is measured by `cargo bench --bench frame`.
     let mut source = String::from("def big(x):\n");
     // Ten instructions a line (nine where 3.13 pairs STORE_FAST with the
     // next LOAD_FAST).
@@ -982,26 +982,11 @@ fn a_function_of_50000_instructions_stays_responsive() {
     assert!(count >= 50_000, "{count} instructions");
     let mut app = App::new(snapshot, Theme::new(ThemeName::Dark, false));
     app.open_code(big, 0);
-    let mut small = self::app();
-    // Highlighting happens once, on the first frame; time what follows.
-    draw_frame(&app, 120, 40);
-    draw_frame(&small, 120, 40);
-    let frames = |app: &mut App| {
-        let start = Instant::now();
-        for _ in 0..40 {
-            press(app, KeyCode::PageDown);
-            draw_frame(app, 120, 40);
-            press(app, KeyCode::Char('j'));
-            draw_frame(app, 120, 40);
-        }
-        start.elapsed()
-    };
-    let small_time = frames(&mut small);
-    let big_time = frames(&mut app);
-    assert!(
-        big_time < small_time * 4 + std::time::Duration::from_millis(500),
-        "80 frames: {big_time:?} on {count} instructions, {small_time:?} on the demo"
-    );
+    for _ in 0..40 {
+        press(&mut app, KeyCode::PageDown);
+        draw_frame(&app, 120, 40);
+    }
+    assert!(selected(&app).offset > 0, "paging moved the selection");
     press(&mut app, KeyCode::Char('G'));
     assert_eq!(selected(&app).opname, "RETURN_VALUE");
     assert!(screen(&app, 120, 40).contains("RETURN_VALUE"));

@@ -16,8 +16,10 @@ fn explorer_runs_in_a_terminal_and_gives_it_back() {
         env!("CARGO_BIN_EXE_specscope")
     );
     tmux.send(&[&command, "Enter"]);
-    let screen = tmux.wait_for("the explorer", |s| s.contains("Code objects"));
-    assert!(screen.contains("BINARY_OP_ADD_INT"), "{screen}");
+    // The first frame may be caught half drawn: wait for its bytecode.
+    tmux.wait_for("the explorer with the demo's bytecode", |s| {
+        s.contains("Code objects") && s.contains("BINARY_OP_ADD_INT")
+    });
     assert!(tmux.alternate_screen_on());
 
     // Focus the navigator and move to the next code object.

@@ -66,18 +66,22 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     }
 
-    /// Waits until the screen satisfies `test`; panics with the screen if it
-    /// never does.
+    /// Waits until the screen satisfies `test` and has settled; panics with
+    /// the screen if it never does.
     pub fn wait_for(&self, what: &str, test: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut last: Option<String> = None;
         loop {
             let screen = self.screen();
-            if test(&screen) {
+            // A frame can be caught half written: the screen must pass
+            // twice in a row, unchanged, to count.
+            if test(&screen) && last.as_deref() == Some(screen.as_str()) {
                 return screen;
             }
             if Instant::now() > deadline {
                 panic!("timed out waiting for {what}; the screen shows:\n{screen}");
             }
+            last = test(&screen).then_some(screen);
             std::thread::sleep(Duration::from_millis(100));
         }
     }
