@@ -761,6 +761,16 @@ fn select_lessons_plus(app: &mut App) -> u32 {
     selected(app).offset
 }
 
+/// Steps with `[` and `]` to moment `target` (0-based).
+fn go_to_moment(app: &mut App, target: usize) {
+    while app.moment().0 < target {
+        press(app, KeyCode::Char(']'));
+    }
+    while app.moment().0 > target {
+        press(app, KeyCode::Char('['));
+    }
+}
+
 /// The moment (0-based) at which `add`'s `+` went from a specialized form
 /// back to the generic one, from the data.
 fn deoptimized_moment() -> usize {
@@ -790,10 +800,16 @@ fn brackets_step_through_the_warm_up_and_keep_the_selection() {
     let mut app = lesson_app();
     let offset = select_lessons_plus(&mut app);
     let (at, count) = app.moment();
-    assert_eq!(at, count - 1, "the explorer opens on the final state");
+    assert_eq!(at, 0, "the explorer opens on the first step");
     assert!(count >= LESSON.timeline.len());
+    assert!(status(&app).contains(&format!("step 1/{count}")));
+    press(&mut app, KeyCode::Char('['));
+    assert!(app.message().unwrap().contains("already at the first step"));
+    for _ in 0..count {
+        press(&mut app, KeyCode::Char(']'));
+    }
+    assert_eq!(app.moment().0, count - 1, "the final state comes last");
     assert!(status(&app).contains(&format!("step {count}/{count}")));
-    press(&mut app, KeyCode::Char(']'));
     assert!(app.message().unwrap().contains("already at the last step"));
 
     // Walk back to the first step, then forward, recording the `+`.
@@ -847,10 +863,7 @@ fn each_step_shows_what_changed_since_the_step_before() {
     let mut app = lesson_app();
     select_lessons_plus(&mut app);
     let target = deoptimized_moment();
-    let back = app.moment().0 - target;
-    for _ in 0..back {
-        press(&mut app, KeyCode::Char('['));
-    }
+    go_to_moment(&mut app, target);
     assert_eq!(app.moment().0, target);
     let (transition, text) = app
         .change_of(
@@ -886,10 +899,7 @@ fn each_step_shows_what_changed_since_the_step_before() {
 fn snapshot_timeline_at_the_deoptimized_step_80x24() {
     let mut app = lesson_app();
     select_lessons_plus(&mut app);
-    let back = app.moment().0 - deoptimized_moment();
-    for _ in 0..back {
-        press(&mut app, KeyCode::Char('['));
-    }
+    go_to_moment(&mut app, deoptimized_moment());
     assert_screen("timeline_deoptimized_80x24", &app, 80, 24);
 }
 

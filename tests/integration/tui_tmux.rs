@@ -92,17 +92,17 @@ fn stepping_through_the_deoptimization_lesson_at_80x24() {
     tmux.send(&[&command, "Enter"]);
     let screen = tmux.wait_for("the lesson", |s| s.contains("Code objects"));
     let (at, count) = step_of(&screen).expect("the status line names the step");
-    assert_eq!(at, count, "the explorer opens on the last step:\n{screen}");
+    assert_eq!(at, 1, "the explorer opens on the first step:\n{screen}");
     assert!(screen.contains("] step"), "the hint line offers stepping");
 
-    // Step back until the + shows its de-optimization.
+    // Step on until the + shows its de-optimization.
     let mut screen = screen;
     let mut now = at;
     while !screen.contains("▼ de-optimized") {
-        assert!(now > 1, "no step shows the de-optimization");
-        tmux.send(&["["]);
-        now -= 1;
-        screen = tmux.wait_for("the step before", |s| step_of(s) == Some((now, count)));
+        assert!(now < count, "no step shows the de-optimization");
+        tmux.send(&["]"]);
+        now += 1;
+        screen = tmux.wait_for("the step after", |s| step_of(s) == Some((now, count)));
     }
     assert!(screen.contains("since step"), "{screen}");
     assert!(screen.contains("shift() ×"), "{screen}");

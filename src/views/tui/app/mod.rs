@@ -130,7 +130,8 @@ pub struct App {
     pub(super) explain_scroll: usize,
     pub(super) widths: OpnameWidths,
     pub(super) moments: Vec<Moment>,
-    /// The moment on screen (the last one when the explorer opens).
+    /// The moment on screen (the first one when the explorer opens, so
+    /// that the warm-up is read from its start).
     pub(super) at: usize,
     pub(super) output_lines: Vec<String>,
     pub(super) output_scroll: usize,
@@ -151,7 +152,7 @@ impl App {
             .map(|f| (f.clone(), LazyHighlight::new()))
             .collect();
         let moments = moments(&snapshot);
-        let at = moments.len() - 1;
+        let at = 0;
         let output_lines = output_lines(&snapshot);
         let show_output =
             snapshot.run.exception.is_some() || snapshot.run.collection_error.is_some();
@@ -197,8 +198,12 @@ impl App {
             highlights,
             viewports: Viewports::default(),
         };
+        // The instruction the warm-up ends up specializing, whatever moment
+        // is on screen.
         let start = app
-            .code_object()
+            .snapshot
+            .code_objects
+            .get(first)
             .map(|c| {
                 let specialized = |i: &&Instruction| Mark::of(i) == Mark::Specialized;
                 c.instructions
