@@ -372,7 +372,28 @@ fn search_finds_opnames_across_code_objects_and_repeats() {
     assert_eq!(selected(&app).opname, "LOAD_ATTR_SLOT");
     search(&mut app, "BINARY_OP_ADD_INT");
     let first = (app.current_code(), selected(&app).offset);
+    // "match i of n", n counted from the data.
+    let n = DEMO
+        .code_objects
+        .iter()
+        .flat_map(|c| &c.instructions)
+        .filter(|i| {
+            [&i.opname, &i.base_opname, &i.argrepr]
+                .iter()
+                .any(|t| t.to_lowercase().contains("binary_op_add_int"))
+        })
+        .count();
+    let which = |app: &App| -> (usize, usize) {
+        let message = app.message().unwrap().to_string();
+        let rest = message.split("match ").nth(1).expect("match i of n");
+        let (i, n) = rest.split_once(" of ").unwrap();
+        (i.parse().unwrap(), n.parse().unwrap())
+    };
+    let (at, of) = which(&app);
+    assert_eq!(of, n, "{:?}", app.message());
+    assert!(screen(&app, 120, 40).contains(&format!("match {at} of {n}")));
     press(&mut app, KeyCode::Char('n'));
+    assert_eq!(which(&app), (at % n + 1, n), "n moves to the next match");
     let second = (app.current_code(), selected(&app).offset);
     assert_ne!(first, second);
     assert_eq!(selected(&app).opname, "BINARY_OP_ADD_INT");

@@ -23,39 +23,42 @@ impl App {
         } else {
             self.search_bytecode(&needle, forward)
         };
-        if !found {
-            self.message = Some(format!(
-                "no match for “{}”",
-                crate::present::text::sanitize_line(&query)
-            ));
-        }
+        let query = crate::present::text::sanitize_line(&query);
+        self.message = Some(match found {
+            Some((at, count)) => format!("“{query}”: match {at} of {count}"),
+            None => format!("no match for “{query}”"),
+        });
     }
 
-    pub(super) fn search_source(&mut self, needle: &str, forward: bool) -> bool {
-        let Some(filename) = self.code_object().map(|c| c.filename.clone()) else {
-            return false;
-        };
-        let Some(file) = self.source_file(&filename) else {
-            return false;
-        };
+    /// Moves to the next (or previous) source line holding `needle`; which
+    /// match it is and how many there are, 1-based.
+    pub(super) fn search_source(&mut self, needle: &str, forward: bool) -> Option<(usize, usize)> {
+        let filename = self.code_object().map(|c| c.filename.clone())?;
+        let file = self.source_file(&filename)?;
         let count = file.line_count();
+        let matches: Vec<usize> = (0..count)
+            .filter(|&i| {
+                file.line(i)
+                    .is_some_and(|t| t.to_lowercase().contains(needle))
+            })
+            .collect();
         let start = self.source_line as usize - 1;
         let hit = (1..=count)
             .map(|k| wrap(start, k, count, forward))
-            .find(|&i| {
-                file.line(i)
-                    .is_some_and(|t| t.to_lowercase().contains(needle))
-            });
-        match hit {
-            Some(i) => {
-                self.select_source_line(i as u32 + 1);
-                true
-            }
-            None => false,
-        }
+            .find(|i| matches.binary_search(i).is_ok())?;
+        self.select_source_line(hit as u32 + 1);
+        let at = matches.binary_search(&hit).ok()?;
+        Some((at + 1, matches.len()))
     }
 
-    pub(super) fn search_bytecode(&mut self, needle: &str, forward: bool) -> bool {
+    /// Moves to the next (or previous) instruction whose opnames or
+    /// argrepr hold `needle`, in navigator order; which match it is and how
+    /// many there are, 1-based.
+    pub(super) fn search_bytecode(
+        &mut self,
+        needle: &str,
+        forward: bool,
+    ) -> Option<(usize, usize)> {
         // Every instruction of every code object, in navigator order.
         let order: Vec<(usize, usize)> = self
             .tree
@@ -66,28 +69,29 @@ impl App {
             })
             .collect();
         let count = order.len();
-        let Some(start) = order.iter().position(|&p| p == (self.code, self.selected)) else {
-            return false;
-        };
-        let hit = (1..=count)
-            .map(|k| order[wrap(start, k, count, forward)])
-            .find(|&(c, i)| {
+        let start = order
+            .iter()
+            .position(|&p| p == (self.code, self.selected))?;
+        let is_match: Vec<bool> = order
+            .iter()
+            .map(|&(c, i)| {
                 let ins = &self.code_at(c).expect("listed above").instructions[i];
                 ins.opname.to_lowercase().contains(needle)
                     || ins.base_opname.to_lowercase().contains(needle)
                     || ins.argrepr.to_lowercase().contains(needle)
-            });
-        match hit {
-            Some((code, i)) => {
-                if code != self.code {
-                    self.open_code(code, i);
-                } else {
-                    self.select_instruction(i);
-                }
-                true
-            }
-            None => false,
+            })
+            .collect();
+        let hit = (1..=count)
+            .map(|k| wrap(start, k, count, forward))
+            .find(|&k| is_match[k])?;
+        let (code, i) = order[hit];
+        if code != self.code {
+            self.open_code(code, i);
+        } else {
+            self.select_instruction(i);
         }
+        let at = is_match[..hit].iter().filter(|m| **m).count();
+        Some((at + 1, is_match.iter().filter(|m| **m).count()))
     }
 }
 
