@@ -1113,3 +1113,62 @@ fn the_handout_and_the_explorer_mark_every_line_alike() {
     );
     assert_eq!(explorer[&8], "·", "never() never ran");
 }
+
+#[test]
+fn at_80x24_the_hidden_base_column_is_said_and_b_brings_it_back() {
+    let mut app = app();
+    let narrow = screen(&app, 80, 24);
+    assert!(
+        narrow.contains("base column hidden: b shows it"),
+        "{narrow}"
+    );
+    let plus_row = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("BINARY_OP_ADD_INT") && l.contains('┃'))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("the + row:\n{screen}"))
+    };
+    assert!(
+        !plus_row(&narrow).contains("BINARY_OP "),
+        "no base column yet"
+    );
+    press(&mut app, KeyCode::Char('b'));
+    let shown = screen(&app, 80, 24);
+    assert!(!shown.contains("base column hidden"), "{shown}");
+    assert!(plus_row(&shown).contains("BINARY_OP "), "{shown}");
+    press(&mut app, KeyCode::Char('b'));
+    assert!(screen(&app, 80, 24).contains("base column hidden"));
+    // Wide enough, the base shows by itself and `b` hides it.
+    let mut wide = self::app();
+    assert!(!screen(&wide, 160, 40).contains("base column hidden"));
+    press(&mut wide, KeyCode::Char('b'));
+    assert!(screen(&wide, 160, 40).contains("base column hidden"));
+}
+
+#[test]
+fn the_focused_pane_shows_without_colour() {
+    let mut app = App::new(DEMO.clone(), Theme::mono());
+    let heavy_title = |app: &App| {
+        screen(app, 120, 40)
+            .lines()
+            .find(|l| l.contains('┏'))
+            .map(|l| l.split('┏').nth(1).unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(app.focus(), Pane::Bytecode);
+    assert!(
+        heavy_title(&app).starts_with(" Bytecode"),
+        "{}",
+        heavy_title(&app)
+    );
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus(), Pane::Source);
+    assert!(
+        heavy_title(&app).starts_with(" Source"),
+        "{}",
+        heavy_title(&app)
+    );
+    let frames = screen(&app, 120, 40).matches('┏').count();
+    assert_eq!(frames, 1, "one pane has the heavy frame");
+}

@@ -86,6 +86,8 @@ pub struct Viewports {
     pub output: Cell<Viewport>,
     /// Lines the explain pane had when last drawn, for scrolling.
     pub explain_lines: Cell<usize>,
+    /// Whether the bytecode pane showed the base column when last drawn.
+    pub base_shown: Cell<bool>,
 }
 
 impl Viewports {
@@ -124,7 +126,9 @@ pub struct App {
     pub(super) focus: Pane,
     pub(super) mode: Mode,
     pub(super) show_caches: bool,
-    pub(super) show_base: bool,
+    /// The base opname column: `None` shows it when the pane is wide
+    /// enough, `Some` is what `b` asked for.
+    pub(super) show_base: Option<bool>,
     pub(super) show_output: bool,
     pub(super) show_explain: bool,
     pub(super) explain_scroll: usize,
@@ -183,7 +187,7 @@ impl App {
             focus: Pane::Bytecode,
             mode: Mode::Browse,
             show_caches: false,
-            show_base: true,
+            show_base: None,
             show_output,
             show_explain: false,
             explain_scroll: 0,
@@ -339,7 +343,9 @@ impl App {
             Action::NextMatch => self.repeat_search(true),
             Action::PrevMatch => self.repeat_search(false),
             Action::ToggleCaches => self.toggle_caches(),
-            Action::ToggleBase => self.show_base = !self.show_base,
+            Action::ToggleBase => {
+                self.show_base = Some(!self.viewports.base_shown.get());
+            }
             Action::ToggleOutput => self.toggle_output(),
             Action::ToggleExplain => self.toggle_explain(),
             Action::PrevStep => self.step_by(-1),

@@ -10,8 +10,8 @@ use super::{change_symbol, pane_block, scroll_into_view};
 use crate::analysis::marks::Mark;
 use crate::analysis::timeline::Transition;
 use crate::model::Instruction;
-use crate::present::text::clip;
 use crate::present::text::sanitize_line;
+use crate::present::text::{clip, display_width};
 use crate::present::words::counter_short;
 use crate::views::tui::app::{App, BytecodeRow, OpnameWidths, Pane};
 use crate::views::tui::theme::Theme;
@@ -28,24 +28,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (false, true) => " · never ran",
         (false, false) => " · no sign it ran",
     };
-    let title = format!(
-        " Bytecode · {} ({}, line {}) · {specialized}/{specializable} specialized{ran} ",
-        sanitize_line(&code.qualname),
+    let columns = Columns::of(
+        app.widths,
+        app.show_base,
+        !app.snapshot.timeline.is_empty(),
+        usize::from(area.width.saturating_sub(2)),
+    );
+    app.viewports.base_shown.set(columns.base.is_some());
+    let hidden = if columns.base.is_none() {
+        " · base column hidden: b shows it"
+    } else {
+        ""
+    };
+    let name = sanitize_line(&code.qualname);
+    let mut title = format!(
+        " Bytecode · {name} ({}, line {}) · {specialized}/{specializable} specialized{ran}{hidden} ",
         code.kind.as_str(),
         code.first_line
     );
+    // A narrow pane drops the kind and line (the navigator shows them)
+    // before the note about the base column.
+    if display_width(&title) + 2 > usize::from(area.width) {
+        title = format!(" Bytecode · {name} · {specialized}/{specializable}{ran}{hidden} ");
+    }
     let block = pane_block(app, Pane::Bytecode, title).title_bottom(legend(t, code));
     let inner = block.inner(area);
     block.render(area, buf);
 
     let cursor = app.row_of.get(app.selected).copied().unwrap_or(0);
     let offset = scroll_into_view(&app.viewports.bytecode, inner, cursor, app.rows.len());
-    let columns = Columns::of(
-        app.widths,
-        app.show_base,
-        !app.snapshot.timeline.is_empty(),
-        usize::from(inner.width),
-    );
     // Only the rows on screen are laid out, however long the code object.
     let end = (offset + usize::from(inner.height)).min(app.rows.len());
     let lines: Vec<Line> = app.rows[offset.min(end)..end]
@@ -102,15 +113,17 @@ struct Columns {
 }
 
 impl Columns {
-    /// The base column is left out when the pane is too narrow for it and
-    /// a useful part of the argrepr; the detail pane still names the base.
-    fn of(widths: OpnameWidths, show_base: bool, changes: bool, width: usize) -> Columns {
+    /// Unless `b` said otherwise (`show_base`), the base column is left
+    /// out when the pane is too narrow for it and a useful part of the
+    /// argrepr; the title then says so, and the detail pane still names
+    /// the base.
+    fn of(widths: OpnameWidths, show_base: Option<bool>, changes: bool, width: usize) -> Columns {
         const FIXED: usize = 1 + 5 + 3 + 5 + 2 + 7 + 12;
         let live = widths.live.max(5);
         let base = widths.base.max(4);
         let fits = FIXED + usize::from(changes) + live + base + 2 <= width;
         Columns {
-            base: (show_base && fits).then_some(base),
+            base: show_base.unwrap_or(fits).then_some(base),
             live,
             changes,
         }

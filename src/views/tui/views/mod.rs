@@ -15,7 +15,7 @@ use std::cell::Cell;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
 
 use super::app::{App, Mode, Pane, Viewport};
 use super::keys::{Action, KEYS};
@@ -203,10 +203,17 @@ fn render_too_small(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// A bordered pane whose title and border show whether it has focus.
+/// A pane's frame; the focused pane's is drawn with heavy lines, so that it
+/// shows without colour too.
 fn pane_block<'a>(app: &App, pane: Pane, title: impl Into<Line<'a>>) -> Block<'a> {
     let focused = app.focus == pane;
     Block::default()
         .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(app.theme.border(focused))
         .title(title.into().style(app.theme.title(focused)))
 }
