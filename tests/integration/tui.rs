@@ -263,8 +263,7 @@ fn moving_in_bytecode_moves_the_source_cursor() {
 #[test]
 fn moving_in_source_selects_the_lines_first_instruction() {
     let mut app = app();
-    press(&mut app, KeyCode::Tab);
-    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::BackTab);
     assert_eq!(app.focus(), Pane::Source);
     press(&mut app, KeyCode::Up);
     assert_eq!(app.source_line(), 11);
@@ -1171,4 +1170,63 @@ fn the_focused_pane_shows_without_colour() {
     );
     let frames = screen(&app, 120, 40).matches('┏').count();
     assert_eq!(frames, 1, "one pane has the heavy frame");
+}
+
+#[test]
+fn the_detail_pane_scrolls_to_its_last_cache_row() {
+    let mut app = app();
+    // The instruction with the most cache entries in the demo.
+    let (code, index) = DEMO
+        .code_objects
+        .iter()
+        .enumerate()
+        .flat_map(|(c, code)| (0..code.instructions.len()).map(move |i| (c, i)))
+        .max_by_key(|&(c, i)| DEMO.code_objects[c].instructions[i].caches.len())
+        .unwrap();
+    app.open_code(code, index);
+    let last = DEMO.code_objects[code].instructions[index]
+        .caches
+        .last()
+        .unwrap()
+        .name
+        .clone();
+    let detail_rows = |app: &App| -> Vec<String> {
+        let text = screen(app, 100, 30);
+        let rows: Vec<String> = text.lines().map(str::to_string).collect();
+        let top = rows
+            .iter()
+            .position(|l| l.contains(" Detail "))
+            .expect("the detail pane");
+        rows[top..].to_vec()
+    };
+    let first = detail_rows(&app);
+    assert!(
+        first[0].contains("· lines 1–"),
+        "at 100×30 the caches do not fit, and the title says so: {}",
+        first[0]
+    );
+    assert!(
+        !first
+            .iter()
+            .skip(1)
+            .any(|l| l.contains(&format!("│{last} ")))
+    );
+    // Focus the detail pane and scroll to its end.
+    while app.focus() != Pane::Detail {
+        press(&mut app, KeyCode::Tab);
+    }
+    press(&mut app, KeyCode::Char('G'));
+    let end = detail_rows(&app);
+    assert!(
+        end.iter().any(|l| l.contains(&last)),
+        "the last cache row, {last}, scrolls into view:\n{}",
+        end.join("\n")
+    );
+    assert!(!end[0].contains("· lines 1–"), "{}", end[0]);
+    // Leaving the instruction and coming back starts at the top again.
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus(), Pane::Bytecode);
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Char('j'));
+    assert!(detail_rows(&app)[0].contains("· lines 1–"));
 }

@@ -23,7 +23,7 @@ fn explorer_runs_in_a_terminal_and_gives_it_back() {
     assert!(tmux.alternate_screen_on());
 
     // Focus the navigator and move to the next code object.
-    tmux.send(&["Tab", "j"]);
+    tmux.send(&["BTab", "BTab", "j"]);
     tmux.wait_for("Point selected", |s| s.contains("Bytecode · Point "));
 
     tmux.send(&["?"]);

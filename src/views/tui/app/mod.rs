@@ -33,16 +33,20 @@ pub enum Pane {
     Navigator,
     Source,
     Bytecode,
+    /// The selected instruction in full (scrolls when its caches do not
+    /// fit).
+    Detail,
     /// The explanation of the selected instruction (while `e` has it open).
     Explain,
     Output,
 }
 
 /// Every pane, in Tab order; [`App::visible`] says which are on screen.
-const PANES: [Pane; 5] = [
+const PANES: [Pane; 6] = [
     Pane::Navigator,
     Pane::Source,
     Pane::Bytecode,
+    Pane::Detail,
     Pane::Explain,
     Pane::Output,
 ];
@@ -82,8 +86,11 @@ pub struct Viewports {
     pub navigator: Cell<Viewport>,
     pub source: Cell<Viewport>,
     pub bytecode: Cell<Viewport>,
+    pub detail: Cell<Viewport>,
     pub explain: Cell<Viewport>,
     pub output: Cell<Viewport>,
+    /// Lines the detail pane had when last drawn (wrapped), for scrolling.
+    pub detail_lines: Cell<usize>,
     /// Lines the explain pane had when last drawn, for scrolling.
     pub explain_lines: Cell<usize>,
     /// Whether the bytecode pane showed the base column when last drawn.
@@ -96,6 +103,7 @@ impl Viewports {
             Pane::Navigator => &self.navigator,
             Pane::Source => &self.source,
             Pane::Bytecode => &self.bytecode,
+            Pane::Detail => &self.detail,
             Pane::Explain => &self.explain,
             Pane::Output => &self.output,
         }
@@ -132,6 +140,7 @@ pub struct App {
     pub(super) show_output: bool,
     pub(super) show_explain: bool,
     pub(super) explain_scroll: usize,
+    pub(super) detail_scroll: usize,
     pub(super) widths: OpnameWidths,
     pub(super) moments: Vec<Moment>,
     /// The moment on screen (the first one when the explorer opens, so
@@ -191,6 +200,7 @@ impl App {
             show_output,
             show_explain: false,
             explain_scroll: 0,
+            detail_scroll: 0,
             widths: OpnameWidths::default(),
             moments,
             at,

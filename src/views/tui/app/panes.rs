@@ -14,6 +14,7 @@ impl App {
         match pane {
             Pane::Output => self.show_output,
             Pane::Explain => self.show_explain,
+            Pane::Detail => !self.show_explain,
             _ => true,
         }
     }
@@ -43,7 +44,7 @@ impl App {
                 | Some(BytecodeRow::Cache { instruction: i, .. }) => self.select_instruction(*i),
                 None => {}
             },
-            Pane::Explain | Pane::Output => {}
+            Pane::Detail | Pane::Explain | Pane::Output => {}
         }
     }
 
@@ -82,6 +83,10 @@ impl App {
                 let count = self.viewports.explain_lines.get().max(1);
                 self.explain_scroll = step(self.explain_scroll, delta, count);
             }
+            Pane::Detail => {
+                let count = self.viewports.detail_lines.get().max(1);
+                self.detail_scroll = step(self.detail_scroll, delta, count);
+            }
             Pane::Output => {
                 let max = self.output_lines.len().saturating_sub(1);
                 self.output_scroll = step(self.output_scroll, delta, max + 1).min(max);
@@ -104,6 +109,9 @@ impl App {
     pub(super) fn toggle_explain(&mut self) {
         self.show_explain = !self.show_explain;
         self.explain_scroll = 0;
+        if self.show_explain && self.focus == Pane::Detail {
+            self.focus = Pane::Explain;
+        }
         if !self.show_explain && self.focus == Pane::Explain {
             self.focus = Pane::Bytecode;
         }
@@ -121,7 +129,7 @@ impl App {
     pub(super) fn open_selection(&mut self) {
         match self.focus {
             Pane::Navigator | Pane::Source => self.focus = Pane::Bytecode,
-            Pane::Explain | Pane::Output => {}
+            Pane::Detail | Pane::Explain | Pane::Output => {}
             Pane::Bytecode => {
                 let Some(ins) = self.selected_instruction() else {
                     return;
@@ -200,6 +208,7 @@ impl App {
     pub fn select_instruction(&mut self, index: usize) {
         if index != self.selected {
             self.explain_scroll = 0;
+            self.detail_scroll = 0;
         }
         self.selected = index;
         let line = self

@@ -4,25 +4,27 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::change_symbol;
+use super::{change_symbol, pane_block};
 use crate::analysis::marks::Mark;
 use crate::model::{CacheEntry, Instruction};
 use crate::present::text::sanitize_line;
 use crate::present::words::counter_short;
-use crate::views::tui::app::App;
+use crate::views::tui::app::{App, Pane, Viewport};
 use crate::views::tui::theme::Theme;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border(false))
-        .title(Line::from(" Detail ").style(t.title(false)));
-    let inner = block.inner(area);
-    block.render(area, buf);
     let Some(ins) = app.selected_instruction() else {
+        let block = pane_block(app, Pane::Detail, " Detail ");
+        let inner = block.inner(area);
+        block.render(area, buf);
+        app.viewports.detail_lines.set(0);
+        app.viewports.detail.set(Viewport {
+            area: inner,
+            offset: 0,
+        });
         Paragraph::new("no instruction selected")
             .style(t.dim())
             .render(inner, buf);
@@ -103,8 +105,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             lines.push(cache_line(t, ins, i, cache, name_width));
         }
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
+    // What does not fit scrolls (Tab to the pane, then the arrows); the
+    // title says which lines are in view.
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let height = usize::from(area.height.saturating_sub(2));
+    let count = paragraph.line_count(area.width.saturating_sub(2));
+    let offset = app.detail_scroll.min(count.saturating_sub(height));
+    let mut title = String::from(" Detail ");
+    if count > height {
+        let last = (offset + height).min(count);
+        title.push_str(&format!("· lines {}–{last} of {count} ", offset + 1));
+    }
+    let block = pane_block(app, Pane::Detail, title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    app.viewports.detail_lines.set(count);
+    app.viewports.detail.set(Viewport {
+        area: inner,
+        offset,
+    });
+    paragraph
+        .scroll((u16::try_from(offset).unwrap_or(u16::MAX), 0))
         .render(inner, buf);
 }
 
