@@ -359,7 +359,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 return Err(Error::NoTerminal);
             }
             let request = cli.target.request().map_err(Error::Usage)?;
-            Ok(explore(&request, cli.theme))
+            Ok(explore(
+                &request,
+                cli.theme,
+                cli.target.only.map(Only::from),
+            ))
         }
     }
 }
@@ -398,12 +402,12 @@ fn show_dump(
 /// Collects, then explores until the user quits; the exit code says how the
 /// program's run ended. (When the program will not stop, the collection is
 /// ended from outside it and the explorer opens there.)
-fn explore(request: &Request, theme: crate::views::tui::ThemeName) -> u8 {
+fn explore(request: &Request, theme: crate::views::tui::ThemeName, only: Option<Only>) -> u8 {
     let ahead = crate::views::tui::warm_up(request);
     python::collect_then(request, move |collected| {
         let explored = collected.map_err(with_hint).and_then(|snapshot| {
             let code = outcome_code(&snapshot);
-            crate::views::tui::explore_snapshot(snapshot, ahead, theme)
+            crate::views::tui::explore_snapshot(snapshot, ahead, theme, only)
                 .map(|()| code)
                 .map_err(Error::Terminal)
         });

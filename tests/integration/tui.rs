@@ -1230,3 +1230,95 @@ fn the_detail_pane_scrolls_to_its_last_cache_row() {
     press(&mut app, KeyCode::Char('j'));
     assert!(detail_rows(&app)[0].contains("· lines 1–"));
 }
+
+/// The navigator's rows (names with their shares), from a drawn frame.
+fn navigator_rows(app: &App) -> Vec<String> {
+    screen(app, 120, 40)
+        .lines()
+        .skip(2)
+        .filter_map(|l| {
+            let l = l.strip_prefix('│').or_else(|| l.strip_prefix('┃'))?;
+            let cell = l.split(['│', '┃']).next()?.trim();
+            (!cell.is_empty()).then(|| cell.to_string())
+        })
+        .collect()
+}
+
+fn navigator_title(app: &App) -> String {
+    screen(app, 120, 40)
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn the_navigator_filters_as_only_does_and_orders_by_failures() {
+    let program = "\
+def steady(a, b):
+    return a + b
+
+def flip(a, b, p, q):
+    return [a + b, p + q]
+
+def never(x):
+    return x.real + x.imag
+
+pick = [lambda v: v + 1,
+        lambda v: v - 1]
+
+for i in range(2000):
+    steady(i, i)
+    flip(i, i, i, 0.5)
+    pick[i % 2](i)
+";
+    let mut app = App::new(collect_code(program), Theme::new(ThemeName::Dark, false));
+    let names = |app: &App| -> Vec<String> {
+        navigator_rows(app)
+            .iter()
+            .map(|r| {
+                r.rsplit_once(' ')
+                    .map_or(r.as_str(), |(n, _)| n)
+                    .trim()
+                    .to_string()
+            })
+            .collect()
+    };
+    let all = names(&app);
+    assert!(all.contains(&"never".to_string()), "{all:?}");
+    assert!(
+        all.contains(&"<lambda>:10".to_string()) && all.contains(&"<lambda>:11".to_string()),
+        "lambdas are told apart by their line: {all:?}"
+    );
+    press(&mut app, KeyCode::Char('f'));
+    assert!(navigator_title(&app).contains("Code · ran "));
+    assert!(
+        !names(&app).contains(&"never".to_string()),
+        "{:?}",
+        names(&app)
+    );
+    press(&mut app, KeyCode::Char('f'));
+    assert!(navigator_title(&app).contains("Code · failing "));
+    let failing = names(&app);
+    assert!(failing.contains(&"flip".to_string()), "{failing:?}");
+    assert!(!failing.contains(&"steady".to_string()), "{failing:?}");
+    press(&mut app, KeyCode::Char('f'));
+    assert!(navigator_title(&app).contains("Code · specialized "));
+    assert!(names(&app).contains(&"steady".to_string()));
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!(names(&app), all, "a fourth f shows everything again");
+    // Most failing sites first: flip (one) before steady and never (none).
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('s'));
+    assert!(navigator_title(&app).contains("Code · by failures "));
+    let ordered = names(&app);
+    let at = |name: &str| ordered.iter().position(|n| n == name).unwrap();
+    assert!(
+        at("flip") < at("steady") && at("flip") < at("never"),
+        "{ordered:?}"
+    );
+    // --only gives the explorer the same filter.
+    let only = App::new(collect_code(program), Theme::new(ThemeName::Dark, false))
+        .with_only(Some(specscope::analysis::summary::Only::Failing));
+    assert_eq!(names(&only), failing);
+}

@@ -23,6 +23,8 @@ pub enum Action {
     ToggleBase,
     ToggleOutput,
     ToggleExplain,
+    CycleFilter,
+    CycleOrder,
     PrevStep,
     NextStep,
     Help,
@@ -196,6 +198,18 @@ pub const KEYS: &[Binding] = &[
         action: Action::ToggleExplain,
         help: "explain the selected instruction and its family for this Python version",
         hint: Some("explain"),
+    },
+    Binding {
+        keys: &[Code(KeyCode::Char('f'))],
+        action: Action::CycleFilter,
+        help: "navigator: all code objects, those that ran, failing, specialized (as --only)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Code(KeyCode::Char('s'))],
+        action: Action::CycleOrder,
+        help: "navigator: in source order, hottest first (samples), most failing sites first",
+        hint: None,
     },
     Binding {
         keys: &[Code(KeyCode::Char('['))],

@@ -46,11 +46,13 @@ pub fn explore_snapshot(
     snapshot: Snapshot,
     ahead: Option<std::thread::JoinHandle<()>>,
     theme: ThemeName,
+    only: Option<crate::analysis::summary::Only>,
 ) -> io::Result<()> {
     let app = App::new(
         snapshot,
         Theme::new(theme, crate::present::text::no_color()),
-    );
+    )
+    .with_only(only);
     if let Some(worker) = ahead {
         let _ = worker.join();
     }

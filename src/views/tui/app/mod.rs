@@ -24,8 +24,8 @@ use crate::present::highlight::{LazyHighlight, SourceFile};
 
 use moments::{Moment, moments};
 use panes::step;
-pub use tree::TreeEntry;
 use tree::build_tree;
+pub use tree::{Order, TreeEntry};
 
 /// The panes that can take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,12 @@ pub(super) struct OpnameWidths {
 pub struct App {
     pub(super) snapshot: Snapshot,
     pub(super) theme: Theme,
+    /// The navigator's entries, as filtered and ordered.
     pub(super) tree: Vec<TreeEntry>,
+    /// The navigator's filter (`f`, or `--only`).
+    pub(super) only: Option<crate::analysis::summary::Only>,
+    /// The navigator's order (`s`).
+    pub(super) order: Order,
     /// The code object shown in the source and bytecode panes.
     pub(super) code: usize,
     /// Selected instruction of `code`.
@@ -188,6 +193,8 @@ impl App {
             snapshot,
             theme,
             tree,
+            only: None,
+            order: Order::Source,
             code: first,
             selected: 0,
             source_line: 1,
@@ -358,6 +365,8 @@ impl App {
             }
             Action::ToggleOutput => self.toggle_output(),
             Action::ToggleExplain => self.toggle_explain(),
+            Action::CycleFilter => self.cycle_filter(),
+            Action::CycleOrder => self.cycle_order(),
             Action::PrevStep => self.step_by(-1),
             Action::NextStep => self.step_by(1),
             Action::Help => self.mode = Mode::Help,

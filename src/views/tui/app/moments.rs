@@ -124,6 +124,9 @@ impl App {
         let offset = self.selected_instruction().map(|i| i.offset);
         self.at = next;
         self.rebuild_rows();
+        if self.only.is_some() || self.order != super::Order::Source {
+            self.rebuild_tree();
+        }
         let count = self.code_object().map_or(0, |c| c.instructions.len());
         let index = offset
             .and_then(|o| {

@@ -7,18 +7,43 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::{pane_block, scroll_into_view};
+use crate::analysis::summary::Only;
 use crate::model::CodeKind;
 use crate::present::text::sanitize_line;
 use crate::present::text::{clip, display_width};
-use crate::views::tui::app::{App, Pane};
+use crate::views::tui::app::{App, Order, Pane};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme;
-    let block = pane_block(app, Pane::Navigator, " Code objects ");
+    let (only, order) = app.navigator_view();
+    // The pane is narrow: a filter or an order shortens the title.
+    let mut parts: Vec<&str> = only.map(only_words).into_iter().collect();
+    match order {
+        Order::Source => {}
+        Order::Hottest => parts.push("hottest"),
+        Order::Failing => parts.push("by failures"),
+    }
+    let title = if parts.is_empty() {
+        " Code objects ".to_string()
+    } else {
+        format!(" Code · {} ", parts.join(" · "))
+    };
+    let block = pane_block(app, Pane::Navigator, title);
     let inner = block.inner(area);
     block.render(area, buf);
+    if app.tree.is_empty() {
+        Paragraph::new("nothing passes the filter (f changes it)")
+            .style(t.dim())
+            .render(inner, buf);
+        return;
+    }
     let selected = app.navigator_selected();
-    let offset = scroll_into_view(&app.viewports.navigator, inner, selected, app.tree.len());
+    let offset = scroll_into_view(
+        &app.viewports.navigator,
+        inner,
+        selected.unwrap_or(0),
+        app.tree.len(),
+    );
     let width = usize::from(inner.width);
     let lines: Vec<Line> = app
         .tree
@@ -33,6 +58,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let share = format!("{specialized}/{specializable}");
             let name = match code.kind {
                 CodeKind::Module => sanitize_line(&code.filename).into_owned(),
+                // Lambdas and comprehensions share their names: the line
+                // tells them apart.
+                _ if code.name.starts_with('<') => {
+                    format!("{}:{}", sanitize_line(&code.name), code.first_line)
+                }
                 _ => sanitize_line(&code.name).into_owned(),
             };
             let indent = "  ".repeat(entry.depth.min(6));
@@ -51,11 +81,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Span::raw(" ".repeat(pad)),
                 Span::styled(share, if ran { share_style } else { t.never_ran() }),
             ]);
-            if row == selected {
+            if Some(row) == selected {
                 line = line.patch_style(t.selection(app.focus == Pane::Navigator));
             }
             line
         })
         .collect();
     Paragraph::new(lines).render(inner, buf);
+}
+
+/// The navigator's filter, as its title says it.
+fn only_words(only: Only) -> &'static str {
+    match only {
+        Only::Ran => "ran",
+        Only::Failing => "failing",
+        Only::Specialized => "specialized",
+    }
 }
