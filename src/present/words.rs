@@ -246,6 +246,18 @@ pub fn site_state_words(state: crate::analysis::summary::SiteState) -> &'static 
     }
 }
 
+/// A site state in at most seven characters, for narrow column heads.
+pub fn site_state_short(state: crate::analysis::summary::SiteState) -> &'static str {
+    use crate::analysis::summary::SiteState;
+    match state {
+        SiteState::Specialized => "special",
+        SiteState::BackingOff => "backoff",
+        SiteState::GivenUp => "gave up",
+        SiteState::Warming => "warming",
+        SiteState::NeverRan => "no run",
+    }
+}
+
 /// `app.py:14:12` for an instruction of `code` (1-based column, as editors
 /// count); the line alone when the column is unknown.
 pub fn place(code: &crate::model::CodeObject, ins: &Instruction) -> String {

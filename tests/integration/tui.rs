@@ -1322,3 +1322,43 @@ for i in range(2000):
         .with_only(Some(specscope::analysis::summary::Only::Failing));
     assert_eq!(names(&only), failing);
 }
+
+#[test]
+fn the_summary_pane_lists_failing_sites_and_enter_opens_one() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('S'));
+    assert_eq!(app.focus(), Pane::Summary);
+    let text = screen(&app, 120, 40);
+    let sites = specscope::analysis::summary::sites_to_look_at(&DEMO);
+    assert!(!sites.is_empty(), "the demo has failing sites");
+    assert!(
+        text.contains(&format!("Look at first: {} failing", sites.len())),
+        "{text}"
+    );
+    let counts = specscope::analysis::summary::family_counts(&DEMO.code_objects);
+    let binary_op = text
+        .lines()
+        .find(|l| l.contains("BINARY_OP ") && !l.contains("Look"))
+        .expect("a BINARY_OP row");
+    let specialized = counts["BINARY_OP"]
+        .get(specscope::analysis::summary::SiteState::Specialized)
+        .to_string();
+    assert!(binary_op.contains(&specialized), "{binary_op}");
+    // The second site, opened.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    let site = sites[1];
+    assert_eq!(app.focus(), Pane::Bytecode);
+    assert_eq!(app.current_code(), site.code);
+    assert_eq!(
+        selected(&app).offset,
+        DEMO.code_objects[site.code].instructions[site.instruction].offset
+    );
+    assert!(screen(&app, 120, 40).contains(" Bytecode · "));
+    // Backspace returns to where the explorer was.
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(app.current_code(), self::app().current_code());
+    press(&mut app, KeyCode::Char('S'));
+    press(&mut app, KeyCode::Char('S'));
+    assert_eq!(app.focus(), Pane::Bytecode, "S again gives the panes back");
+}

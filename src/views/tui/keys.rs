@@ -25,6 +25,7 @@ pub enum Action {
     ToggleExplain,
     CycleFilter,
     CycleOrder,
+    ToggleSummary,
     PrevStep,
     NextStep,
     Help,
@@ -222,6 +223,12 @@ pub const KEYS: &[Binding] = &[
         action: Action::NextStep,
         help: "next step of the warm-up timeline; marks show what changed",
         hint: Some("step"),
+    },
+    Binding {
+        keys: &[Code(KeyCode::Char('S'))],
+        action: Action::ToggleSummary,
+        help: "the program at a glance: sites per family, and where specialization failed",
+        hint: Some("summary"),
     },
     Binding {
         keys: &[Code(KeyCode::Char('?'))],

@@ -14,6 +14,7 @@ use ratatui::layout::{Position, Rect};
 mod moments;
 mod panes;
 mod search;
+mod summary;
 mod tree;
 
 use super::keys::{self, Action};
@@ -36,14 +37,17 @@ pub enum Pane {
     /// The selected instruction in full (scrolls when its caches do not
     /// fit).
     Detail,
+    /// The program at a glance (`S`), in place of source and bytecode.
+    Summary,
     /// The explanation of the selected instruction (while `e` has it open).
     Explain,
     Output,
 }
 
 /// Every pane, in Tab order; [`App::visible`] says which are on screen.
-const PANES: [Pane; 6] = [
+const PANES: [Pane; 7] = [
     Pane::Navigator,
+    Pane::Summary,
     Pane::Source,
     Pane::Bytecode,
     Pane::Detail,
@@ -87,6 +91,10 @@ pub struct Viewports {
     pub source: Cell<Viewport>,
     pub bytecode: Cell<Viewport>,
     pub detail: Cell<Viewport>,
+    pub summary: Cell<Viewport>,
+    /// The summary's first row of sites, as last drawn (clicks land on
+    /// sites below it).
+    pub summary_sites_top: Cell<usize>,
     pub explain: Cell<Viewport>,
     pub output: Cell<Viewport>,
     /// Lines the detail pane had when last drawn (wrapped), for scrolling.
@@ -104,6 +112,7 @@ impl Viewports {
             Pane::Source => &self.source,
             Pane::Bytecode => &self.bytecode,
             Pane::Detail => &self.detail,
+            Pane::Summary => &self.summary,
             Pane::Explain => &self.explain,
             Pane::Output => &self.output,
         }
@@ -146,6 +155,7 @@ pub struct App {
     pub(super) show_explain: bool,
     pub(super) explain_scroll: usize,
     pub(super) detail_scroll: usize,
+    pub(super) summary: summary::SummaryState,
     pub(super) widths: OpnameWidths,
     pub(super) moments: Vec<Moment>,
     /// The moment on screen (the first one when the explorer opens, so
@@ -208,6 +218,7 @@ impl App {
             show_explain: false,
             explain_scroll: 0,
             detail_scroll: 0,
+            summary: summary::SummaryState::default(),
             widths: OpnameWidths::default(),
             moments,
             at,
@@ -367,6 +378,7 @@ impl App {
             Action::ToggleExplain => self.toggle_explain(),
             Action::CycleFilter => self.cycle_filter(),
             Action::CycleOrder => self.cycle_order(),
+            Action::ToggleSummary => self.toggle_summary(),
             Action::PrevStep => self.step_by(-1),
             Action::NextStep => self.step_by(1),
             Action::Help => self.mode = Mode::Help,

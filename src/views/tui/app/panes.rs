@@ -11,11 +11,14 @@ impl App {
     /// Whether a pane is on screen (with a size-independent answer: the
     /// layout may still leave a visible pane out when the terminal is small).
     pub(super) fn visible(&self, pane: Pane) -> bool {
+        let browsing = !self.summary.shown;
         match pane {
+            Pane::Navigator => true,
+            Pane::Summary => self.summary.shown,
             Pane::Output => self.show_output,
-            Pane::Explain => self.show_explain,
-            Pane::Detail => !self.show_explain,
-            _ => true,
+            Pane::Explain => browsing && self.show_explain,
+            Pane::Detail => browsing && !self.show_explain,
+            Pane::Source | Pane::Bytecode => browsing,
         }
     }
 
@@ -44,6 +47,7 @@ impl App {
                 | Some(BytecodeRow::Cache { instruction: i, .. }) => self.select_instruction(*i),
                 None => {}
             },
+            Pane::Summary => self.click_summary(index),
             Pane::Detail | Pane::Explain | Pane::Output => {}
         }
     }
@@ -87,6 +91,7 @@ impl App {
                 let count = self.viewports.detail_lines.get().max(1);
                 self.detail_scroll = step(self.detail_scroll, delta, count);
             }
+            Pane::Summary => self.move_in_summary(delta),
             Pane::Output => {
                 let max = self.output_lines.len().saturating_sub(1);
                 self.output_scroll = step(self.output_scroll, delta, max + 1).min(max);
@@ -128,8 +133,9 @@ impl App {
     /// follow a jump or open the code object a LOAD_CONST loads.
     pub(super) fn open_selection(&mut self) {
         match self.focus {
-            Pane::Navigator | Pane::Source => self.focus = Pane::Bytecode,
-            Pane::Detail | Pane::Explain | Pane::Output => {}
+            Pane::Navigator | Pane::Source if !self.summary.shown => self.focus = Pane::Bytecode,
+            Pane::Summary => self.open_summary_site(),
+            Pane::Navigator | Pane::Source | Pane::Detail | Pane::Explain | Pane::Output => {}
             Pane::Bytecode => {
                 let Some(ins) = self.selected_instruction() else {
                     return;

@@ -9,6 +9,7 @@ mod help;
 mod navigator;
 mod output;
 mod source;
+mod summary;
 
 use std::cell::Cell;
 
@@ -47,9 +48,22 @@ impl Widget for &App {
             Layout::horizontal([Constraint::Length(nav_width), Constraint::Fill(1)]).areas(body);
         navigator::render(self, left, buf);
 
-        if self.show_explain {
+        if self.summary.shown {
+            for pane in [
+                &self.viewports.source,
+                &self.viewports.bytecode,
+                &self.viewports.detail,
+                &self.viewports.explain,
+                &self.viewports.output,
+            ] {
+                pane.set(Viewport::default());
+            }
+            summary::render(self, right, buf);
+        } else if self.show_explain {
+            self.viewports.summary.set(Viewport::default());
             self.render_explaining(right, buf);
         } else {
+            self.viewports.summary.set(Viewport::default());
             self.render_browsing(right, buf);
         }
         if self.mode == Mode::Help {
