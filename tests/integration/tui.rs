@@ -1362,3 +1362,54 @@ fn the_summary_pane_lists_failing_sites_and_enter_opens_one() {
     press(&mut app, KeyCode::Char('S'));
     assert_eq!(app.focus(), Pane::Bytecode, "S again gives the panes back");
 }
+
+#[test]
+fn the_map_colours_each_stretch_by_how_it_ended_and_enter_opens_it() {
+    use ratatui::style::Color;
+    let mut app = App::new(
+        collect_code(GUTTER_PROGRAM),
+        Theme::new(ThemeName::Dark, false),
+    );
+    press(&mut app, KeyCode::Char('m'));
+    assert_eq!(app.focus(), Pane::Map);
+    let buf = draw_frame(&app, 120, 40);
+    let text = rows(&buf);
+    assert!(
+        text[1].contains("Files") && text[1].contains("Map · <string>"),
+        "{}",
+        text[1]
+    );
+    // Line 5, `    return [a + b, p + q]`: the colours of `a + b` and `p + q`.
+    let (y, row) = text
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.contains("return [a + b, p + q]"))
+        .expect("line 5 on the map");
+    let x_of = |needle: &str| row.find(needle).map(|b| row[..b].chars().count()).unwrap() as u16;
+    let fg = |needle: &str| buf[(x_of(needle), y as u16)].fg;
+    let theme = Theme::new(ThemeName::Dark, false);
+    use specscope::analysis::marks::Mark;
+    assert_eq!(Some(fg("a + b")), theme.mark(Mark::Specialized).fg);
+    assert_eq!(Some(fg("p + q")), theme.mark(Mark::BackingOff).fg);
+    assert_ne!(fg("return"), Color::LightRed, "plain text is not coloured");
+    // Walk to the failing stretch and open it.
+    let mut found = false;
+    for _ in 0..200 {
+        let footer = rows(&draw_frame(&app, 120, 40))
+            .into_iter()
+            .find(|l| l.contains("Enter opens"))
+            .unwrap_or_default();
+        if footer.contains("line 5") && footer.contains("backing off") {
+            found = true;
+            break;
+        }
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert!(found, "j reaches the failing stretch");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.focus(), Pane::Bytecode);
+    assert_eq!(app.code_object().unwrap().qualname, "flip");
+    let ins = selected(&app);
+    assert_eq!(ins.base_opname, "BINARY_OP");
+    assert_eq!(ins.positions.and_then(|p| p.col), Some(19), "the `p + q`");
+}

@@ -26,6 +26,7 @@ pub enum Action {
     CycleFilter,
     CycleOrder,
     ToggleSummary,
+    ToggleMap,
     PrevStep,
     NextStep,
     Help,
@@ -229,6 +230,12 @@ pub const KEYS: &[Binding] = &[
         action: Action::ToggleSummary,
         help: "the program at a glance: sites per family, and where specialization failed",
         hint: Some("summary"),
+    },
+    Binding {
+        keys: &[Code(KeyCode::Char('m'))],
+        action: Action::ToggleMap,
+        help: "the map: a whole file coloured by how each stretch ended; files with totals",
+        hint: Some("map"),
     },
     Binding {
         keys: &[Code(KeyCode::Char('?'))],

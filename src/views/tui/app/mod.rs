@@ -11,6 +11,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
+pub(in crate::views::tui) mod map;
 mod moments;
 mod panes;
 mod search;
@@ -39,15 +40,18 @@ pub enum Pane {
     Detail,
     /// The program at a glance (`S`), in place of source and bytecode.
     Summary,
+    /// A whole file as a heat map (`m`), in place of source and bytecode.
+    Map,
     /// The explanation of the selected instruction (while `e` has it open).
     Explain,
     Output,
 }
 
 /// Every pane, in Tab order; [`App::visible`] says which are on screen.
-const PANES: [Pane; 7] = [
+const PANES: [Pane; 8] = [
     Pane::Navigator,
     Pane::Summary,
+    Pane::Map,
     Pane::Source,
     Pane::Bytecode,
     Pane::Detail,
@@ -92,6 +96,7 @@ pub struct Viewports {
     pub bytecode: Cell<Viewport>,
     pub detail: Cell<Viewport>,
     pub summary: Cell<Viewport>,
+    pub map: Cell<Viewport>,
     /// The summary's first row of sites, as last drawn (clicks land on
     /// sites below it).
     pub summary_sites_top: Cell<usize>,
@@ -113,6 +118,7 @@ impl Viewports {
             Pane::Bytecode => &self.bytecode,
             Pane::Detail => &self.detail,
             Pane::Summary => &self.summary,
+            Pane::Map => &self.map,
             Pane::Explain => &self.explain,
             Pane::Output => &self.output,
         }
@@ -156,6 +162,7 @@ pub struct App {
     pub(super) explain_scroll: usize,
     pub(super) detail_scroll: usize,
     pub(super) summary: summary::SummaryState,
+    pub(super) map: map::MapState,
     pub(super) widths: OpnameWidths,
     pub(super) moments: Vec<Moment>,
     /// The moment on screen (the first one when the explorer opens, so
@@ -219,6 +226,7 @@ impl App {
             explain_scroll: 0,
             detail_scroll: 0,
             summary: summary::SummaryState::default(),
+            map: map::MapState::default(),
             widths: OpnameWidths::default(),
             moments,
             at,
@@ -379,6 +387,7 @@ impl App {
             Action::CycleFilter => self.cycle_filter(),
             Action::CycleOrder => self.cycle_order(),
             Action::ToggleSummary => self.toggle_summary(),
+            Action::ToggleMap => self.toggle_map(),
             Action::PrevStep => self.step_by(-1),
             Action::NextStep => self.step_by(1),
             Action::Help => self.mode = Mode::Help,

@@ -11,10 +11,11 @@ impl App {
     /// Whether a pane is on screen (with a size-independent answer: the
     /// layout may still leave a visible pane out when the terminal is small).
     pub(super) fn visible(&self, pane: Pane) -> bool {
-        let browsing = !self.summary.shown;
+        let browsing = !self.summary.shown && !self.map.shown;
         match pane {
             Pane::Navigator => true,
             Pane::Summary => self.summary.shown,
+            Pane::Map => self.map.shown,
             Pane::Output => self.show_output,
             Pane::Explain => browsing && self.show_explain,
             Pane::Detail => browsing && !self.show_explain,
@@ -31,6 +32,12 @@ impl App {
 
     pub(super) fn click_row(&mut self, pane: Pane, index: usize) {
         match pane {
+            Pane::Navigator if self.map.shown => {
+                if index < self.heat().files.len() {
+                    self.map.file = index;
+                    self.map.span = 0;
+                }
+            }
             Pane::Navigator => {
                 if let Some(entry) = self.tree.get(index) {
                     self.open_code(entry.code, 0);
@@ -48,6 +55,7 @@ impl App {
                 None => {}
             },
             Pane::Summary => self.click_summary(index),
+            Pane::Map => {}
             Pane::Detail | Pane::Explain | Pane::Output => {}
         }
     }
@@ -63,6 +71,7 @@ impl App {
 
     pub(super) fn move_pane(&mut self, pane: Pane, delta: isize) {
         match pane {
+            Pane::Navigator if self.map.shown => self.move_map_file(delta),
             Pane::Navigator => {
                 let at = self.tree_position().unwrap_or(0);
                 let next = step(at, delta, self.tree.len());
@@ -92,6 +101,7 @@ impl App {
                 self.detail_scroll = step(self.detail_scroll, delta, count);
             }
             Pane::Summary => self.move_in_summary(delta),
+            Pane::Map => self.move_in_map(delta),
             Pane::Output => {
                 let max = self.output_lines.len().saturating_sub(1);
                 self.output_scroll = step(self.output_scroll, delta, max + 1).min(max);
@@ -133,8 +143,12 @@ impl App {
     /// follow a jump or open the code object a LOAD_CONST loads.
     pub(super) fn open_selection(&mut self) {
         match self.focus {
-            Pane::Navigator | Pane::Source if !self.summary.shown => self.focus = Pane::Bytecode,
+            Pane::Navigator | Pane::Source if !self.summary.shown && !self.map.shown => {
+                self.focus = Pane::Bytecode
+            }
             Pane::Summary => self.open_summary_site(),
+            Pane::Map => self.open_map_span(),
+            Pane::Navigator if self.map.shown => self.focus = Pane::Map,
             Pane::Navigator | Pane::Source | Pane::Detail | Pane::Explain | Pane::Output => {}
             Pane::Bytecode => {
                 let Some(ins) = self.selected_instruction() else {

@@ -35,6 +35,7 @@ impl App {
 
     pub(super) fn toggle_summary(&mut self) {
         self.summary.shown = !self.summary.shown;
+        self.map.shown &= !self.summary.shown;
         self.focus = if self.summary.shown {
             Pane::Summary
         } else {

@@ -6,6 +6,7 @@ mod bytecode;
 mod detail;
 mod explain;
 mod help;
+mod map;
 mod navigator;
 mod output;
 mod source;
@@ -46,9 +47,13 @@ impl Widget for &App {
         let nav_width = (area.width / 4).clamp(22, 34);
         let [left, right] =
             Layout::horizontal([Constraint::Length(nav_width), Constraint::Fill(1)]).areas(body);
-        navigator::render(self, left, buf);
+        if self.map.shown {
+            map::render_files(self, left, buf);
+        } else {
+            navigator::render(self, left, buf);
+        }
 
-        if self.summary.shown {
+        if self.summary.shown || self.map.shown {
             for pane in [
                 &self.viewports.source,
                 &self.viewports.bytecode,
@@ -58,12 +63,20 @@ impl Widget for &App {
             ] {
                 pane.set(Viewport::default());
             }
-            summary::render(self, right, buf);
+            if self.map.shown {
+                self.viewports.summary.set(Viewport::default());
+                map::render(self, right, buf);
+            } else {
+                self.viewports.map.set(Viewport::default());
+                summary::render(self, right, buf);
+            }
         } else if self.show_explain {
             self.viewports.summary.set(Viewport::default());
+            self.viewports.map.set(Viewport::default());
             self.render_explaining(right, buf);
         } else {
             self.viewports.summary.set(Viewport::default());
+            self.viewports.map.set(Viewport::default());
             self.render_browsing(right, buf);
         }
         if self.mode == Mode::Help {
