@@ -191,6 +191,10 @@ struct RawCode {
     qualname: String,
     name: String,
     filename: String,
+    /// False when no source of this code object is in `files` (see
+    /// [`CodeObject::source_kept`]).
+    #[serde(default = "kept")]
+    source_kept: bool,
     first_line: u32,
     repr: String,
     kind: CodeKind,
@@ -392,6 +396,7 @@ fn convert_code(
         qualname: code.qualname,
         name: code.name,
         filename: code.filename,
+        source_kept: code.source_kept,
         first_line: code.first_line,
         repr: code.repr,
         kind: code.kind,
@@ -402,6 +407,10 @@ fn convert_code(
         instructions,
         samples: 0,
     }
+}
+
+fn kept() -> bool {
+    true
 }
 
 /// 3.11's backoff 5 alone cannot tell five failed attempts from a restart

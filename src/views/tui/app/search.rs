@@ -32,10 +32,7 @@ impl App {
     }
 
     pub(super) fn search_source(&mut self, needle: &str, forward: bool) -> bool {
-        let Some(filename) = self.code_object().map(|c| c.filename.clone()) else {
-            return false;
-        };
-        let Some(file) = self.source_file(&filename) else {
+        let Some(file) = self.code_object().and_then(|c| self.source_file(c)) else {
             return false;
         };
         let count = file.line_count();
