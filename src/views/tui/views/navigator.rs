@@ -33,6 +33,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let share = format!("{specialized}/{specializable}");
             let name = match code.kind {
                 CodeKind::Module => sanitize_line(&code.filename).into_owned(),
+                // Chosen without its parent (`-f 'P.*'`, a dataclass's
+                // `__init__`): the name alone would not say whose it is.
+                _ if entry.depth == 0 => sanitize_line(&code.qualname).into_owned(),
                 _ => sanitize_line(&code.name).into_owned(),
             };
             let indent = "  ".repeat(entry.depth.min(6));
