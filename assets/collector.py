@@ -1801,11 +1801,15 @@ def _is_pseudo(filename):
 def _functions_held(namespace, module_name):
     """The functions a module holds, as (qualname, function): in its
     globals, and in the classes it defines (methods, static and class
-    methods, properties, nested classes), down each function's
-    `__wrapped__` chain, named as the outermost function (dataclasses wraps
-    the `__repr__` it makes). Read without running any code of the objects."""
+    methods, properties and cached properties, nested classes), down each
+    function's `__wrapped__` chain, named as the outermost function
+    (dataclasses wraps the `__repr__` it makes). Read without running any
+    code of the objects."""
     found = []
     seen = set()
+    functools = dict.get(_sys.modules, "functools")
+    cached_property = dict.get(_module_dict(functools), "cached_property") \
+        if type(functools) is _types.ModuleType else None
 
     def visit(obj, depth, name):
         if depth > 4 or id(obj) in seen:
@@ -1820,11 +1824,17 @@ def _functions_held(namespace, module_name):
                 visit(wrapped, depth + 1, name)
         elif kind is _types.MethodType:
             visit(_method_func(obj), depth + 1, name)
-        elif kind is staticmethod or kind is classmethod:
-            visit(_wrapped_func[kind](obj), depth + 1, name)
-        elif kind is property:
+        elif issubclass(kind, staticmethod):
+            visit(_wrapped_func[staticmethod](obj), depth + 1, name)
+        elif issubclass(kind, classmethod):
+            visit(_wrapped_func[classmethod](obj), depth + 1, name)
+        elif issubclass(kind, property):
             for part in _property_parts:
                 visit(part(obj), depth + 1, None)
+        elif kind is cached_property:
+            # A class of functools, not the program's: its instance dict
+            # is read as object's own __dict__ is.
+            visit(dict.get(object.__getattribute__(obj, "__dict__"), "func"), depth + 1, None)
         elif _is_class(obj):
             try:
                 module = _class_module(obj)

@@ -186,6 +186,39 @@ def test_reading_what_a_module_holds_runs_none_of_its_code(collector):
     assert ran == []
 
 
+def test_what_classes_hold_is_found_through_descriptors_and_wrappers(collector):
+    source = textwrap.dedent('''
+        import abc, functools
+
+        def deco(f):
+            @functools.wraps(f)
+            def wrapper(*a):
+                return f(*a)
+            return wrapper
+
+        class K:
+            @functools.cached_property
+            def cached(self):
+                return 1
+
+            @abc.abstractproperty
+            def abstract(self):
+                return 2
+
+            @abc.abstractclassmethod
+            def made(cls):
+                return 3
+
+            @deco
+            def decorated(self):
+                return 4
+    ''')
+    namespace = {"__name__": "held"}
+    exec(compile(source, "held.py", "exec"), namespace)
+    found = {function.__code__.co_qualname for _, function in collector._functions_held(namespace, "held")}
+    assert {"K.cached", "K.abstract", "K.made", "K.decorated", "deco", "deco.<locals>.wrapper"} <= found
+
+
 def test_the_same_code_object_is_chosen_once_where_two_scopes_reach_it(collector):
     namespace, reach = run_program(collector)
     chosen, _ = collector._select(["P.__init__", "<string>:*", "P.*"], reach)
