@@ -2019,7 +2019,7 @@ def _path_glob(where, cwd):
     """The `_NameGlob` of a PATH pattern: absolute (relative ones are from
     the folder specscope started in), with symbolic links resolved in its
     part before the first glob character, as file names are (see
-    `_Reach.real`)."""
+    `_Reach.real`). A folder stands for every file under it."""
     path = _os.path.normpath(_os.path.join(cwd, _os.path.expanduser(where)))
     parts = path.split("/")
     literal = 0
@@ -2027,6 +2027,8 @@ def _path_glob(where, cwd):
         literal += 1
     head = _os.path.realpath("/".join(parts[:literal]) or "/")
     rest = parts[literal:]
+    if not rest and _os.path.isdir(head):
+        rest = ["**"]
     return _NameGlob("/".join([head.rstrip("/")] + rest) if rest else head, "/")
 
 

@@ -134,6 +134,11 @@ fn a_file_path_chooses_that_file_s_code_relative_or_absolute() {
         ]),
         "a path glob: * within a folder, ** across folders"
     );
+    assert_eq!(
+        chosen(dir.path(), &[&app, "-f", "pkg/sub/:f*"]),
+        pairs(&[("fdeep", "pkg/sub/deep.py")]),
+        "a folder: every file under it"
+    );
     // A module's file and the target's own file alike.
     assert_eq!(
         chosen(

@@ -78,6 +78,8 @@ def test_a_path_glob_is_absolute_from_the_starting_folder_with_links_resolved(co
     assert collector._path_glob("link/**", cwd).matches(models)
     assert collector._path_glob("**/models.py", cwd).matches(models)
     assert not collector._path_glob("link/*.py", cwd).matches(models), "a star stays within its folder"
+    assert collector._path_glob("link/", cwd).matches(models), "a folder: every file under it"
+    assert collector._path_glob("link", cwd).matches(models)
     assert not collector._path_glob("link/app/model.py", cwd).matches(models)
 
 
