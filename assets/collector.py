@@ -103,10 +103,10 @@ class _Lasting:
         # disassemble the very objects that were collected, in the same
         # interpreter (`reference_dis`).
         self.last_code_objects = []
-        # An audit hook cannot be removed: the one that keeps the code of
-        # modules for MODULE:PAT (`_record_module_code`) is added once, by
-        # the first run that needs it.
-        self.module_hook_added = False
+        # An audit hook cannot be removed: the one that keeps the code the
+        # program executes, for MODULE:PAT, PATH:PAT and <NAME>:PAT
+        # (`_record_exec`), is added once, by the first run that needs it.
+        self.exec_hook_added = False
         # Source of targets that have no file (the demo, lessons, -c), for
         # tracebacks: {filename: lines}.
         self.unlisted_sources = {}
@@ -1741,55 +1741,174 @@ def _dis_path():
 
 
 # ---------------------------------------------------------------- selecting
+#
+# What -f patterns reach (the README's "Choosing code objects" says it for
+# users). A pattern without a colon looks in the target; with one, the part
+# before the last colon says where to look:
+#
+#   QUAL             the target's code objects, and the functions made at
+#                    run time from strings that the target holds
+#   MODULES:QUAL     the same for each imported module MODULES matches
+#   PATH:QUAL        the code objects whose file is one PATH matches (a
+#                    PATH has a "/" or ends in ".py")
+#   <NAME>:QUAL      code compiled at run time under a name in angle
+#                    brackets that <NAME> matches (`<string>`)
+#
+# QUAL is a `_Glob` of qualnames; MODULES and PATH are `_NameGlob`s.
+
+# Code objects compiled from strings that one run keeps for PATH and <NAME>
+# patterns: past this, a program that evaluates strings in a loop would keep
+# every one of them alive. Modules' top-level code is always kept.
+_EXEC_KEPT = 10000
+
+_GLOB_CHARS = "*?["
+
+_func_dict = _types.FunctionType.__dict__["__dict__"].__get__
+_method_func = _types.MethodType.__dict__["__func__"].__get__
+_property_parts = tuple(property.__dict__[part].__get__ for part in ("fget", "fset", "fdel"))
 
 
 def _main_objects(code, namespace):
-    """The target's own code objects in dis order: (code, parent, executed, namespace)."""
+    """The target's own code objects in dis order: (code, parent, executed,
+    namespace, qualname)."""
     found = []
     _walk(code, None, found)
-    return [(c, p, i == 0, namespace) for i, (c, p) in enumerate(found)]
+    return [(c, p, i == 0, namespace, c.co_qualname) for i, (c, p) in enumerate(found)]
 
 
-def _module_code_objects(name, captured):
-    """Every code object of an imported module's file, in dis order."""
-    module = _sys.modules.get(name)
-    if module is None:
-        raise TargetError("select", "module %s was not imported by the program" % name, module=name)
-    filename = getattr(module, "__file__", None)
-    top = captured.get(filename)
-    out = []
-    if top is not None:
-        _walk(top, None, out)
-        return out, True
-    # The module was imported before collection began: its top-level code is
-    # gone, but every function and class body still holds its code object.
+def _parse_pattern(pattern):
+    """(kind, where, qual) of a -f pattern: kind is "target", "module",
+    "file" or "name" (a name in angle brackets); qual "*" when left empty."""
+    if ":" not in pattern:
+        return "target", None, pattern
+    # Qualnames hold no colon; a path may.
+    where, _, qual = pattern.rpartition(":")
+    qual = qual or "*"
+    if where[:1] == "<" and where[-1:] == ">":
+        return "name", where, qual
+    if "/" in where or where.endswith(".py"):
+        return "file", where, qual
+    return "module", where, qual
+
+
+def _is_pseudo(filename):
+    """A file name in angle brackets, as Python names code compiled from a
+    string (`<string>` is exec's, eval's and compile's own), but not a
+    frozen module's (`<frozen posixpath>`)."""
+    return filename[:1] == "<" and filename[-1:] == ">" and not filename.startswith("<frozen ")
+
+
+def _functions_held(namespace, module_name):
+    """The functions a module holds, as (qualname, function): in its
+    globals, and in the classes it defines (methods, static and class
+    methods, properties and cached properties, nested classes), down each
+    function's `__wrapped__` chain, named as the outermost function
+    (dataclasses wraps the `__repr__` it makes). Read without running any
+    code of the objects."""
+    found = []
     seen = set()
-    roots = []
+    functools = dict.get(_sys.modules, "functools")
+    cached_property = dict.get(_module_dict(functools), "cached_property") \
+        if type(functools) is _types.ModuleType else None
 
-    def visit(obj, depth):
+    def visit(obj, depth, name):
         if depth > 4 or id(obj) in seen:
             return
         seen.add(id(obj))
-        code = getattr(obj, "__code__", None)
-        if isinstance(code, _types.CodeType) and code.co_filename == filename:
-            roots.append(code)
-            return
-        if isinstance(obj, (staticmethod, classmethod)):
-            visit(obj.__func__, depth + 1)
-        elif isinstance(obj, property):
-            for f in (obj.fget, obj.fset, obj.fdel):
-                if f is not None:
-                    visit(f, depth + 1)
-        elif isinstance(obj, type) and getattr(obj, "__module__", None) == name:
-            for value in list(vars(obj).values()):
-                visit(value, depth + 1)
+        kind = type(obj)
+        if kind is _types.FunctionType:
+            name = name or _func_qualname(obj)
+            found.append((name, obj))
+            wrapped = dict.get(_func_dict(obj), "__wrapped__")
+            if wrapped is not None:
+                visit(wrapped, depth + 1, name)
+        elif kind is _types.MethodType:
+            visit(_method_func(obj), depth + 1, name)
+        elif issubclass(kind, staticmethod):
+            visit(_wrapped_func[staticmethod](obj), depth + 1, name)
+        elif issubclass(kind, classmethod):
+            visit(_wrapped_func[classmethod](obj), depth + 1, name)
+        elif issubclass(kind, property):
+            for part in _property_parts:
+                visit(part(obj), depth + 1, None)
+        elif kind is cached_property:
+            # A class of functools, not the program's: its instance dict
+            # is read as object's own __dict__ is.
+            visit(dict.get(object.__getattribute__(obj, "__dict__"), "func"), depth + 1, None)
+        elif _is_class(obj):
+            try:
+                module = _class_module(obj)
+            except Exception:
+                return
+            if type(module) is str and module == module_name:
+                for value in list(_class_dict(obj).values()):
+                    visit(value, depth + 1, None)
 
-    for value in list(vars(module).values()):
-        visit(value, 0)
-    roots.sort(key=lambda c: c.co_firstlineno)
-    for code in roots:
+    for value in list(dict.values(namespace)):
+        visit(value, 0, None)
+    return found
+
+
+def _module_code_objects(module, name, captured):
+    """Every code object of an imported module's file, as (code, parent) in
+    dis order: from its top-level code when the run recorded it executing
+    (`captured`: {filename: code}), else from the functions and classes the
+    module holds (it was imported before the collection began: its
+    top-level code is gone, but every function and class body still holds
+    its code object)."""
+    filename = dict.get(_module_dict(module), "__file__")
+    top = captured.get(filename) if type(filename) is str else None
+    out = []
+    if top is not None:
+        _walk(top, None, out)
+        return out
+    roots = {}
+    for _, function in _functions_held(_module_dict(module), name):
+        code = function_code(function)[0]
+        if code.co_filename == filename:
+            roots.setdefault(id(code), code)
+    for code in sorted(roots.values(), key=lambda c: c.co_firstlineno):
         _walk(code, None, out)
-    return out, False
+    return out
+
+
+def _merged(lists):
+    """Lists of (code, parent, executed, namespace, qualname), each with
+    parents indexing itself, as one list, each code object once."""
+    out = []
+    placed = set()
+    for objects in lists:
+        index = {}
+        for i, (code, parent, executed, space, name) in enumerate(objects):
+            if id(code) in placed:
+                continue
+            placed.add(id(code))
+            index[i] = len(out)
+            out.append((code, index.get(parent) if parent is not None else None, executed, space, name))
+    return out
+
+
+def _registered_source(filename):
+    """The text a program registered with its linecache for a file name in
+    angle brackets (attrs does, for the methods it makes), or None. Read
+    from the cache's dict, running no code of the program's; what specscope
+    registered for its own targets (-c, the demo) is not the program's."""
+    try:
+        shared = dict.get(_sys.modules, "linecache")
+        if not issubclass(type(shared), _types.ModuleType):
+            return None
+        cache = dict.get(_module_dict(shared), "cache")
+        entry = dict.get(cache, filename) if type(cache) is dict else None
+        if type(entry) is not tuple or len(entry) != 4:
+            return None
+        lines = entry[2]
+        if type(lines) is not list or lines is _lasting.unlisted_sources.get(filename):
+            return None
+        if not all(type(line) is str for line in lines):
+            return None
+        return "".join(lines) or None
+    except Exception:
+        return None
 
 
 class _Glob:
@@ -1872,66 +1991,360 @@ class _Glob:
         return t == len(tokens)
 
 
-def _select(main_objects, patterns, captured):
-    """Applies -f patterns. Returns [(code, parent, executed, namespace)], misses."""
+class _NameGlob:
+    """A glob of names made of components: dotted module names (`pkg.sub`)
+    or paths (`/src/app/models.py`). `*`, `?` and `[seq]` match within one
+    component, as in `_Glob`; `**` as a whole component matches any number
+    of components, none included (`pkg.**` is pkg and everything in it,
+    `**.models` every module called models)."""
+
+    def __init__(self, pattern, separator):
+        self.separator = separator
+        self.parts = [None if part == "**" else _Glob(part) for part in pattern.split(separator)]
+
+    def matches(self, name):
+        names = name.split(self.separator)
+        at = {0}  # how many components the parts so far can have taken
+        for part in self.parts:
+            if part is None:
+                at = set(range(min(at), len(names) + 1))
+            else:
+                at = {i + 1 for i in at if i < len(names) and part.matches(names[i])}
+            if not at:
+                return False
+        return len(names) in at
+
+
+def _path_glob(where, cwd):
+    """The `_NameGlob` of a PATH pattern: absolute (relative ones are from
+    the folder specscope started in), with symbolic links resolved in its
+    part before the first glob character, as file names are (see
+    `_Reach.real`). A folder stands for every file under it."""
+    path = _os.path.normpath(_os.path.join(cwd, _os.path.expanduser(where)))
+    parts = path.split("/")
+    literal = 0
+    while literal < len(parts) and parts[literal] != "**" and not any(ch in parts[literal] for ch in _GLOB_CHARS):
+        literal += 1
+    head = _os.path.realpath("/".join(parts[:literal]) or "/")
+    rest = parts[literal:]
+    if not rest and _os.path.isdir(head):
+        rest = ["**"]
+    return _NameGlob("/".join([head.rstrip("/")] + rest) if rest else head, "/")
+
+
+class _Executed:
+    """The code objects a run executed while it recorded them, in order,
+    each once (see `_record_exec`)."""
+
+    def __init__(self):
+        self.codes = {}
+
+    def keep(self, code):
+        codes = self.codes
+        if id(code) in codes:
+            return
+        if len(codes) >= _EXEC_KEPT and (code.co_name != "<module>" or code.co_filename[:1] == "<"):
+            return
+        codes[id(code)] = code
+
+
+def _record_exec(event, args):
+    """The audit hook behind MODULE, PATH and <NAME> patterns: keeps each
+    code object the program executes while a session records them (the
+    top-level code of the modules it imports, and code compiled from
+    strings that it passes to exec or eval), which nothing else holds once
+    it ran."""
+    if event == "exec":
+        session = _lasting.session
+        if session is not None and session.recording:
+            code = args[0]
+            if type(code) is _types.CodeType:
+                session.executed.keep(code)
+
+
+class _Reach:
+    """What -f patterns reach once the program ran: the target's code
+    objects (`main_objects`, from `_main_objects`) and the functions it made
+    at run time, the modules in sys.modules, the files code came from, and
+    the code objects the program executed while the collector recorded them
+    (`executed`: modules' top-level code, code compiled from strings).
+    `target_file` is the target's file name, a file on disk when
+    `target_is_file`; `cwd` the folder specscope started in. Each scope's
+    code objects are listed once, as (code, parent, executed, namespace,
+    qualname), parents indexing the list."""
+
+    def __init__(self, main_objects, namespace, target_file=None, target_is_file=False, executed=(), cwd="/"):
+        self.main_objects = main_objects
+        self.namespace = namespace
+        self.target_file = target_file
+        self.target_is_file = target_is_file
+        self.executed = list(executed)
+        self.cwd = cwd
+        self.tree = {id(entry[0]) for entry in main_objects}
+        self.captured = {}
+        for code in self.executed:
+            if code.co_name == "<module>":
+                self.captured.setdefault(code.co_filename, code)
+        self._sources = {}
+        self._real = {}
+        self._modules = None
+        self._module_files = None
+        self._files = None
+        self._run_time_names = None
+
+    # Scopes, each a list of code objects (kept: the flags of `_select`
+    # line up with them).
+
+    def _source(self, key, build):
+        objects = self._sources.get(key)
+        if objects is None:
+            objects = self._sources[key] = build()
+        return objects
+
+    def target(self):
+        return self._source(("target",), lambda: _merged([self.main_objects, self._target_made()]))
+
+    def module(self, name, module):
+        def build():
+            space = _module_dict(module)
+            own = [(c, p, False, space, c.co_qualname) for c, p in _module_code_objects(module, name, self.captured)]
+            made = self.made_at_run_time(space, name, {id(entry[0]) for entry in own})
+            return _merged([own, made])
+
+        return self._source(("module", name), build)
+
+    def file(self, path):
+        def build():
+            lists = []
+            for kind, value in self.files()[path]:
+                if kind == "target":
+                    lists.append(self.main_objects)
+                elif kind == "module":
+                    name, module = value
+                    space = _module_dict(module)
+                    lists.append([(c, p, False, space, c.co_qualname)
+                                  for c, p in _module_code_objects(module, name, self.captured)])
+                else:
+                    lists.append(self._compiled(value))
+            return _merged(lists)
+
+        return self._source(("file", path), build)
+
+    def name(self, filename):
+        def build():
+            lists = []
+            if filename == self.target_file and not self.target_is_file:
+                lists.append(self.main_objects)
+            lists.extend(self._compiled(code) for code in self.executed if code.co_filename == filename)
+            return _merged(lists)
+
+        return self._source(("name", filename), build)
+
+    def _compiled(self, code):
+        """The code objects of an executed code object, named as the target
+        names the functions it made of them."""
+        names = self._target_names()
+        tree = []
+        _walk(code, None, tree)
+        return [(c, p, False, {}, names.get(id(c)) or c.co_qualname) for c, p in tree]
+
+    # What there is to reach.
+
+    def modules(self):
+        """[(name, module)] of sys.modules, by name; neither the collector's
+        modules nor `__main__` (the program's own is the target)."""
+        if self._modules is None:
+            found = []
+            try:
+                items = list(dict.items(_sys.modules))
+            except Exception:
+                items = []
+            for name, module in items:
+                if type(name) is str and issubclass(type(module), _types.ModuleType) \
+                        and name != "__main__" and not name.startswith("_specscope"):
+                    found.append((name, module))
+            found.sort(key=lambda item: item[0])
+            self._modules = found
+        return self._modules
+
+    def module_files(self):
+        """The files of the modules and of the target."""
+        if self._module_files is None:
+            files = set()
+            for _, module in self.modules():
+                filename = dict.get(_module_dict(module), "__file__")
+                if type(filename) is str:
+                    files.add(filename)
+            if self.target_is_file:
+                files.add(self.target_file)
+            self._module_files = files
+        return self._module_files
+
+    def real(self, filename):
+        """A file name as an absolute path, symbolic links resolved."""
+        path = self._real.get(filename)
+        if path is None:
+            path = self._real[filename] = _os.path.realpath(_os.path.join(self.cwd, filename))
+        return path
+
+    def files(self):
+        """{path: [(kind, what)]}: each file code of the run came from (the
+        target's, the modules', the executed code's), by real path."""
+        if self._files is None:
+            files = {}
+
+            def add(filename, origin):
+                if type(filename) is str and filename and filename[:1] != "<":
+                    files.setdefault(self.real(filename), []).append(origin)
+
+            if self.target_is_file:
+                add(self.target_file, ("target", None))
+            for name, module in self.modules():
+                add(dict.get(_module_dict(module), "__file__"), ("module", (name, module)))
+            for code in self.executed:
+                add(code.co_filename, ("code", code))
+            self._files = files
+        return self._files
+
+    def names(self):
+        """The names in angle brackets code was compiled under."""
+        found = {code.co_filename for code in self.executed if _is_pseudo(code.co_filename)}
+        if not self.target_is_file and type(self.target_file) is str and _is_pseudo(self.target_file):
+            found.add(self.target_file)
+        return sorted(found)
+
+    def shown(self, path):
+        """A path as a candidate shows it: from the starting folder when
+        inside it."""
+        try:
+            relative = _os.path.relpath(path, self.real("."))
+        except ValueError:
+            return path
+        return path if relative.startswith("..") else relative
+
+    # Functions made at run time.
+
+    def made_at_run_time(self, namespace, module_name, own):
+        """The code objects of the functions made at run time from strings
+        that a module holds (see `_functions_held`): dataclasses' and
+        namedtuple's methods, attrs', functions a program exec'd into its
+        globals. Their code is not the module's own (`own`, ids) and comes
+        from no file: its file name is in angle brackets, or is neither a
+        module's nor a file on disk. Each is named as its function is
+        (`P.__init__`, not `__create_fn__.<locals>.__init__`), and so are
+        the code objects nested in it."""
+        files = self.module_files()
+        out = []
+        for name, function in _functions_held(namespace, module_name):
+            code, globals_ = function_code(function)
+            filename = code.co_filename
+            if id(code) in own or filename.startswith("<frozen "):
+                continue
+            if not _is_pseudo(filename) and (filename in files or _os.path.isfile(_os.path.join(self.cwd, filename))):
+                continue
+            space = globals_ if type(globals_) is dict else namespace
+            tree = []
+            _walk(code, None, tree)
+            base = len(out)
+            prefix = code.co_qualname + "."
+            for c, p in tree:
+                qual = c.co_qualname
+                shown = name if c is code else name + qual[len(prefix) - 1:] if qual.startswith(prefix) else qual
+                out.append((c, None if p is None else base + p, False, space, shown))
+        return out
+
+    def _target_made(self):
+        namespace = self.namespace
+        return self.made_at_run_time(namespace, dict.get(namespace, "__name__"), self.tree)
+
+    def _target_names(self):
+        if self._run_time_names is None:
+            self._run_time_names = {id(entry[0]): entry[4] for entry in self.target()}
+        return self._run_time_names
+
+    # Patterns.
+
+    def scopes(self, kind, where):
+        """[(label, objects)]: what a pattern's scope names, each with the
+        label its candidates carry; [] when it names nothing."""
+        literal = where is not None and not any(ch in where for ch in _GLOB_CHARS)
+        if kind == "target":
+            return [("", self.target())]
+        if kind == "module":
+            glob = _NameGlob(where, ".")
+            return [(name + ":", self.module(name, module)) for name, module in self.modules() if glob.matches(name)]
+        if kind == "file":
+            glob = _path_glob(where, self.cwd)
+            return [((where if literal else self.shown(path)) + ":", self.file(path))
+                    for path in sorted(self.files()) if glob.matches(path)]
+        glob = _Glob(where)
+        return [(name + ":", self.name(name)) for name in self.names() if glob.matches(name)]
+
+    def scope_candidates(self, kind, qual):
+        """What a pattern whose scope names nothing might have meant, as
+        patterns: each imported module (and package, with `.*` and `.**`),
+        each file, each name in angle brackets."""
+        tail = ":" + qual
+        if kind == "module":
+            names = [name for name, _ in self.modules()]
+            parents = {name.rpartition(".")[0] for name in names if "." in name}
+            out = [name + tail for name in names]
+            out += [name + ".**" + tail for name, module in self.modules()
+                    if "__path__" in _module_dict(module)]
+            out += [name + ".*" + tail for name in parents]
+            return out
+        if kind == "file":
+            return [self.shown(path) + tail for path in self.files()]
+        return [name + tail for name in self.names()]
+
+
+def _select(patterns, reach):
+    """Applies -f patterns to what `reach` (a `_Reach`) reaches. Returns
+    [(code, parent, executed, namespace, qualname)], misses. Scopes come in
+    the order patterns first name them, their code objects in dis order,
+    each code object once; a parent is an index into the list when the
+    parent was chosen too. A miss says whether its scope named nothing
+    ("module", "file") or its qualnames matched nothing ("code")."""
     if not patterns:
-        return main_objects, []
-    chosen = []
+        return reach.main_objects, []
+    scopes = {}  # id(objects) -> [objects, flags]
     misses = []
-    by_module = {}
-    for pat in patterns:
-        if ":" in pat:
-            module, _, qual = pat.partition(":")
-            by_module.setdefault(module, []).append((pat, qual or "*"))
-        else:
-            by_module.setdefault(None, []).append((pat, pat))
-    for module, pats in by_module.items():
-        if module is None:
-            objects = main_objects
-        else:
-            found, _complete = _module_code_objects(module, captured)
-            space = vars(_sys.modules[module])
-            objects = [(c, p, False, space) for c, p in found]
-        names = [getattr(c, "co_qualname", c.co_name) for c, _, _, _ in objects]
-        keep = [False] * len(objects)
-        for pat, qual in pats:
-            hit = False
-            glob = _Glob(qual)
-            for i, n in enumerate(names):
-                if glob.matches(n):
-                    keep[i] = True
+    for pattern in patterns:
+        kind, where, qual = _parse_pattern(pattern)
+        found = reach.scopes(kind, where)
+        if not found:
+            misses.append({"pattern": pattern, "missing": "module" if kind == "module" else "file",
+                           "candidates": sorted(set(reach.scope_candidates(kind, pattern.rpartition(":")[2])))})
+            continue
+        glob = _Glob(qual)
+        hit = False
+        names = []
+        for label, objects in found:
+            flags = scopes.setdefault(id(objects), [objects, [False] * len(objects)])[1]
+            for i, entry in enumerate(objects):
+                if glob.matches(entry[4]):
+                    flags[i] = True
                     hit = True
-            if not hit:
-                # specscope picks the close ones, the same way for every name.
-                misses.append({"pattern": pat, "candidates": [
-                    (module + ":" + c) if module else c for c in sorted(set(names))
-                ]})
-        index_map = {}
-        for i, (code, parent, executed, space) in enumerate(objects):
-            if keep[i]:
-                index_map[i] = len(chosen)
-                chosen.append((code, parent, executed, space, index_map))
-    # Parents are indexes into the chosen list when the parent was chosen too.
-    result = []
-    for code, parent, executed, space, index_map in chosen:
-        parent = index_map.get(parent) if parent is not None else None
-        result.append((code, parent, executed, space))
-    return result, misses
+            names.extend(label + entry[4] for entry in objects)
+        if not hit:
+            # specscope picks the close ones, the same way for every name.
+            misses.append({"pattern": pattern, "missing": "code", "candidates": sorted(set(names))})
+    chosen = []
+    placed = {}
+    for objects, flags in scopes.values():
+        index = {}
+        for i, (code, parent, executed, space, name) in enumerate(objects):
+            if not flags[i]:
+                continue
+            if id(code) in placed:
+                index[i] = placed[id(code)]
+                continue
+            index[i] = placed[id(code)] = len(chosen)
+            chosen.append((code, index.get(parent) if parent is not None else None, executed, space, name))
+    return chosen, misses
 
 
 # ---------------------------------------------------------------- a run
-
-
-def _record_module_code(event, args):
-    """The audit hook behind MODULE:PAT: keeps the top-level code object of
-    each module executed while a session records them (after a module ran,
-    nothing else holds that code object)."""
-    if event == "exec":
-        session = _lasting.session
-        if session is not None and session.recording_modules:
-            code = args[0]
-            if isinstance(code, _types.CodeType) and code.co_name == "<module>":
-                session.module_codes.setdefault(code.co_filename, code)
 
 
 class _Discard:
@@ -2010,10 +2423,18 @@ class _Session:
         }
         self.steps = []  # snapshots recorded during the warm-up (--steps)
         self.missing = None  # -m named no module: its TargetError
-        # Top-level code of the modules the program runs, by file name (see
-        # `_record_module_code`).
-        self.recording_modules = False
-        self.module_codes = {}
+        # The code the program executes: the top-level code of the modules
+        # it imports, code compiled from strings (see `_record_exec`).
+        self.recording = False
+        self.executed = _Executed()
+        # Code objects of specscope's own that the program's part runs (the
+        # compiled --call and --then): not the program's.
+        self.own_codes = []
+        # The folder specscope started in, for PATH patterns.
+        try:
+            self.cwd = _os.getcwd()
+        except OSError:
+            self.cwd = "/"
         self.captures = []  # the _Captured in effect, innermost last
         self.starts = _Starts()
         # Where the run is, for the signal handlers and `take_over`.
@@ -2081,7 +2502,7 @@ class _Session:
     def execute(self):
         """Runs the program as python would run it, then its warm-up and its
         exit handlers; how each ended goes into the report."""
-        self._record_modules()
+        self._record_executed()
         self._keep_source_for_tracebacks()
         self._make_main()
         # From here `take_over` can end the run.
@@ -2091,13 +2512,14 @@ class _Session:
         with _Captured(self, self.stdin), _Guard(self, self.request.get("timeout")):
             self._run_program()
 
-    def _record_modules(self):
-        """Starts keeping the code of the modules the program runs, for
-        MODULE:PAT (the audit hook is added at the first run that asks)."""
-        if any(":" in p for p in self.patterns) and not _lasting.module_hook_added:
-            _sys.addaudithook(_record_module_code)
-            _lasting.module_hook_added = True
-        self.recording_modules = True
+    def _record_executed(self):
+        """Starts keeping the code the program executes, for MODULE:PAT,
+        PATH:PAT and <NAME>:PAT (the audit hook is added at the first run
+        that asks: patterns without a colon need none)."""
+        if any(":" in p for p in self.patterns) and not _lasting.exec_hook_added:
+            _sys.addaudithook(_record_exec)
+            _lasting.exec_hook_added = True
+        self.recording = True
 
     def _keep_source_for_tracebacks(self):
         """The source of a target that has no file (the demo, a lesson,
@@ -2197,6 +2619,7 @@ class _Session:
             report["exception"] = {"phase": name, "type": _class_name(type(e)),
                                    "message": "--%s %r: %s" % (name, expr, _safe_str(e)), "traceback": ""}
             return False
+        self.own_codes.append(compiled)
         # The first evaluation of --then starts where --call ended: no step 0.
         step_marks = sorted(set(self.request.get("steps", ())))
         marks = [m for m in step_marks if m <= total and (m or name == "call")]
@@ -2227,12 +2650,12 @@ class _Session:
         started = _time.perf_counter()
         try:
             chosen, _ = self.select()
-        except TargetError:
-            return
         except Exception as e:
             self.problems.append("recording a step failed: %s" % _error_text(e))
             return
-        self.steps.append({"phase": phase, "calls": count, "code_objects": self._code_objects(chosen, self.namespace)})
+        _, unkept = self._files(chosen)
+        self.steps.append({"phase": phase, "calls": count,
+                           "code_objects": self._code_objects(chosen, self.namespace, unkept)})
         # Recording is not warm-up: keep it out of the warm-up time.
         self.report["recording_seconds"] += _time.perf_counter() - started
 
@@ -2318,7 +2741,7 @@ class _Session:
     def _end_program(self):
         """What ends the program's part of a run, whether it ended or was taken over."""
         self.starts.stop()
-        self.recording_modules = False
+        self.recording = False
         if self.saved_main is not None:
             _sys.modules["__main__"] = self.saved_main
 
@@ -2408,10 +2831,18 @@ class _Session:
 
     def select(self):
         """The code objects -f asks for: ([(code, parent, executed,
-        namespace)], misses). None when importing the packages of -m failed."""
+        namespace, qualname)], misses); none when importing the packages of
+        -m failed."""
         if self.code is None:
             return [], []
-        return _select(_main_objects(self.code, self.namespace), self.patterns, self.module_codes)
+        main = _main_objects(self.code, self.namespace)
+        if not self.patterns:
+            return main, []
+        own = {id(c) for c in self.own_codes}
+        own.add(id(self.code))
+        executed = [c for c in self.executed.codes.values() if id(c) not in own]
+        reach = _Reach(main, self.namespace, self.filename, self.kind in ("script", "module"), executed, self.cwd)
+        return _select(self.patterns, reach)
 
     # ---------------------------------------------------------------- describe
 
@@ -2434,20 +2865,18 @@ class _Session:
             return _dumps({"error": self.missing.as_error(output=self.output.chunks)})
         try:
             selected, misses = self.select()
-        except TargetError as e:
-            return _dumps({"error": e.as_error(), "run": report})
         except Exception as e:
             self.problems.append("choosing the code objects failed: %s" % _error_text(e))
             selected, misses = [], []
-        self.module_codes = {}
-        _lasting.last_code_objects = [c for c, _, _, _ in selected]
+        self.executed = _Executed()
+        _lasting.last_code_objects = [entry[0] for entry in selected]
         return _dumps(self.describe(selected, misses))
 
     def describe(self, selected, misses):
         """The snapshot: the selected code objects described, the files they
         come from, and how the run went."""
         report = self.report
-        files = self._files(selected)
+        files, unkept = self._files(selected)
         snapshot = {
             "python": {
                 "version": _VERSION,
@@ -2462,7 +2891,7 @@ class _Session:
             "then_calls": self.then_calls if self.call and self.then else 0,
             "steps": self.steps,
             "files": files,
-            "code_objects": self._code_objects(selected, self.main.__dict__),
+            "code_objects": self._code_objects(selected, self.main.__dict__, unkept),
             "run": report,
             "misses": misses,
             "optable": None,
@@ -2472,46 +2901,83 @@ class _Session:
         return snapshot
 
     def _files(self, selected):
-        """{filename: source} of the selected code objects; files above the
-        source limit are left out."""
+        """{filename: source} of the selected code objects, and the ids of
+        those whose source is not there: code made at run time from a
+        string no one kept (its name is the target's own, `<string>` for
+        -c, or the program registered none with linecache), a file above
+        the source limit (left out) or one that cannot be read."""
         files = {}
-        left_out = set()
-        for c, _, _, _ in selected:
-            if c.co_filename not in files and c.co_filename not in left_out:
-                if c.co_filename == self.filename:
-                    files[c.co_filename] = self.source
-                elif _over_limit(c.co_filename):
-                    left_out.add(c.co_filename)
+        unkept = set()
+        missing = set()
+        target = None  # ids of the target's code objects, when needed
+        for entry in selected:
+            c = entry[0]
+            filename = c.co_filename
+            if filename == self.filename:
+                if self.kind not in ("script", "module"):
+                    if target is None:
+                        tree = []
+                        if self.code is not None:
+                            _walk(self.code, None, tree)
+                        target = {id(code) for code, _ in tree}
+                    if id(c) not in target:
+                        unkept.add(id(c))
+                        continue
+                files[filename] = self.source
+            elif filename in files:
+                pass
+            elif filename in missing:
+                unkept.add(id(c))
+            elif _is_pseudo(filename):
+                text = _registered_source(filename)
+                if text is None:
+                    missing.add(filename)
+                    unkept.add(id(c))
                 else:
-                    try:
-                        files[c.co_filename] = "".join(_lazy("linecache").getlines(c.co_filename))
-                    except Exception as e:
-                        files[c.co_filename] = ""
-                        self.problems.append("reading %s failed: %s" % (c.co_filename, _error_text(e)))
-        return files
+                    files[filename] = text
+            elif _over_limit(filename):
+                missing.add(filename)
+                unkept.add(id(c))
+            else:
+                try:
+                    files[filename] = "".join(_lazy("linecache").getlines(filename))
+                except Exception as e:
+                    files[filename] = ""
+                    self.problems.append("reading %s failed: %s" % (filename, _error_text(e)))
+                if not files[filename] and not _os.path.isfile(_os.path.join(self.cwd, filename)):
+                    # A frozen module's name, a file that is gone.
+                    missing.add(filename)
+                    unkept.add(id(c))
+        return files, unkept
 
-    def _code_objects(self, selected, main_namespace):
-        """Each selected code object described; one whose description fails
-        is kept bare, and the failure is a problem."""
+    def _code_objects(self, selected, main_namespace, unkept):
+        """Each selected code object described (`unkept`: ids of those whose
+        source is not in the files); one whose description fails is kept
+        bare, and the failure is a problem."""
         described = []
         try:
             spaces = {id(main_namespace): main_namespace}
-            for _, _, _, space in selected:
-                spaces[id(space)] = space
+            for entry in selected:
+                spaces[id(entry[3])] = entry[3]
             resolver = _Resolver(list(spaces.values()))
-            for c, p, e, space in selected:
+            for c, p, e, space, name in selected:
                 try:
-                    described.append(self._describe_code(c, p, e, space, resolver))
+                    one = self._describe_code(c, p, e, space, resolver)
                 except BaseException as error:
                     # Something of the program's broke the description (an
                     # audit hook that raises, a replaced module): keep the code
                     # object, without its instructions, and say what happened.
                     self.problems.append("describing %s failed: %s" % (c.co_name, _error_text(error)))
-                    described.append(_bare(c, p, e))
+                    one = _bare(c, p, e)
+                one["qualname"] = name
+                one["source_kept"] = id(c) not in unkept
+                described.append(one)
             return described
         except BaseException as error:
             self.problems.append("describing the code objects failed: %s" % _error_text(error))
-            return described + [_bare(c, p, e) for c, p, e, _ in selected[len(described):]]
+            rest = [dict(_bare(c, p, e), qualname=name, source_kept=id(c) not in unkept)
+                    for c, p, e, _, name in selected[len(described):]]
+            return described + rest
 
     def _describe_code(self, code, parent, executed, namespace, resolver):
         # Looked up at each call, as a program that breaks the collector finds them.
@@ -2524,7 +2990,8 @@ class _Session:
 # ---------------------------------------------------------------- entry points
 #
 # Rust calls `run`, `take_over` and `reference_dis`; the native module
-# replaces `with_hooks`, `watch` and `stop_now` once this module is loaded.
+# replaces `with_hooks`, `watch`, `stop_now` and `function_code` once this
+# module is loaded.
 
 
 def run(request_json):
@@ -2551,6 +3018,13 @@ def watch(seconds):
     stop it (it ignores SIGALRM, cancels the timer, catches BaseException),
     the watchdog ends the run through `take_over`. Without the native
     module, nothing."""
+
+
+def function_code(function):
+    """(code, globals) of a function. The native module replaces this
+    with a read that raises no audit event: reading `__code__` or
+    `__globals__` does, and a program's audit hook may refuse it."""
+    return function.__code__, function.__globals__
 
 
 def stop_now(reason):

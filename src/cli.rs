@@ -129,8 +129,9 @@ pub struct TargetArgs {
         requires = "then"
     )]
     pub then_calls: u64,
-    /// Select code objects by qualname glob (repeatable); MODULE:PAT selects
-    /// from another imported module
+    /// Select code objects by qualname glob (repeatable); MODULES:PAT
+    /// (pkg.*, pkg.**), PATH:PAT (src/app/models.py) and <NAME>:PAT
+    /// (<string>) look in imported modules, files and code made from strings
     #[arg(short = 'f', long = "function", value_name = "PAT")]
     pub patterns: Vec<String>,
     /// Show only the code objects that ran, that have a site where

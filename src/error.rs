@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::collect::python::CollectError;
-use crate::collect::raw::{RawTargetError, TargetProblem};
+use crate::collect::raw::{Missing, RawTargetError, TargetProblem};
 use crate::exit;
 use crate::present::text::{sanitize, sanitize_line};
 
@@ -95,11 +95,12 @@ impl fmt::Display for CollectError {
                     if i > 0 {
                         f.write_str("\nspecscope: ")?;
                     }
-                    write!(
-                        f,
-                        "-f '{}' matched no code object",
-                        sanitize_line(&miss.pattern)
-                    )?;
+                    let nothing = match miss.missing {
+                        Missing::Code => "no code object",
+                        Missing::Module => "no module the program imported",
+                        Missing::File => "no file the program's code came from",
+                    };
+                    write!(f, "-f '{}' matched {nothing}", sanitize_line(&miss.pattern))?;
                     let suggestions = crate::present::suggest::suggest(
                         &miss.pattern,
                         miss.candidates.iter().map(String::as_str),

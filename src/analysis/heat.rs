@@ -287,6 +287,7 @@ mod tests {
             exception_table: Vec::new(),
             instructions,
             samples: 0,
+            source_kept: true,
         }
     }
 

@@ -48,7 +48,9 @@ pub fn line_states<'a>(
         backing_off: usize,
     }
     let mut tallies: BTreeMap<&str, BTreeMap<u32, Tally>> = BTreeMap::new();
-    for code in codes {
+    // Code whose source was not kept (a dataclass's `__init__` named
+    // `<string>` in a `-c` program) has no lines in the file of its name.
+    for code in codes.filter(|c| c.source_kept) {
         let file = tallies.entry(code.filename.as_str()).or_default();
         for ins in &code.instructions {
             let Some(line) = ins.positions.and_then(|p| p.line).or(ins.line) else {

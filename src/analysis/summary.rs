@@ -258,6 +258,7 @@ mod tests {
             exception_table: Vec::new(),
             instructions: Vec::new(),
             samples: 0,
+            source_kept: true,
         }
     }
 

@@ -230,6 +230,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     )?;
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(function_code, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
     module.add_function(wrap_pyfunction!(with_hooks, &module)?)?;
@@ -388,6 +389,26 @@ fn function_versions(candidates: Vec<Bound<'_, PyAny>>) -> Vec<u32> {
             Err(_) => 0,
         })
         .collect()
+}
+
+/// A function's code object and globals, read from the function object:
+/// `__code__` and `__globals__` raise an audit event, which a program's
+/// audit hook may refuse (or note) while the collector looks at its
+/// functions.
+#[pyfunction]
+fn function_code<'py>(func: &Bound<'py, PyFunction>) -> (Bound<'py, PyAny>, Bound<'py, PyAny>) {
+    let py = func.py();
+    // SAFETY: `func` is a live function object (checked by the extraction);
+    // both fields are never NULL in one, and are borrowed, so each gets its
+    // own reference here.
+    unsafe {
+        let code = pyo3::ffi::PyFunction_GetCode(func.as_ptr());
+        let globals = pyo3::ffi::PyFunction_GetGlobals(func.as_ptr());
+        (
+            Bound::from_borrowed_ptr(py, code),
+            Bound::from_borrowed_ptr(py, globals),
+        )
+    }
 }
 
 fn internal(py: Python<'_>, err: PyErr) -> CollectError {

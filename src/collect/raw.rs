@@ -54,8 +54,6 @@ pub enum TargetProblem {
     Syntax,
     /// `-m`: no such module.
     Module,
-    /// `-f module:...`: the program never imported that module.
-    Select,
     /// `--stdin` cannot be opened.
     Stdin,
     /// A request the collector does not understand (a bug).
@@ -152,9 +150,29 @@ pub struct RawSnapshot {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct PatternMiss {
     pub pattern: String,
-    /// Every qualname the pattern was tried against.
+    /// What the pattern found none of.
+    #[serde(default)]
+    pub missing: Missing,
+    /// What it might have meant: every qualname it was tried against
+    /// (`MODULE:` or `PATH:` before each when it had one), or, when its
+    /// scope named nothing, each module, file or name it could have named,
+    /// written as a pattern.
     #[serde(default)]
     pub candidates: Vec<String>,
+}
+
+/// What a `-f` pattern found none of.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// Its qualname glob matched no code object where it looked.
+    #[default]
+    Code,
+    /// Its module name or glob matched no module the program imported.
+    Module,
+    /// Its path (or name in angle brackets) matched no file the run's code
+    /// came from.
+    File,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +209,10 @@ struct RawCode {
     qualname: String,
     name: String,
     filename: String,
+    /// False when no source of this code object is in `files` (see
+    /// [`CodeObject::source_kept`]).
+    #[serde(default = "kept")]
+    source_kept: bool,
     first_line: u32,
     repr: String,
     kind: CodeKind,
@@ -392,6 +414,7 @@ fn convert_code(
         qualname: code.qualname,
         name: code.name,
         filename: code.filename,
+        source_kept: code.source_kept,
         first_line: code.first_line,
         repr: code.repr,
         kind: code.kind,
@@ -402,6 +425,10 @@ fn convert_code(
         instructions,
         samples: 0,
     }
+}
+
+fn kept() -> bool {
+    true
 }
 
 /// 3.11's backoff 5 alone cannot tell five failed attempts from a restart

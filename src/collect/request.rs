@@ -29,7 +29,9 @@ pub struct Request {
     pub then_calls: u64,
     /// Record a snapshot after each of these cumulative call counts.
     pub steps: Vec<u64>,
-    /// Qualname globs; `MODULE:PAT` selects from another imported module.
+    /// Qualname globs; `MODULES:PAT`, `PATH:PAT` and `<NAME>:PAT` look in
+    /// imported modules, files and code compiled from strings (README,
+    /// "Choosing code objects").
     pub patterns: Vec<String>,
     pub timeout: Option<f64>,
     /// Bytes of program output kept; the rest is counted.

@@ -141,6 +141,13 @@ pub struct CodeObject {
     pub qualname: String,
     pub name: String,
     pub filename: String,
+    /// Whether [`Snapshot::files`] holds this code object's source under
+    /// `filename`. Not for code made at run time from a string nobody kept
+    /// (a dataclass's `__init__`: its file name, `<string>`, may even be a
+    /// `-c` program's, whose text is not its source), a file above the
+    /// source limit or one that cannot be read.
+    #[serde(default = "known")]
+    pub source_kept: bool,
     pub first_line: u32,
     /// `repr(code)` in the interpreter that ran it, as `dis` prints it.
     pub repr: String,
@@ -411,8 +418,12 @@ fn known() -> bool {
 }
 
 impl Snapshot {
+    /// The text of the file `code` comes from, when its source was kept.
     pub fn source_of(&self, code: &CodeObject) -> Option<&str> {
-        self.files.get(&code.filename).map(String::as_str)
+        code.source_kept
+            .then(|| self.files.get(&code.filename))
+            .flatten()
+            .map(String::as_str)
     }
 }
 

@@ -7,6 +7,11 @@ use crate::analysis::marks::Mark;
 use crate::model::{CacheEntry, Counter, Instruction, Phase, Snapshot, StopReason};
 use crate::present::text::sanitize_line;
 
+/// What every view says where a code object's source would be and is not:
+/// code made at run time from a string nobody kept (a dataclass's
+/// `__init__`), a file above the source limit or one that cannot be read.
+pub const SOURCE_NOT_KEPT: &str = "source not kept";
+
 /// `program ran in 3.2 ms`, or `work() × 1000 in 12.0 ms`.
 pub fn warmup_line(snapshot: &Snapshot) -> String {
     let w = &snapshot.warmup;

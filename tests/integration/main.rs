@@ -19,6 +19,7 @@ mod layers;
 mod lessons;
 mod meanings;
 mod properties;
+mod reach;
 mod schema;
 mod summary;
 mod truth;

@@ -203,6 +203,7 @@ fn code_object() -> impl Strategy<Value = CodeObject> {
                 qualname,
                 name,
                 filename,
+                source_kept: first_line % 2 == 0,
                 first_line,
                 repr,
                 kind: CodeKind::Function,

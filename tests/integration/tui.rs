@@ -138,33 +138,44 @@ fn mask(text: &str) -> String {
 /// mask the numbers that follow the word "version" within a pane, keeping
 /// the pane as wide as it was whatever the number's width.
 fn mask_versions(text: &str) -> String {
+    let mask_segment = |segment: &str| match segment.find("version") {
+        Some(at) => {
+            let (head, tail) = segment.split_at(at);
+            let mut masked = String::with_capacity(tail.len());
+            let mut in_number = false;
+            for c in tail.chars() {
+                if c.is_ascii_digit() {
+                    if !in_number {
+                        masked.push_str("[v]");
+                    }
+                    in_number = true;
+                } else {
+                    in_number = false;
+                    masked.push(c);
+                }
+            }
+            let width = segment.chars().count();
+            let kept = format!("{head}{}", masked.trim_end());
+            format!("{kept:<width$}")
+        }
+        None => segment.to_string(),
+    };
     text.lines()
         .map(|line| {
-            line.split('│')
-                .map(|segment| match segment.find("version") {
-                    Some(at) => {
-                        let (head, tail) = segment.split_at(at);
-                        let mut masked = String::with_capacity(tail.len());
-                        let mut in_number = false;
-                        for c in tail.chars() {
-                            if c.is_ascii_digit() {
-                                if !in_number {
-                                    masked.push_str("[v]");
-                                }
-                                in_number = true;
-                            } else {
-                                in_number = false;
-                                masked.push(c);
-                            }
-                        }
-                        let width = segment.chars().count();
-                        let kept = format!("{head}{}", masked.trim_end());
-                        format!("{kept:<width$}")
-                    }
-                    None => segment.to_string(),
-                })
-                .collect::<Vec<_>>()
-                .join("│")
+            // Panes are framed by light or (the focused one) heavy lines.
+            let mut out = String::with_capacity(line.len());
+            let mut segment = String::new();
+            for c in line.chars() {
+                if c == '│' || c == '┃' {
+                    out.push_str(&mask_segment(&segment));
+                    segment.clear();
+                    out.push(c);
+                } else {
+                    segment.push(c);
+                }
+            }
+            out.push_str(&mask_segment(&segment));
+            out
         })
         .collect::<Vec<_>>()
         .join("\n")

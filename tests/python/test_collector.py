@@ -163,10 +163,11 @@ def test_a_glob_selects_methods_of_a_class_and_nothing_else(collector):
 
 def test_patterns_that_match_nothing_are_misses_with_every_name_as_a_candidate(collector):
     module = sample()
-    objects = collector._main_objects(module, {})
-    chosen, misses = collector._select(objects, ["Point.*", "nothing*"], {})
-    assert [c.co_qualname for c, _, _, _ in chosen] == ["Point.__init__", "Point.norm"]
+    reach = collector._Reach(collector._main_objects(module, {}), {})
+    chosen, misses = collector._select(["Point.*", "nothing*"], reach)
+    assert [name for _, _, _, _, name in chosen] == ["Point.__init__", "Point.norm"]
     assert [m["pattern"] for m in misses] == ["nothing*"]
+    assert misses[0]["missing"] == "code"
     assert "Point.norm" in misses[0]["candidates"]
 
 

@@ -94,8 +94,7 @@ pub fn render(snapshot: &Snapshot) -> String {
         .collect();
     for code in &snapshot.code_objects {
         let file = snapshot
-            .files
-            .get(&code.filename)
+            .source_of(code)
             .zip(highlights.get(code.filename.as_str()))
             .map(|(text, lines)| SourceFile { text, lines });
         let lines = gutter.get(&code.filename);
@@ -179,7 +178,15 @@ fn source_excerpt(
             );
         }
     } else {
-        out.push_str("<span class=\"c\">  (no source text)</span>\n");
+        let _ = writeln!(
+            out,
+            "<span class=\"c\">  ({})</span>",
+            if file.is_some() {
+                "no source text"
+            } else {
+                crate::present::words::SOURCE_NOT_KEPT
+            }
+        );
     }
     out.push_str("</pre>");
 }

@@ -8,7 +8,7 @@ use crate::analysis::timeline::{Transition, census, changes};
 use crate::model::{CodeObject, Instruction, Snapshot};
 use crate::present::text::clip;
 use crate::present::text::{Paint, sanitize_line};
-use crate::present::words::{caches_text, warmup_line};
+use crate::present::words::{SOURCE_NOT_KEPT, caches_text, warmup_line};
 
 pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
     let mut out = String::new();
@@ -32,7 +32,7 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
     let _ = writeln!(out, "{}", legend.join("   "));
     for code in &snapshot.code_objects {
         out.push('\n');
-        code_object(code, paint, &mut out);
+        code_object(code, snapshot.source_of(code).is_some(), paint, &mut out);
     }
     if !snapshot.timeline.is_empty() {
         out.push('\n');
@@ -104,7 +104,7 @@ fn mark_style(mark: Mark) -> &'static str {
     }
 }
 
-fn code_object(code: &CodeObject, paint: Paint, out: &mut String) {
+fn code_object(code: &CodeObject, source_kept: bool, paint: Paint, out: &mut String) {
     let (specialized, specializable) = code.specialized_share();
     let ran = match (code.ran, code.ran_known) {
         (true, _) => "",
@@ -112,9 +112,14 @@ fn code_object(code: &CodeObject, paint: Paint, out: &mut String) {
         (false, false) => "  · no sign it ran",
     };
     let title = format!("{} ", sanitize_line(&code.qualname));
+    let source = if source_kept {
+        String::new()
+    } else {
+        format!(", {SOURCE_NOT_KEPT}")
+    };
     let _ = writeln!(
         out,
-        "{}({}, {}:{})  specialized {}/{}{}",
+        "{}({}, {}:{}{source})  specialized {}/{}{}",
         paint.wrap("1", &title),
         code.kind.as_str(),
         sanitize_line(&code.filename),

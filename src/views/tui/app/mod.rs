@@ -309,11 +309,12 @@ impl App {
         self.message.as_deref()
     }
 
-    /// A file of the snapshot, highlighted as its lines come into view.
-    pub(super) fn source_file(&self, filename: &str) -> Option<SourceFile<'_>> {
+    /// The file `code` comes from, highlighted as its lines come into
+    /// view; none when its source was not kept.
+    pub(super) fn source_file(&self, code: &CodeObject) -> Option<SourceFile<'_>> {
         Some(SourceFile {
-            text: self.snapshot.files.get(filename)?,
-            lines: self.highlights.get(filename)?,
+            text: self.snapshot.source_of(code)?,
+            lines: self.highlights.get(&code.filename)?,
         })
     }
 

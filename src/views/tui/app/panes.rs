@@ -257,7 +257,7 @@ impl App {
             .code_objects
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.filename == filename)
+            .filter(|(_, c)| c.filename == filename && c.source_kept)
             .filter_map(|(index, c)| first_on_line(c, line).map(|i| (index, i, c.first_line)))
             .max_by_key(|(_, _, first)| *first);
         if let Some((code, i, _)) = owner {
@@ -269,7 +269,7 @@ impl App {
 
     pub(in crate::views::tui) fn source_line_count(&self) -> usize {
         self.code_object()
-            .and_then(|c| self.source_file(&c.filename))
+            .and_then(|c| self.source_file(c))
             .map_or(0, |f| f.line_count())
     }
 

@@ -33,8 +33,7 @@ impl App {
     /// Moves to the next (or previous) source line holding `needle`; which
     /// match it is and how many there are, 1-based.
     pub(super) fn search_source(&mut self, needle: &str, forward: bool) -> Option<(usize, usize)> {
-        let filename = self.code_object().map(|c| c.filename.clone())?;
-        let file = self.source_file(&filename)?;
+        let file = self.code_object().and_then(|c| self.source_file(c))?;
         let count = file.line_count();
         let matches: Vec<usize> = (0..count)
             .filter(|&i| {

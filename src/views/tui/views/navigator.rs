@@ -58,12 +58,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let share = format!("{specialized}/{specializable}");
             let name = match code.kind {
                 CodeKind::Module => sanitize_line(&code.filename).into_owned(),
-                // Lambdas and comprehensions share their names: the line
-                // tells them apart.
-                _ if code.name.starts_with('<') => {
-                    format!("{}:{}", sanitize_line(&code.name), code.first_line)
+                // Chosen without its parent (`-f 'P.*'`, a dataclass's
+                // `__init__`), or in a flat order: the name alone would not
+                // say whose it is. Lambdas and comprehensions share their
+                // names: the line tells them apart.
+                _ => {
+                    let name = if entry.depth == 0 {
+                        &code.qualname
+                    } else {
+                        &code.name
+                    };
+                    if code.name.starts_with('<') {
+                        format!("{}:{}", sanitize_line(name), code.first_line)
+                    } else {
+                        sanitize_line(name).into_owned()
+                    }
                 }
-                _ => sanitize_line(&code.name).into_owned(),
             };
             let indent = "  ".repeat(entry.depth.min(6));
             let room = width.saturating_sub(indent.len() + share.len() + 1);

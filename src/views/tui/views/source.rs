@@ -30,11 +30,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         " Source · {} ",
         crate::present::text::sanitize_line(&code.filename)
     );
-    let Some(file) = app.source_file(&code.filename) else {
+    let Some(file) = app.source_file(code) else {
         let block = pane_block(app, Pane::Source, title);
         let inner = block.inner(area);
         block.render(area, buf);
-        Paragraph::new("(source not available)")
+        Paragraph::new(format!("({})", crate::present::words::SOURCE_NOT_KEPT))
             .style(t.dim())
             .render(inner, buf);
         return;
