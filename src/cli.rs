@@ -20,14 +20,22 @@ use crate::views::dump::{self, Format};
 #[command(
     name = "specscope",
     version,
+    disable_version_flag = true,
     about = "See what CPython's specializing adaptive interpreter (PEP 659) did to your code",
     args_conflicts_with_subcommands = true,
     after_help = "Without a subcommand, specscope opens the interactive explorer.\n\
-                  Without a target, it runs the built-in demo."
+                  Without a target, it runs the built-in demo.\n\n\
+                  Examples:\n  \
+                  specscope                                  the explorer on the built-in demo\n  \
+                  specscope app.py --call 'main()' -n 500    your program, warmed by main() x 500\n  \
+                  specscope --example deoptimization         a lesson, step by step with [ and ]"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Print specscope's version, the Python it runs and how
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::SetTrue)]
+    pub version: bool,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Colour theme of the explorer (NO_COLOR gives a monochrome view)
@@ -39,11 +47,23 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the collected bytecode to stdout (table, dis, json or html)
+    /// Print the collected bytecode to stdout (table, summary, dis, json or html)
+    #[command(after_help = "Examples:\n  \
+        specscope dump app.py --call 'main()' -n 500 -f 'Point.*'\n  \
+        specscope dump app.py --format summary          where specialization failed\n  \
+        specscope dump -m mypkg.cli -f 'mypkg.**:*' --only failing\n  \
+        specscope dump --example deoptimization --format html > handout.html")]
     Dump(DumpArgs),
     /// List the lessons of the gallery (open one with --example NAME)
+    #[command(after_help = "Examples:\n  \
+        specscope examples\n  \
+        specscope --example polymorphism")]
     Examples,
     /// Explain an opname (a family or a specialized form) for the linked Python
+    #[command(after_help = "Examples:\n  \
+        specscope explain LOAD_ATTR_INSTANCE_VALUE\n  \
+        specscope explain BINARY_OP_ADD_INT --demo\n  \
+        specscope explain --check")]
     Explain {
         /// e.g. BINARY_OP or LOAD_ATTR_INSTANCE_VALUE
         #[arg(required_unless_present = "check")]
@@ -60,6 +80,20 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Print a completion script for a shell
+    #[command(after_help = "Examples:\n  \
+        specscope completions bash > ~/.local/share/bash-completion/completions/specscope\n  \
+        specscope completions zsh > ~/.zfunc/_specscope\n  \
+        specscope completions fish > ~/.config/fish/completions/specscope.fish")]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff)
+    #[command(after_help = "Examples:\n  \
+        specscope man > specscope.1 && man ./specscope.1")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +349,30 @@ fn finish(result: Result<u8, Error>, paint: Paint) -> u8 {
 
 /// Runs the command; `Ok` holds the exit code that says how it ended.
 fn run(cli: Cli) -> Result<u8, Error> {
+    if cli.version {
+        return write_stdout(&version_text())
+            .map(|()| exit::OK)
+            .map_err(Error::Output);
+    }
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "specscope", &mut out);
+            return write_stdout(&String::from_utf8_lossy(&out))
+                .map(|()| exit::OK)
+                .map_err(Error::Output);
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(Error::Output)?;
+            return write_stdout(&String::from_utf8_lossy(&out))
+                .map(|()| exit::OK)
+                .map_err(Error::Output);
+        }
+        _ => {}
+    }
     if !matches!(cli.command, Some(Command::Examples)) {
         python::check_environment().map_err(|problem| Error::Environment(problem.to_string()))?;
     }
@@ -337,6 +395,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             (Some(opname), _, false) => crate::explain::command(&opname).map(|()| exit::OK),
             (None, false, _) => unreachable!("clap requires OPNAME without --check"),
         },
+        Some(Command::Completions { .. } | Command::Man) => unreachable!("answered above"),
         Some(Command::Examples) => write_stdout(&crate::examples::listing())
             .map(|()| exit::OK)
             .map_err(Error::Output),
@@ -491,4 +550,20 @@ pub fn report_error(error: &Error, paint: Paint) -> std::io::Result<()> {
         _ => {}
     }
     writeln!(err, "specscope: {error}")
+}
+
+/// `specscope --version`: specscope's version, the Python it runs (its
+/// version and path) and how it runs it.
+fn version_text() -> String {
+    let python = python::linked_version_text();
+    let path = crate::collect::built::LINKED_PYTHON;
+    let path = if path.is_empty() {
+        "path unknown".to_string()
+    } else {
+        path.to_string()
+    };
+    format!(
+        "specscope {}\nPython {python} ({path}), embedded: linked into this binary\n",
+        env!("CARGO_PKG_VERSION")
+    )
 }

@@ -133,6 +133,16 @@ fn linked_before_start() -> (u8, u8) {
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
+/// The linked libpython's version, as `sys.version` begins (`3.12.1`),
+/// read without starting the interpreter.
+pub fn linked_version_text() -> String {
+    // SAFETY: `Py_GetVersion` returns a static NUL-terminated string and may
+    // be called before initialization.
+    let text = unsafe { std::ffi::CStr::from_ptr(pyo3::ffi::Py_GetVersion()) };
+    let text = text.to_string_lossy();
+    text.split_whitespace().next().unwrap_or("").to_string()
+}
+
 /// The interpreter the binary was built against (recorded by build.rs),
 /// if it is still there.
 fn linked_executable() -> Option<PathBuf> {

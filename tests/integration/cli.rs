@@ -570,3 +570,105 @@ fn a_lesson_takes_steps_without_a_call() {
             "--steps counts evaluations of --call",
         ));
 }
+
+#[test]
+fn version_names_specscope_the_python_it_runs_and_how() {
+    let out = specscope()
+        .arg("--version")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.starts_with(&format!("specscope {}\n", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    let v = crate::common::linked();
+    let python = format!("Python {}.{}.", v.major, v.minor);
+    assert!(text.contains(&python), "{text}");
+    assert!(text.contains("embedded"), "{text}");
+    let path = text
+        .split('(')
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .expect("the path in brackets");
+    assert!(
+        std::path::Path::new(path).is_file(),
+        "the interpreter's path exists: {path}"
+    );
+    let short = specscope()
+        .arg("-V")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(short).unwrap(), text);
+}
+
+#[test]
+fn completions_and_the_manual_page_are_printed() {
+    let expect = [
+        ("bash", "complete -F _specscope"),
+        ("zsh", "#compdef specscope"),
+        ("fish", "complete -c specscope"),
+        ("elvish", "edit:completion:arg-completer[specscope]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ];
+    for (shell, marker) in expect {
+        let out = specscope()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let script = String::from_utf8(out).unwrap();
+        assert!(script.contains(marker), "{shell}: {marker}");
+        for word in ["dump", "explain", "only", "format"] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+    }
+    specscope().args(["completions", "tcsh"]).assert().code(2);
+    let out = specscope()
+        .arg("man")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let page = String::from_utf8(out).unwrap();
+    assert!(page.contains(".TH specscope 1"), "{page}");
+    assert!(
+        page.contains("\\-\\-function") || page.contains("\\-f"),
+        "options are listed"
+    );
+}
+
+#[test]
+fn every_help_has_examples() {
+    for args in [
+        vec!["--help"],
+        vec!["dump", "--help"],
+        vec!["explain", "--help"],
+        vec!["examples", "--help"],
+        vec!["completions", "--help"],
+        vec!["man", "--help"],
+    ] {
+        let out = specscope()
+            .args(&args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        let examples = text
+            .split("Examples:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{args:?}:\n{text}"));
+        assert!(examples.contains("specscope"), "{args:?}");
+    }
+}
