@@ -147,6 +147,8 @@ pub struct RawSnapshot {
     code_objects: Vec<RawCode>,
     run: RawRun,
     pub misses: Vec<PatternMiss>,
+    #[serde(default)]
+    sampling: Option<Sampling>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -206,6 +208,10 @@ struct RawCode {
     instructions: Vec<RawInstruction>,
     /// ... or as bytes and tables, decoded here.
     bytes: Option<crate::collect::decode::RawBytes>,
+    /// Samples that found this code object running: `(offset, samples)`,
+    /// the offset of the instruction the interpreter was at, in bytes.
+    #[serde(default)]
+    samples: Vec<(u32, u64)>,
 }
 
 impl RawSnapshot {
@@ -265,7 +271,7 @@ impl RawSnapshot {
             files: self.files,
             code_objects,
             timeline,
-            sampling: None,
+            sampling: self.sampling,
             run: RunReport {
                 output: self
                     .run
@@ -295,7 +301,7 @@ fn convert_code(
             .instructions
             .iter()
             .any(|raw| raw.opname != raw.base_opname);
-    let instructions: Vec<Instruction> = code
+    let mut instructions: Vec<Instruction> = code
         .instructions
         .into_iter()
         .map(|raw| {
@@ -386,6 +392,7 @@ fn convert_code(
             }
         })
         .collect();
+    let samples = place_samples(&code.samples, &mut instructions);
     let ran = code.executed || code.ran_seen == Some(true) || facts.shows_execution(&instructions);
     let ran_known = ran || code.ran_seen.is_some() || facts.resume_marks_execution;
     CodeObject {
@@ -400,8 +407,22 @@ fn convert_code(
         ran_known,
         exception_table: code.exception_table,
         instructions,
-        samples: 0,
+        samples,
     }
+}
+
+/// Adds each sample to the instruction it landed in, the last one that
+/// starts at or before its offset: a frame can stand on a cache entry of
+/// its instruction (3.11 and 3.12 leave a call's caller there) or on the
+/// second half of a superinstruction. Returns the code object's samples.
+fn place_samples(samples: &[(u32, u64)], instructions: &mut [Instruction]) -> u64 {
+    for &(offset, count) in samples {
+        let after = instructions.partition_point(|i| i.offset <= offset);
+        if let Some(ins) = instructions.get_mut(after.saturating_sub(1)) {
+            ins.samples += count;
+        }
+    }
+    samples.iter().map(|(_, count)| count).sum()
 }
 
 /// 3.11's backoff 5 alone cannot tell five failed attempts from a restart
