@@ -6,6 +6,7 @@
 
 mod common;
 
+mod backoff;
 mod cli;
 mod conformance;
 mod crashes;
@@ -19,6 +20,7 @@ mod layers;
 mod lessons;
 mod meanings;
 mod properties;
+mod sampling;
 mod schema;
 mod truth;
 mod tui;
