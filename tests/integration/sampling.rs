@@ -1,14 +1,36 @@
 //! Sampling (`--sample-interval`): where the program spent its time, found
-//! without changing what the interpreter specializes.
+//! without changing what the interpreter specializes. Each run is a
+//! process of its own: the sampler and the switch interval are the
+//! process's.
 
-use specscope::collect::python::{collect, eval_repr};
-use specscope::collect::request::{Request, Target};
 use specscope::model::{CodeObject, Snapshot};
 
-fn run(code: &str, interval_ms: f64) -> Snapshot {
-    let mut request = Request::new(Target::Code(code.into()));
-    request.sample_interval_ms = interval_ms;
-    collect(&request).expect("it collects")
+/// `specscope dump --format json --sample-interval MS -c CODE`, read back.
+fn run(code: &str, interval_ms: &str) -> Snapshot {
+    let out = crate::common::specscope()
+        .args([
+            "dump",
+            "--format",
+            "json",
+            "--sample-interval",
+            interval_ms,
+            "-c",
+            code,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    serde_json::from_slice(&out.stdout).expect("a snapshot")
+}
+
+/// What the program printed, run with `--sample-interval MS`.
+fn printed(code: &str, interval_ms: &str) -> String {
+    let out = crate::common::specscope()
+        .args(["dump", "--sample-interval", interval_ms, "-c", code])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    crate::common::program_output(&out.stderr)
 }
 
 fn code<'a>(snapshot: &'a Snapshot, qualname: &str) -> &'a CodeObject {
@@ -39,7 +61,7 @@ cold()
 
 #[test]
 fn a_hot_loop_gets_the_samples_of_the_code_it_runs_in() {
-    let snapshot = run(HOT_AND_COLD, 1.0);
+    let snapshot = run(HOT_AND_COLD, "1");
     let sampling = snapshot.sampling.expect("sampled");
     let hot = code(&snapshot, "hot");
     let selected: u64 = snapshot.code_objects.iter().map(|c| c.samples).sum();
@@ -68,7 +90,7 @@ fn a_hot_loop_gets_the_samples_of_the_code_it_runs_in() {
 fn a_program_waiting_outside_the_interpreter_is_sampled_at_its_call() {
     let snapshot = run(
         "import time\ndef wait():\n    time.sleep(0.15)\nwait()\n",
-        1.0,
+        "1",
     );
     let wait = code(&snapshot, "wait");
     assert!(wait.samples >= 20, "{} samples", wait.samples);
@@ -84,7 +106,7 @@ fn a_program_waiting_outside_the_interpreter_is_sampled_at_its_call() {
 
 #[test]
 fn without_sampling_there_are_no_samples() {
-    let snapshot = run(HOT_AND_COLD, 0.0);
+    let snapshot = run(HOT_AND_COLD, "0");
     assert_eq!(snapshot.sampling, None);
     assert!(
         snapshot
@@ -92,21 +114,6 @@ fn without_sampling_there_are_no_samples() {
             .iter()
             .all(|c| c.samples == 0 && c.instructions.iter().all(|i| i.samples == 0))
     );
-    let out = crate::common::specscope()
-        .args([
-            "dump",
-            "--format",
-            "json",
-            "--sample-interval",
-            "0",
-            "-c",
-            "x = 1",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["sampling"], serde_json::Value::Null);
 }
 
 #[test]
@@ -140,32 +147,20 @@ fn sample_intervals_out_of_range_are_usage_errors() {
 
 #[test]
 fn the_program_sees_no_sampling_thread_and_gets_its_switch_interval_back() {
-    let mut seen = Vec::new();
-    for interval in [0.0, 1.0] {
-        run("import time\ntime.sleep(0.01)\n", interval);
-        seen.push(eval_repr("import sys", "sys.getswitchinterval()").unwrap());
-    }
-    assert_eq!(seen, ["0.005", "0.005"]);
-    let counted = |interval: f64| {
-        let out = crate::common::specscope()
-            .args(["dump", "--sample-interval"])
-            .arg(interval.to_string())
-            .args(["-c", "import threading, time\ntime.sleep(0.02)\nprint(threading.active_count(), [t.name for t in threading.enumerate()])\n"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        crate::common::program_output(&out.stderr)
-    };
-    assert_eq!(counted(0.0), counted(0.5));
+    let threads = "import threading, time\ntime.sleep(0.02)\n\
+                   print(threading.active_count(), [t.name for t in threading.enumerate()])\n";
+    assert_eq!(printed(threads, "0"), printed(threads, "0.5"));
+    // While it samples, the switch interval is half the sampling interval;
+    // the program's exit handlers run after sampling, with it put back.
+    let switch = "import atexit, sys\nprint(sys.getswitchinterval())\n\
+                  atexit.register(lambda: print(sys.getswitchinterval()))\n";
+    assert_eq!(printed(switch, "0"), "0.005\n0.005\n");
+    assert_eq!(printed(switch, "1"), "0.0005\n0.005\n");
+    assert_eq!(printed(switch, "20"), "0.005\n0.005\n");
     // A switch interval the program sets itself is its own.
-    let mut request = Request::new(Target::Code(
-        "import sys\nsys.setswitchinterval(0.002)\n".into(),
-    ));
-    request.sample_interval_ms = 1.0;
-    collect(&request).expect("it collects");
-    let own = eval_repr("import sys", "sys.getswitchinterval()").unwrap();
-    eval_repr("import sys\nsys.setswitchinterval(0.005)", "0").unwrap();
-    assert_eq!(own, "0.002");
+    let own = "import atexit, sys\nsys.setswitchinterval(0.002)\n\
+               atexit.register(lambda: print(sys.getswitchinterval()))\n";
+    assert_eq!(printed(own, "1"), "0.002\n");
 }
 
 #[test]
@@ -202,146 +197,4 @@ fn a_timeout_stops_a_sampled_program_that_will_not_stop() {
         "{}",
         json["sampling"]
     );
-}
-
-/// Every live opname of a snapshot, its timeline included, with where it is.
-fn live_opnames(snapshot: &Snapshot) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut add = |moment: &str, codes: &[CodeObject]| {
-        for c in codes {
-            for i in &c.instructions {
-                out.push(format!(
-                    "{moment} {}:{} @{} {}",
-                    c.qualname, c.first_line, i.offset, i.opname
-                ));
-            }
-        }
-    };
-    for (n, step) in snapshot.timeline.iter().enumerate() {
-        add(&format!("step {n}"), &step.code_objects);
-    }
-    add("end", &snapshot.code_objects);
-    out
-}
-
-/// Programs that make the interpreter specialize, back off, de-optimize
-/// and re-specialize for a while, in every kind of code: long enough to be
-/// sampled often at 0.1 ms. Each does the same work on every run.
-const BUSY: &[&str] = &[
-    "\
-class A:
-    def __init__(self):
-        self.x = 1
-class B:
-    __slots__ = ('x',)
-    def __init__(self):
-        self.x = 2.5
-def attr(o):
-    return o.x
-def add(a, b):
-    return a + b
-def gen(n):
-    for i in range(n):
-        yield i * 2
-def work(rounds):
-    total = 0
-    objs = [A(), B()]
-    for r in range(rounds):
-        o = objs[(r // 300) % 2]
-        total = add(total, attr(o))
-        total = add(total, 1) if r % 7 else add(str(r), 'x') and total
-        for v in gen(3):
-            total += v
-        try:
-            if r % 50 == 0:
-                raise ValueError(r)
-        except ValueError:
-            total -= 1
-    return total
-work(150000)
-",
-    "\
-import threading
-def fib(n):
-    return n if n < 2 else fib(n - 1) + fib(n - 2)
-def make(k):
-    def inner(x):
-        return x * k
-    return inner
-def spin():
-    return sum(make(i % 5)(i) for i in range(20000))
-def run():
-    t = threading.Thread(target=spin)
-    t.start()
-    r = fib(25)
-    t.join()
-    return r, [x ** 2 for x in range(5000)], {x: x for x in 'abc' * 1000}
-run()
-",
-    "\
-import time
-LIMIT = 3
-def slow(i):
-    if i % 500 == 0:
-        time.sleep(0.001)
-    return len(str(i)) < LIMIT
-async def co(n):
-    return [slow(i) for i in range(n)]
-def drive():
-    c = co(100000)
-    try:
-        c.send(None)
-    except StopIteration as e:
-        return e.value
-drive()
-",
-];
-
-#[test]
-fn sampling_leaves_what_the_interpreter_specializes_unchanged() {
-    let mut requests: Vec<Request> = BUSY
-        .iter()
-        .map(|code| Request::new(Target::Code((*code).into())))
-        .collect();
-    for example in specscope::examples::all() {
-        let cli = <specscope::cli::Cli as clap::Parser>::try_parse_from([
-            "specscope",
-            "--example",
-            example.name,
-        ])
-        .unwrap();
-        let lesson = cli.target.request().unwrap();
-        // The lesson as it is, and with a warm-up long enough to be
-        // sampled often.
-        let mut longer = lesson.clone();
-        longer.calls *= 200;
-        longer.then_calls *= 200;
-        requests.push(lesson);
-        requests.push(longer);
-    }
-    // The busy programs again, warmed up by --call and then --then.
-    let mut warmed = Request::new(Target::Code(BUSY[0].replace("work(150000)", "")));
-    warmed.call = Some("work(300)".into());
-    warmed.calls = 60;
-    warmed.then = Some("add(1.5, 2)".into());
-    warmed.then_calls = 3000;
-    warmed.steps = vec![1, 2, 8, 30];
-    requests.push(warmed);
-    let mut samples = 0;
-    for request in &mut requests {
-        request.sample_interval_ms = 0.0;
-        let unsampled = collect(request).expect("it collects");
-        request.sample_interval_ms = 0.1;
-        let sampled = collect(request).expect("it collects");
-        samples += sampled.sampling.expect("sampled").total;
-        let (a, b) = (live_opnames(&unsampled), live_opnames(&sampled));
-        assert_eq!(a.len(), b.len(), "{:?}", request.target);
-        let differ: Vec<_> = a.iter().zip(&b).filter(|(x, y)| x != y).collect();
-        assert!(
-            differ.is_empty(),
-            "{:?}: sampling changed {differ:#?}",
-            request.target
-        );
-    }
-    assert!(samples >= 1000, "only {samples} samples in all");
 }
