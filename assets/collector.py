@@ -1972,8 +1972,10 @@ class _Sampling:
 
     A thread that waits for the interpreter gets it only after the switch
     interval (5 ms unless the program changed it): while sampling, a longer
-    switch interval is lowered to the sampling interval, and put back when
-    sampling stops, unless the program set one of its own meanwhile."""
+    switch interval is lowered to half the sampling interval (the sampler
+    asks that much ahead of each sample, plus the time the program takes to
+    let go), and put back when sampling stops, unless the program set one
+    of its own meanwhile."""
 
     def __init__(self, interval_ms, problems):
         self.interval_ms = interval_ms if interval_ms and interval_ms > 0 else 0
@@ -1986,9 +1988,9 @@ class _Sampling:
         if not self.interval_ms or self.running or self.outcome is not None:
             return
         try:
-            before = _getswitchinterval()
-            if before > self.interval_ms / 2000.0:
-                _setswitchinterval(self.interval_ms / 2000.0)
+            before, wanted = _getswitchinterval(), self.interval_ms / 2000.0
+            if before > wanted:
+                _setswitchinterval(wanted)
                 self.switch = (before, _getswitchinterval())
             sample_start(self.interval_ms)
         except Exception as e:

@@ -14,17 +14,20 @@
 //! Those points are where samples land: the program's thread hands the
 //! interpreter over at a loop's back edge (`JUMP_BACKWARD`), at a function's
 //! `RESUME`, after a call into C, or while it waits in a system call (the
-//! sample then names the call). So a code object's share of the samples is
-//! the share of time its own instructions ran, and within it the samples
-//! name the loop or call that was running rather than the exact instruction
-//! of a straight line of code.
+//! sample then names the call). A sample names the first such point after
+//! the moment it was asked for: per code object that is where the time
+//! went, except that the time of a function with neither loop nor call goes
+//! to the point after it, in its caller; within a code object the samples
+//! name the loop or the call that was running, not an instruction of a
+//! straight line of code.
 //!
 //! A thread waiting for the interpreter asks its holder to hand it over
 //! only after the switch interval (`sys.getswitchinterval()`, 5 ms by
-//! default). The collector lowers it to the sampling interval while it
-//! samples (and puts it back afterwards); the sampler then sleeps for the
-//! interval minus the time it has lately waited for the interpreter, so a
-//! busy program and an idle one are both sampled about once an interval.
+//! default). The collector lowers it to half the sampling interval while
+//! it samples (and puts it back afterwards), and the sampler asks for the
+//! interpreter that much ahead of each sample as the gaps between the last
+//! samples say it takes (see [`sample_loop`]), so that a busy program and
+//! an idle one are both sampled about once an interval.
 //!
 //! Every code object a sample finds is held (a strong reference) in the
 //! tally, so that its address names it until the tally is cleared: a
