@@ -489,7 +489,47 @@ pub fn cache_value(units: &[u16]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::cache_value;
+    use super::{cache_value, place_samples};
+    use crate::model::{Instruction, Status};
+
+    fn at(offset: u32, opname: &str) -> Instruction {
+        Instruction {
+            offset,
+            line: None,
+            starts_line: false,
+            positions: None,
+            opname: opname.into(),
+            base_opname: opname.into(),
+            arg: None,
+            argrepr: String::new(),
+            is_jump_target: false,
+            label: None,
+            jump_target: None,
+            status: Status::NoCache,
+            caches: Vec::new(),
+            counter: None,
+            samples: 0,
+        }
+    }
+
+    #[test]
+    fn samples_land_on_the_instruction_they_are_in() {
+        // RESUME 0, LOAD_FAST__LOAD_FAST 2 (dis lists its second half, at
+        // 4, as an instruction of its own), BINARY_OP 6 with its cache at 8,
+        // RETURN_VALUE 10. A frame stands on a cache entry of a call in 3.11
+        // and 3.12; the sample is its instruction's.
+        let mut code = vec![
+            at(0, "RESUME"),
+            at(2, "LOAD_FAST__LOAD_FAST"),
+            at(4, "LOAD_FAST"),
+            at(6, "BINARY_OP"),
+            at(10, "RETURN_VALUE"),
+        ];
+        let total = place_samples(&[(0, 1), (4, 2), (6, 4), (8, 8), (10, 16)], &mut code);
+        assert_eq!(total, 31);
+        let placed: Vec<u64> = code.iter().map(|i| i.samples).collect();
+        assert_eq!(placed, [1, 0, 2, 12, 16]);
+    }
 
     #[test]
     fn cache_units_are_little_endian() {
