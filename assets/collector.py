@@ -72,6 +72,7 @@ def _make_id():
 
 __builtins__["id"] = _make_id()
 _dup, _dup2, _close = _os.dup, _os.dup2, _os.close
+_getswitchinterval, _setswitchinterval = _sys.getswitchinterval, _sys.setswitchinterval
 
 
 def _fresh(*names):
@@ -2377,6 +2378,71 @@ def _child_exit(report):
     _os._exit(status)
 
 
+class _Sampling:
+    """Where the program runs, sampled about every `interval_ms`
+    milliseconds while the program and its warm-up run (`sample_start` and
+    the rest, src/collect/python/sampler.rs), and what the samples found.
+
+    A thread that waits for the interpreter gets it only after the switch
+    interval (5 ms unless the program changed it): while sampling, a longer
+    switch interval is lowered to half the sampling interval (the sampler
+    asks that much ahead of each sample, plus the time the program takes to
+    let go), and put back when sampling stops, unless the program set one
+    of its own meanwhile."""
+
+    def __init__(self, interval_ms, problems):
+        self.interval_ms = interval_ms if interval_ms and interval_ms > 0 else 0
+        self.problems = problems
+        self.running = False
+        self.outcome = None  # {"interval_ms", "total"} once sampling stopped
+        self.switch = None  # (the switch interval before, the one set here)
+
+    def start(self):
+        if not self.interval_ms or self.running or self.outcome is not None:
+            return
+        try:
+            before, wanted = _getswitchinterval(), self.interval_ms / 2000.0
+            if before > wanted:
+                _setswitchinterval(wanted)
+                self.switch = (before, _getswitchinterval())
+            sample_start(self.interval_ms)
+        except Exception as e:
+            self._restore()
+            self.problems.append("sampling could not start: %s" % _error_text(e))
+            return
+        self.running = True
+
+    def stop(self):
+        if not self.running:
+            return
+        self.running = False
+        total, interval_ms = sample_stop()
+        self.outcome = {"interval_ms": interval_ms, "total": total}
+        self._restore()
+
+    def _restore(self):
+        switch, self.switch = self.switch, None
+        if switch is not None and _getswitchinterval() == switch[1]:
+            _setswitchinterval(switch[0])
+
+    def pause(self, paused):
+        if self.running:
+            sample_pause(paused)
+
+    def report(self):
+        """How the run was sampled; None when it was not."""
+        return self.outcome
+
+    def counts(self, codes):
+        """Per code object, its samples as [[offset, samples], ...]."""
+        if self.running or self.outcome is not None:
+            return sample_counts(codes)
+        return [[] for _ in codes]
+
+    def clear(self):
+        sample_clear()
+
+
 class _Session:
     """One run of a program, from the request to the reply.
 
@@ -2451,6 +2517,10 @@ class _Session:
         self.taking_over = False
         self.elsewhere = False  # taken over from another thread than the program's
         self.reply = None  # what `run` returned, once it did
+        # Milliseconds between samples of where the program runs (0: none);
+        # the switch interval it replaced, and the one it set, while it
+        # samples (see `_Sampling`).
+        self.sampling = _Sampling(request.get("sample_interval_ms", 0), self.problems)
 
     def run(self):
         """The reply (a JSON string): the snapshot, or why there is none."""
@@ -2553,6 +2623,7 @@ class _Session:
         if found:
             _walk(self.code, None, tree)
         self.starts.start([c for c, _ in tree], self.ops.names)
+        self.sampling.start()
         try:
             ok = found and self._run_phase(lambda: with_hooks(exec, self.code, self.namespace), "program")
             self.report["program_seconds"] = _time.perf_counter() - started
@@ -2560,6 +2631,7 @@ class _Session:
                 ok = self._warm_up("call", self.call, self.calls, "calls_done")
             if ok and self.call and self.then:
                 self._warm_up("then", self.then, self.then_calls, "then_calls_done")
+            self.sampling.stop()
             self._run_atexit()
         finally:
             self.phase = "collection"
@@ -2648,16 +2720,19 @@ class _Session:
     def _record_step(self, phase, count):
         """A snapshot of the selected code objects during the warm-up."""
         started = _time.perf_counter()
+        self.sampling.pause(True)
         try:
             chosen, _ = self.select()
+            _, unkept = self._files(chosen)
+            self.steps.append({"phase": phase, "calls": count,
+                               "code_objects": self._code_objects(chosen, self.namespace, unkept)})
         except Exception as e:
             self.problems.append("recording a step failed: %s" % _error_text(e))
             return
-        _, unkept = self._files(chosen)
-        self.steps.append({"phase": phase, "calls": count,
-                           "code_objects": self._code_objects(chosen, self.namespace, unkept)})
-        # Recording is not warm-up: keep it out of the warm-up time.
-        self.report["recording_seconds"] += _time.perf_counter() - started
+        finally:
+            self.sampling.pause(False)
+            # Recording is not warm-up: keep it out of the warm-up time.
+            self.report["recording_seconds"] += _time.perf_counter() - started
 
     def _run_phase(self, fn, phase):
         """Runs fn(), a phase of the program; records how it ended. Returns
@@ -2740,6 +2815,7 @@ class _Session:
 
     def _end_program(self):
         """What ends the program's part of a run, whether it ended or was taken over."""
+        self.sampling.stop()
         self.starts.stop()
         self.recording = False
         if self.saved_main is not None:
@@ -2870,7 +2946,10 @@ class _Session:
             selected, misses = [], []
         self.executed = _Executed()
         _lasting.last_code_objects = [entry[0] for entry in selected]
-        return _dumps(self.describe(selected, misses))
+        try:
+            return _dumps(self.describe(selected, misses))
+        finally:
+            self.sampling.clear()
 
     def describe(self, selected, misses):
         """The snapshot: the selected code objects described, the files they
@@ -2895,6 +2974,7 @@ class _Session:
             "run": report,
             "misses": misses,
             "optable": None,
+            "sampling": self.sampling.report(),
         }
         if self.problems:
             report["collection_error"] = "; ".join(dict.fromkeys(self.problems))
@@ -2960,9 +3040,12 @@ class _Session:
             for entry in selected:
                 spaces[id(entry[3])] = entry[3]
             resolver = _Resolver(list(spaces.values()))
-            for c, p, e, space, name in selected:
+            samples = self.sampling.counts([entry[0] for entry in selected])
+            for (c, p, e, space, name), found in zip(selected, samples):
                 try:
                     one = self._describe_code(c, p, e, space, resolver)
+                    if found:
+                        one["samples"] = found
                 except BaseException as error:
                     # Something of the program's broke the description (an
                     # audit hook that raises, a replaced module): keep the code
@@ -2990,8 +3073,8 @@ class _Session:
 # ---------------------------------------------------------------- entry points
 #
 # Rust calls `run`, `take_over` and `reference_dis`; the native module
-# replaces `with_hooks`, `watch`, `stop_now` and `function_code` once this
-# module is loaded.
+# replaces `with_hooks`, `watch`, `stop_now`, `function_code` and the
+# `sample_*` functions once this module is loaded.
 
 
 def run(request_json):
@@ -3030,6 +3113,32 @@ def function_code(function):
 def stop_now(reason):
     """Ends the run at once through `take_over`, never to return. The native
     module replaces this; without it, this returns."""
+
+
+# Sampling (see `_Sampling`): the native module replaces these; without it
+# nothing is sampled.
+
+
+def sample_start(interval_ms):
+    """Samples the calling thread every `interval_ms` milliseconds."""
+
+
+def sample_stop():
+    """Stops sampling: (samples taken, mean milliseconds between them)."""
+    return 0, 0.0
+
+
+def sample_pause(paused):
+    """Holds sampling off (True) or lets it go on (False)."""
+
+
+def sample_counts(codes):
+    """Per code object, its samples as [[offset, samples], ...]."""
+    return [[] for _ in codes]
+
+
+def sample_clear():
+    """Lets go of what the samples found."""
 
 
 def take_over(reason):

@@ -21,6 +21,11 @@ generated 2.4 MB file of 8,000 small functions). It prints medians, ratios again
 the same run, peak resident memory (ru_maxrss) of c and of an explorer
 session, and the frame-drawing figure of `cargo bench --bench frame`.
 
+The `sampling` target (in the default list) times what sampling costs: a
+CPU-bound warm-up (`--call 'work()'`) dumped with `--sample-interval 0` and
+with the default interval (1 ms), interleaved; the figure is the ratio of
+the warm-up times the snapshots report.
+
 Needs Python 3.11+ to run the harness itself (any of them) and a Linux
 pseudo-terminal. Interpreters are looked up in $(pyenv root)/versions, or
 given with --interpreter 3.12=/path/to/python3.12.
@@ -28,6 +33,7 @@ given with --interpreter 3.12=/path/to/python3.12.
 
 import argparse
 import fcntl
+import json
 import os
 import pty
 import re
@@ -81,8 +87,33 @@ def add_large_target(folder):
         f.write("".join(parts))
     TARGETS["large"] = ([path], ["script", path], [path])
 
+# The `sampling` target: a CPU-bound program whose warm-up is timed with
+# sampling off and on.
+SAMPLING_WORKLOAD = """\
+class Vec:
+    __slots__ = ("x", "y")
+
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def add(self, other):
+        return Vec(self.x + other.x, self.y + other.y)
+
+
+def work():
+    acc = Vec(0, 0)
+    for i in range(2000):
+        acc = acc.add(Vec(i, i * 0.5))
+        if i % 3 == 0:
+            acc = Vec(acc.x % 1000, acc.y % 1000.0)
+    return acc.x
+"""
+SAMPLING_CALLS = "200"
+
 GOALS = """\
 targets: c <= 1.3 x a (demo) · c <= 0.4 x b (typing) · e <= a + 80 ms (demo) · e <= a + 300 ms (typing)
+         warm-up sampled every 1 ms <= 1.10 x unsampled (sampling)
          one 200x60 frame <= 5 ms at 10,000 instructions · peak RSS <= 60 MB (demo)
          first frame once collected <= 1 s (2.4 MB of code, 60 MB of comments)"""
 
@@ -274,6 +305,54 @@ def measure_target(name, python, specscope, runs, tmp, env):
     return times, cpu, rss, sizes, lines
 
 
+def measure_sampling(specscope, runs, tmp, env):
+    """The CPU-bound warm-up dumped with sampling off and on, interleaved:
+    per case the wall times, the warm-up times the snapshots report, the
+    samples taken and the mean interval achieved."""
+    script = os.path.join(tmp, "cpu_bound.py")
+    with open(script, "w") as f:
+        f.write(SAMPLING_WORKLOAD)
+    out = os.path.join(tmp, "sampling.json")
+    intervals = {"off": "0", "on": "1"}
+    seen = {k: {"wall": [], "warmup": [], "samples": [], "interval": []} for k in intervals}
+
+    def once(key):
+        argv = [specscope, "dump", "--format", "json", "--sample-interval", intervals[key],
+                script, "--call", "work()", "-n", SAMPLING_CALLS]
+        wall, _, _ = run_to_file(argv, out, env)
+        with open(out) as f:
+            doc = json.load(f)
+        return wall, doc["warmup"]["call_seconds"], doc["sampling"]
+
+    for key in intervals:  # one warm-up round
+        once(key)
+    for _ in range(runs):
+        for key in intervals:
+            wall, warmup, sampling = once(key)
+            seen[key]["wall"].append(wall)
+            seen[key]["warmup"].append(warmup)
+            if sampling is not None:
+                seen[key]["samples"].append(sampling["total"])
+                seen[key]["interval"].append(sampling["interval_ms"])
+    return seen
+
+
+def report_sampling(seen):
+    med = {k: {m: statistics.median(v) if v else 0.0 for m, v in d.items()} for k, d in seen.items()}
+    q = {k: statistics.quantiles(d["warmup"], n=4) if len(d["warmup"]) > 1 else [d["warmup"][0]] * 3
+         for k, d in seen.items()}
+    print("\nsampling (a CPU-bound warm-up: work() x %s)" % SAMPLING_CALLS)
+    print("  %-33s %9s  %-15s %9s  %7s  %11s" % ("", "warm-up ms", "quartiles", "wall ms", "samples", "interval ms"))
+    labels = {"off": "--sample-interval 0", "on": "--sample-interval 1 (default)"}
+    for k in ("off", "on"):
+        print("  %-33s %9.1f  %7.1f–%-7.1f %9.1f  %7d  %11s" % (
+            labels[k], ms(med[k]["warmup"]), ms(q[k][0]), ms(q[k][2]), ms(med[k]["wall"]), med[k]["samples"],
+            "%.3f" % med[k]["interval"] if seen[k]["interval"] else "-"))
+    ratio = med["on"]["warmup"] / med["off"]["warmup"]
+    print("  warm-up sampled / unsampled: %.3f x (wall: %.3f x)" % (ratio, med["on"]["wall"] / med["off"]["wall"]))
+    return ratio, med["on"]["interval"]
+
+
 def ms(seconds):
     return seconds * 1e3
 
@@ -320,7 +399,8 @@ def main():
     parser.add_argument("--frames", type=int, default=300, help="frames drawn per frame figure")
     parser.add_argument("--no-build", action="store_true", help="use target/py3.X/release/specscope as it is")
     parser.add_argument("--interpreter", action="append", default=[], metavar="VER=PATH")
-    parser.add_argument("--targets", default="demo,typing")
+    parser.add_argument("--targets", default="demo,typing,sampling")
+    parser.add_argument("--no-frame", action="store_true", help="leave out cargo bench --bench frame")
     args = parser.parse_args()
     given = dict(item.split("=", 1) for item in args.interpreter)
     env = child_env()
@@ -336,16 +416,21 @@ def main():
         else:
             specscope = build(version, python)
         print("\n=== Python %s  (%s)" % (version, python))
-        frames, info = frame_bench(version, python, args.frames)
+        frames, info = ({}, []) if args.no_frame else frame_bench(version, python, args.frames)
+        sampling = None
         with tempfile.TemporaryDirectory(prefix="specscope-bench-") as tmp:
             if "large" in args.targets.split(","):
                 add_large_target(tmp)
             results = {}
             for name in args.targets.split(","):
+                if name == "sampling":
+                    sampling = report_sampling(measure_sampling(specscope, args.runs, tmp, env))
+                    continue
                 results[name] = report_target(name, *measure_target(name, python, specscope, args.runs, tmp, env))
-        print("\nframe drawing (cargo bench --bench frame)")
-        for line in info:
-            print("  " + line)
+        if frames:
+            print("\nframe drawing (cargo bench --bench frame)")
+            for line in info:
+                print("  " + line)
         checks = []
         if "demo" in results:
             med, cpu, peak = results["demo"]
@@ -363,8 +448,16 @@ def main():
             # typing has about 400 code objects: the explorer's first frame
             # after the program ended.
             checks.append(("e <= a + 300 ms (typing)", "a + %.0f ms" % ms(med["e"] - med["a"]), med["e"] - med["a"] <= 0.300))
-        worst = max(frames[k][0] for k in ("frame_top", "frame_middle", "frame_end"))
-        checks.append(("one 200x60 frame <= 5 ms (10,000 instructions)", "%.2f ms (worst median)" % worst, worst <= 5.0))
+        if sampling is not None:
+            ratio, interval = sampling
+            checks.append(
+                ("warm-up sampled <= 1.10 x unsampled", "%.3f x (every %.2f ms)" % (ratio, interval), ratio <= 1.10)
+            )
+        if frames:
+            worst = max(frames[k][0] for k in ("frame_top", "frame_middle", "frame_end"))
+            checks.append(
+                ("one 200x60 frame <= 5 ms (10,000 instructions)", "%.2f ms (worst median)" % worst, worst <= 5.0)
+            )
         for key, what in (("large_code", "2.4 MB of code"), ("large_comments", "60 MB of comments")):
             if key + "_first_frame" in frames:
                 first, last = frames[key + "_first_frame"][0], frames[key + "_last_line"][0]

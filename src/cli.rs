@@ -184,6 +184,16 @@ pub struct TargetArgs {
     /// Feed FILE to the program as its stdin (default: end-of-file)
     #[arg(long, value_name = "FILE")]
     pub stdin: Option<PathBuf>,
+    /// Note which instruction runs about every MS milliseconds while the
+    /// program and its warm-up run (0: no sampling; from 0.1 to 60000)
+    #[arg(
+        long = "sample-interval",
+        value_name = "MS",
+        value_parser = parse_sample_interval,
+        allow_negative_numbers = true,
+        default_value_t = crate::collect::request::DEFAULT_SAMPLE_INTERVAL_MS
+    )]
+    pub sample_interval: f64,
     /// Arguments for the program (its sys.argv[1:])
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -250,6 +260,7 @@ impl TargetArgs {
         request.patterns = self.patterns.clone();
         request.timeout = self.timeout.filter(|t| *t > 0.0);
         request.stdin = self.stdin.as_deref().map(stdin_file).transpose()?;
+        request.sample_interval_ms = self.sample_interval;
         Ok(request)
     }
 }
@@ -279,6 +290,30 @@ fn parse_timeout(text: &str) -> Result<f64, String> {
         return Err(format!("the timeout can be at most {MAX_TIMEOUT} seconds"));
     }
     Ok(secs)
+}
+
+/// The slowest sampling `--sample-interval` takes, in milliseconds.
+pub const MAX_SAMPLE_INTERVAL_MS: f64 = 60_000.0;
+/// The fastest: below it the program would spend more time handing the
+/// interpreter to the sampler than running.
+pub const MIN_SAMPLE_INTERVAL_MS: f64 = 0.1;
+
+/// `--sample-interval MS`: 0 (no sampling) or milliseconds from
+/// [`MIN_SAMPLE_INTERVAL_MS`] to [`MAX_SAMPLE_INTERVAL_MS`].
+fn parse_sample_interval(text: &str) -> Result<f64, String> {
+    let ms: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "a number of milliseconds is needed, e.g. 1 or 0.5 (0: no sampling)")?;
+    if ms == 0.0 {
+        return Ok(0.0);
+    }
+    if !ms.is_finite() || !(MIN_SAMPLE_INTERVAL_MS..=MAX_SAMPLE_INTERVAL_MS).contains(&ms) {
+        return Err(format!(
+            "the interval must be 0 (no sampling) or from {MIN_SAMPLE_INTERVAL_MS} to {MAX_SAMPLE_INTERVAL_MS} milliseconds"
+        ));
+    }
+    Ok(ms)
 }
 
 /// The file `--stdin` names, checked to be one the program can read.

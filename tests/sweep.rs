@@ -5,7 +5,9 @@
 //! own units, see `conformance.rs`).
 //!
 //! Slow (a minute or more): run with `cargo test --test sweep -- --ignored`;
-//! `.ci/run` does, once per Python version.
+//! `.ci/run` does, once per Python version. Each import is sampled as any
+//! run is (every millisecond; `SPECSCOPE_SWEEP_SAMPLE_MS` sets another
+//! interval, 0 none), and the samples must add up.
 
 use specscope::collect::python::{CollectError, collect, eval_repr, reference_dis};
 use specscope::collect::request::{Request, Target};
@@ -60,7 +62,12 @@ fn stdlib_dis_conformance() {
         .split_whitespace()
         .map(str::to_string)
         .collect();
+    let sample_ms: f64 = std::env::var("SPECSCOPE_SWEEP_SAMPLE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(specscope::collect::request::DEFAULT_SAMPLE_INTERVAL_MS);
     let (mut modules, mut codes, mut instructions) = (0usize, 0usize, 0usize);
+    let (mut samples, mut sampled_runs) = (0u64, 0usize);
     let mut mismatches: Vec<String> = Vec::new();
     let mut crashes: Vec<String> = Vec::new();
     let mut not_importable = Vec::new();
@@ -71,6 +78,7 @@ fn stdlib_dis_conformance() {
         }
         let mut request = Request::new(Target::Code(format!("import {name}")));
         request.patterns = vec![format!("{name}:*")];
+        request.sample_interval_ms = sample_ms;
         let snapshot = match collect(&request) {
             Ok(s) if s.run.exception.is_none() => s,
             Ok(_) => {
@@ -87,6 +95,23 @@ fn stdlib_dis_conformance() {
                 continue;
             }
         };
+        if let Some(sampling) = snapshot.sampling {
+            sampled_runs += 1;
+            samples += sampling.total;
+            let found: u64 = snapshot.code_objects.iter().map(|c| c.samples).sum();
+            let placed: u64 = snapshot
+                .code_objects
+                .iter()
+                .flat_map(|c| &c.instructions)
+                .map(|i| i.samples)
+                .sum();
+            if found > sampling.total || placed != found {
+                mismatches.push(format!(
+                    "{name}: {found} samples in its code objects, {placed} on their instructions, {} in all",
+                    sampling.total
+                ));
+            }
+        }
         let reference = match reference_dis(true) {
             Ok(r) => r,
             Err(e) => {
@@ -147,7 +172,8 @@ fn stdlib_dis_conformance() {
     }
     println!(
         "sweep: {modules} modules, {codes} code objects, {instructions} instructions, \
-         {} mismatches, {} crashes; {} not importable or without a file; {} skipped",
+         {} mismatches, {} crashes; {} not importable or without a file; {} skipped; \
+         {samples} samples in {sampled_runs} runs sampled every {sample_ms} ms",
         mismatches.len(),
         crashes.len(),
         not_importable.len(),

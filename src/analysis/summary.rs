@@ -115,9 +115,14 @@ pub struct Site {
 
 /// The sites to look at first: those where specialization failed (backing
 /// off or given up), hottest first (by samples, then by the samples of
-/// their code object), ties in source order.
+/// their code object, then by the executions their backoff proves), ties
+/// in source order.
 pub fn sites_to_look_at(snapshot: &Snapshot) -> Vec<Site> {
-    let mut sites: Vec<(Site, u64, &str, u32, u32)> = Vec::new();
+    let facts = snapshot.python.version.facts();
+    use std::cmp::Reverse;
+    // Hottest first, then the most executions proved, then source order.
+    type Key<'a> = (Reverse<u64>, Reverse<u64>, Reverse<u64>, &'a str, u32, u32);
+    let mut sites: Vec<(Site, Key)> = Vec::new();
     for (c, code) in snapshot.code_objects.iter().enumerate() {
         for (i, ins) in code.instructions.iter().enumerate() {
             let Some(state) = SiteState::of(code, ins).filter(|s| s.failing()) else {
@@ -125,20 +130,29 @@ pub fn sites_to_look_at(snapshot: &Snapshot) -> Vec<Site> {
             };
             let line = ins.positions.and_then(|p| p.line).or(ins.line).unwrap_or(0);
             let col = ins.positions.and_then(|p| p.col).unwrap_or(0);
+            let proven = ins
+                .counter
+                .as_ref()
+                .and_then(|c| facts.executions_at_least(c))
+                .unwrap_or(0);
             let site = Site {
                 code: c,
                 instruction: i,
                 state,
                 samples: ins.samples,
             };
-            sites.push((site, code.samples, code.filename.as_str(), line, col));
+            let key = (
+                Reverse(ins.samples),
+                Reverse(code.samples),
+                Reverse(proven),
+                code.filename.as_str(),
+                line,
+                col,
+            );
+            sites.push((site, key));
         }
     }
-    sites.sort_by(|a, b| {
-        (b.0.samples, b.1)
-            .cmp(&(a.0.samples, a.1))
-            .then_with(|| (a.2, a.3, a.4).cmp(&(b.2, b.3, b.4)))
-    });
+    sites.sort_by(|a, b| a.1.cmp(&b.1));
     sites.into_iter().map(|s| s.0).collect()
 }
 

@@ -16,6 +16,7 @@ use crate::collect::request::Request;
 use crate::model::Snapshot;
 use crate::model::version::PythonVersion;
 
+mod sampler;
 mod watchdog;
 
 use crate::collect::built::{COLLECTOR_CODE, COLLECTOR_DIS_CODE};
@@ -249,6 +250,11 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(capture_start, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_write, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_finish, &module)?)?;
+    module.add_function(wrap_pyfunction!(sampler::sample_start, &module)?)?;
+    module.add_function(wrap_pyfunction!(sampler::sample_stop, &module)?)?;
+    module.add_function(wrap_pyfunction!(sampler::sample_pause, &module)?)?;
+    module.add_function(wrap_pyfunction!(sampler::sample_counts, &module)?)?;
+    module.add_function(wrap_pyfunction!(sampler::sample_clear, &module)?)?;
     Ok(module)
 }
 
@@ -469,11 +475,13 @@ fn collect_reply(request: &Request) -> Result<String, CollectError> {
         check_virtualenv(py)?;
         let collector = load_collector(py).map_err(|e| internal(py, e))?;
         let _hooks_off = HooksOff::new(py);
-        collector
+        let reply = collector
             .getattr("run")
             .and_then(|run| run.call1((request.to_json(&linked_in(py).facts()),)))
             .and_then(|reply| reply.extract::<String>())
-            .map_err(|e| internal(py, e))
+            .map_err(|e| internal(py, e));
+        sampler::end(py);
+        reply
     })
 }
 

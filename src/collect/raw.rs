@@ -145,6 +145,8 @@ pub struct RawSnapshot {
     code_objects: Vec<RawCode>,
     run: RawRun,
     pub misses: Vec<PatternMiss>,
+    #[serde(default)]
+    sampling: Option<Sampling>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -228,6 +230,10 @@ struct RawCode {
     instructions: Vec<RawInstruction>,
     /// ... or as bytes and tables, decoded here.
     bytes: Option<crate::collect::decode::RawBytes>,
+    /// Samples that found this code object running: `(offset, samples)`,
+    /// the offset of the instruction the interpreter was at, in bytes.
+    #[serde(default)]
+    samples: Vec<(u32, u64)>,
 }
 
 impl RawSnapshot {
@@ -287,7 +293,7 @@ impl RawSnapshot {
             files: self.files,
             code_objects,
             timeline,
-            sampling: None,
+            sampling: self.sampling,
             run: RunReport {
                 output: self
                     .run
@@ -317,7 +323,7 @@ fn convert_code(
             .instructions
             .iter()
             .any(|raw| raw.opname != raw.base_opname);
-    let instructions: Vec<Instruction> = code
+    let mut instructions: Vec<Instruction> = code
         .instructions
         .into_iter()
         .map(|raw| {
@@ -408,6 +414,7 @@ fn convert_code(
             }
         })
         .collect();
+    let samples = place_samples(&code.samples, &mut instructions);
     let ran = code.executed || code.ran_seen == Some(true) || facts.shows_execution(&instructions);
     let ran_known = ran || code.ran_seen.is_some() || facts.resume_marks_execution;
     CodeObject {
@@ -423,12 +430,26 @@ fn convert_code(
         ran_known,
         exception_table: code.exception_table,
         instructions,
-        samples: 0,
+        samples,
     }
 }
 
 fn kept() -> bool {
     true
+}
+
+/// Adds each sample to the instruction it landed in, the last one that
+/// starts at or before its offset: a frame can stand on a cache entry of
+/// its instruction (3.11 and 3.12 leave a call's caller there) or on the
+/// second half of a superinstruction. Returns the code object's samples.
+fn place_samples(samples: &[(u32, u64)], instructions: &mut [Instruction]) -> u64 {
+    for &(offset, count) in samples {
+        let after = instructions.partition_point(|i| i.offset <= offset);
+        if let Some(ins) = instructions.get_mut(after.saturating_sub(1)) {
+            ins.samples += count;
+        }
+    }
+    samples.iter().map(|(_, count)| count).sum()
 }
 
 /// 3.11's backoff 5 alone cannot tell five failed attempts from a restart
@@ -495,7 +516,47 @@ pub fn cache_value(units: &[u16]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::cache_value;
+    use super::{cache_value, place_samples};
+    use crate::model::{Instruction, Status};
+
+    fn at(offset: u32, opname: &str) -> Instruction {
+        Instruction {
+            offset,
+            line: None,
+            starts_line: false,
+            positions: None,
+            opname: opname.into(),
+            base_opname: opname.into(),
+            arg: None,
+            argrepr: String::new(),
+            is_jump_target: false,
+            label: None,
+            jump_target: None,
+            status: Status::NoCache,
+            caches: Vec::new(),
+            counter: None,
+            samples: 0,
+        }
+    }
+
+    #[test]
+    fn samples_land_on_the_instruction_they_are_in() {
+        // RESUME 0, LOAD_FAST__LOAD_FAST 2 (dis lists its second half, at
+        // 4, as an instruction of its own), BINARY_OP 6 with its cache at 8,
+        // RETURN_VALUE 10. A frame stands on a cache entry of a call in 3.11
+        // and 3.12; the sample is its instruction's.
+        let mut code = vec![
+            at(0, "RESUME"),
+            at(2, "LOAD_FAST__LOAD_FAST"),
+            at(4, "LOAD_FAST"),
+            at(6, "BINARY_OP"),
+            at(10, "RETURN_VALUE"),
+        ];
+        let total = place_samples(&[(0, 1), (4, 2), (6, 4), (8, 8), (10, 16)], &mut code);
+        assert_eq!(total, 31);
+        let placed: Vec<u64> = code.iter().map(|i| i.samples).collect();
+        assert_eq!(placed, [1, 0, 2, 12, 16]);
+    }
 
     #[test]
     fn cache_units_are_little_endian() {

@@ -41,7 +41,12 @@ pub struct Request {
     /// How instructions are read: decoded in Rust from the bytes (the
     /// default where this build knows the version) or built by `dis`.
     pub decoder: Decoder,
+    /// Milliseconds between samples of where the program runs; 0: none.
+    pub sample_interval_ms: f64,
 }
+
+/// `--sample-interval` when none is given, in milliseconds.
+pub const DEFAULT_SAMPLE_INTERVAL_MS: f64 = 1.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Decoder {
@@ -65,6 +70,7 @@ impl Request {
             output_limit: 1 << 20,
             stdin: None,
             decoder: Decoder::Auto,
+            sample_interval_ms: DEFAULT_SAMPLE_INTERVAL_MS,
         }
     }
 
@@ -113,6 +119,7 @@ impl Request {
             stdin: Option<&'a std::path::Path>,
             cache_layouts: serde_json::Map<String, serde_json::Value>,
             decoder: &'a str,
+            sample_interval_ms: f64,
             /// The opcode tables made at build time, passed on as they are.
             #[serde(skip_serializing_if = "Option::is_none")]
             optable: Option<&'a serde_json::value::RawValue>,
@@ -161,6 +168,7 @@ impl Request {
                 .iter()
                 .map(|(base, layout, _)| (base.to_string(), serde_json::json!(layout)))
                 .collect(),
+            sample_interval_ms: self.sample_interval_ms,
             optable,
         })
         .expect("a request always serializes")

@@ -64,6 +64,8 @@ pub struct Snapshot {
 /// the program's main thread is counted.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Sampling {
+    /// The mean time between samples as they were taken (the interval
+    /// asked for, `--sample-interval`, when fewer than two were).
     pub interval_ms: f64,
     /// Samples taken in all, in selected code or not.
     pub total: u64,

@@ -72,6 +72,10 @@ const LOAD_GLOBAL_313_DIS: CacheLayout = &[
 ];
 
 pub const MISS_COUNTER_START_311: u16 = 53;
+/// The largest backoff exponent: 12 bits of value (`MAX_BACKOFF_VALUE` in
+/// 3.11's and 3.12's `pycore_code.h`, `restart_backoff_counter` in 3.13's
+/// `pycore_backoff.h`).
+pub const MAX_BACKOFF: u8 = 12;
 pub const ADAPTIVE_START_311: (u16, u8) = (31, 5);
 pub const WARMUP: (u16, u8) = (1, 1);
 pub const COOLDOWN: (u16, u8) = (52, 0);
@@ -327,6 +331,51 @@ impl VersionFacts {
             }
         }
     }
+
+    /// The fewest times a failing site must have run for its counter to
+    /// read what it reads: what the backoff proves. `None` for a counter
+    /// that proves nothing of the kind (warming up, specialized, a layout
+    /// this build does not know).
+    ///
+    /// After each failed attempt to specialize, `specialize.c` sets the
+    /// counter to `(2^b - 1, b)` with the backoff exponent `b` one higher
+    /// (at most 12), and the instruction runs again at once, counting that
+    /// same execution down by one; each later execution counts one down,
+    /// and the execution that finds the value at 0 tries again. So a
+    /// counter `(v, b)` comes after a known number of attempts, the last
+    /// one `2^b - 2 - v` executions ago. What differs is the start:
+    ///
+    /// - 3.11 quickens a code object after 8 calls or loop iterations and
+    ///   leaves every adaptive counter at `(0, 0)`: the first execution
+    ///   after that tries, and its failure gives backoff 1. Executions
+    ///   before quickening are not counted. A site 3.11 gave up on (the
+    ///   plain opcode put back at the first attempt) ran at least once.
+    /// - 3.12 and 3.13 start at the warm-up `(1, 1)`: the second execution
+    ///   tries, and its failure gives backoff 2.
+    ///
+    /// The count is exact for a site that never specialized and never sat
+    /// at the cap (3.11: counted from quickening); a site that specialized
+    /// and was de-optimized, or failed again at backoff 12, ran more. So
+    /// the site ran at least this many times.
+    pub fn executions_at_least(&self, counter: &Counter) -> Option<u64> {
+        let (first_attempt, first_backoff) = match (self.counter, counter.state) {
+            (CounterLayout::Split311, CounterState::Unspecializable) => return Some(1),
+            (
+                CounterLayout::Split311,
+                CounterState::BackingOff | CounterState::BackoffOrRestart,
+            ) => (1u64, 1u8),
+            (CounterLayout::Backoff12, CounterState::BackingOff) => (2, WARMUP.1 + 1),
+            _ => return None,
+        };
+        let backoff = counter
+            .backoff
+            .filter(|b| (first_backoff..=MAX_BACKOFF).contains(b))?;
+        // The execution that made the attempt which left `backoff`.
+        let last_attempt =
+            (first_backoff..backoff).fold(first_attempt, |at, b| at + (1u64 << b) - 1);
+        let counted_down = ((1u64 << backoff) - 2).saturating_sub(u64::from(counter.value));
+        Some(last_attempt + counted_down)
+    }
 }
 
 /// 3.13 seeds the branch history of every conditional jump with this value.
@@ -463,6 +512,72 @@ mod tests {
             .decode_counter(site("BINARY_OP_ADD_INT", "BINARY_OP"), 832);
         assert_eq!(c.state, CounterState::Unknown);
         assert!(c.meaning.contains("unknown layout"));
+    }
+
+    /// A failing site's counter after `n` executions, as `specialize.c`
+    /// moves it when every attempt fails: from `(value, backoff)` at the
+    /// first execution (3.11: just quickened; 3.12+: warm-up).
+    fn failing_site(start: (u16, u8), n: u64) -> (u16, u8) {
+        let (mut value, mut backoff) = start;
+        for _ in 0..n {
+            if value == 0 {
+                backoff = (backoff + 1).min(MAX_BACKOFF);
+                value = (1 << backoff) - 1;
+            }
+            value -= 1;
+        }
+        (value, backoff)
+    }
+
+    #[test]
+    fn the_backoff_proves_how_often_a_failing_site_ran() {
+        for (version, start, adaptive) in [
+            ("3.11.7", (0, 0), "BINARY_OP_ADAPTIVE"),
+            ("3.12.1", WARMUP, "BINARY_OP"),
+            ("3.13.0", WARMUP, "BINARY_OP"),
+        ] {
+            let facts = v(version).facts();
+            let mut exact = 0;
+            for n in 1..=20_000u64 {
+                let (value, backoff) = failing_site(start, n);
+                let raw = (value << 4) | u16::from(backoff);
+                let counter = facts.decode_counter(site(adaptive, "BINARY_OP"), raw);
+                let Some(bound) = facts.executions_at_least(&counter) else {
+                    // Only a site that has not failed yet proves nothing.
+                    assert_eq!(counter.state, CounterState::Warming, "{version} n={n}");
+                    continue;
+                };
+                assert!(
+                    bound <= n,
+                    "{version}: {bound} > {n} at ({value}, {backoff})"
+                );
+                if backoff < MAX_BACKOFF {
+                    assert_eq!(bound, n, "{version} at ({value}, {backoff})");
+                    exact += 1;
+                }
+            }
+            // Backoff 12 comes at the 4,084th execution on every version.
+            assert!(exact >= 4082, "{version}: {exact}");
+        }
+        // 3.12's first failure is at the second execution; 3.11's at the
+        // first after quickening.
+        let f = v("3.12.1").facts();
+        let c = f.decode_counter(site("BINARY_OP", "BINARY_OP"), (2 << 4) | 2);
+        assert_eq!(f.executions_at_least(&c), Some(2));
+        let f = v("3.11.7").facts();
+        let c = f.decode_counter(site("BINARY_OP_ADAPTIVE", "BINARY_OP"), 1);
+        assert_eq!(f.executions_at_least(&c), Some(1));
+        // Given up at the first attempt (3.11): once.
+        let c = f.decode_counter(site("BINARY_OP", "BINARY_OP"), 0);
+        assert_eq!(c.state, CounterState::Unspecializable);
+        assert_eq!(f.executions_at_least(&c), Some(1));
+        // Specialized or warming: nothing proved; unknown layouts: nothing.
+        let f = v("3.12.1").facts();
+        let c = f.decode_counter(site("BINARY_OP_ADD_INT", "BINARY_OP"), 832);
+        assert_eq!(f.executions_at_least(&c), None);
+        let f = v("3.15.0").facts();
+        let c = f.decode_counter(site("BINARY_OP", "BINARY_OP"), (83 << 4) | 11);
+        assert_eq!(f.executions_at_least(&c), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::analysis::lines::LineState;
 use crate::analysis::marks::Mark;
+use crate::model::version::VersionFacts;
 use crate::model::{CacheEntry, Counter, Instruction, Phase, Snapshot, StopReason};
 use crate::present::text::sanitize_line;
 
@@ -36,16 +37,22 @@ pub fn warmup_line(snapshot: &Snapshot) -> String {
     }
 }
 
-/// `counter=832 (cooldown 52/0) version=131157 index=3`
-pub fn caches_text(ins: &Instruction) -> String {
+/// `counter=832 (cooldown 52/0) version=131157 index=3`; a failing
+/// site's counter also says how often the backoff proves it ran:
+/// `counter=1339 (backing off 83/11; ran at least 4,010 times)`.
+pub fn caches_text(ins: &Instruction, facts: &VersionFacts) -> String {
     let mut parts = Vec::with_capacity(ins.caches.len());
     for (i, cache) in ins.caches.iter().enumerate() {
         match (&ins.counter, i) {
-            (Some(counter), 0) => parts.push(format!(
-                "counter={} ({})",
-                cache.value,
-                counter_short(counter)
-            )),
+            (Some(counter), 0) => parts.push(match facts.executions_at_least(counter) {
+                Some(n) => format!(
+                    "counter={} ({}; {})",
+                    cache.value,
+                    counter_short(counter),
+                    executions_words(n)
+                ),
+                None => format!("counter={} ({})", cache.value, counter_short(counter)),
+            }),
             _ => parts.push(cache_text(cache)),
         }
     }
@@ -90,6 +97,34 @@ pub fn counter_short(counter: &Counter) -> String {
         Unknown => "unknown layout",
     };
     format!("{word} {pair}")
+}
+
+/// What a failing site's backoff proves ([`VersionFacts::executions_at_least`]):
+/// `ran at least once`, `ran at least 4,010 times`.
+pub fn executions_words(n: u64) -> String {
+    match n {
+        1 => "ran at least once".into(),
+        n => format!("ran at least {} times", grouped(n)),
+    }
+}
+
+/// Samples that found a code object running, among all the run's:
+/// `212 of 263 samples`.
+pub fn samples_words(samples: u64, total: u64) -> String {
+    format!("{} of {} samples", grouped(samples), grouped(total))
+}
+
+/// `4,010`: thousands set apart with commas.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A byte count in binary units, rounded down, as the output limit is
@@ -275,31 +310,18 @@ pub fn place(code: &crate::model::CodeObject, ins: &Instruction) -> String {
     }
 }
 
-/// A count with thousands separated: `12,345`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn thousands_are_separated() {
-        let cases = [
-            (0, "0"),
-            (999, "999"),
-            (1000, "1,000"),
-            (1234567, "1,234,567"),
-        ];
-        for (n, text) in cases {
-            assert_eq!(super::thousands(n), text);
-        }
+    fn executions_and_samples_read_with_grouped_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(4010), "4,010");
+        assert_eq!(grouped(12_345_678), "12,345,678");
+        assert_eq!(executions_words(1), "ran at least once");
+        assert_eq!(executions_words(8178), "ran at least 8,178 times");
+        assert_eq!(samples_words(212, 1263), "212 of 1,263 samples");
     }
 }

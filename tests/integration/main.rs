@@ -6,6 +6,7 @@
 
 mod common;
 
+mod backoff;
 mod cli;
 mod conformance;
 mod crashes;
@@ -20,6 +21,7 @@ mod lessons;
 mod meanings;
 mod properties;
 mod reach;
+mod sampling;
 mod schema;
 mod summary;
 mod truth;

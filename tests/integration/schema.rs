@@ -74,6 +74,10 @@ fn json_keeps_schema_1() {
     }
     // How a run can end: an exception, sys.exit with output on both
     // streams, os._exit, and a --timeout.
+    // A run without sampling.
+    let mut unsampled = Request::new(Target::Code("x = 1\n".into()));
+    unsampled.sample_interval_ms = 0.0;
+    requests.push(unsampled);
     for code in [
         "def f():\n    raise ValueError('no')\nf()\n",
         "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)\n",

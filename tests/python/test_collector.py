@@ -411,3 +411,41 @@ def test_loading_the_collector_imports_neither_dis_nor_opcode():
     out = subprocess.run([sys.executable, "-I", "-c", script, str(ASSETS / "collector.py")],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------ sampling
+
+
+def test_sampling_lowers_the_switch_interval_while_it_samples_and_puts_it_back(collector):
+    before = sys.getswitchinterval()
+    sampling = collector._Sampling(1.0, [])
+    sampling.start()
+    during = sys.getswitchinterval()
+    sampling.stop()
+    assert during == pytest.approx(0.0005)
+    assert sys.getswitchinterval() == before
+    # Without the native module nothing is sampled, but the run says it was asked.
+    assert sampling.report() == {"interval_ms": 0.0, "total": 0}
+
+
+def test_a_switch_interval_the_program_sets_is_its_own(collector):
+    before = sys.getswitchinterval()
+    sampling = collector._Sampling(1.0, [])
+    sampling.start()
+    sys.setswitchinterval(0.002)
+    sampling.stop()
+    try:
+        assert sys.getswitchinterval() == pytest.approx(0.002)
+    finally:
+        sys.setswitchinterval(before)
+
+
+def test_no_sampling_changes_nothing_and_counts_nothing(collector):
+    before = sys.getswitchinterval()
+    sampling = collector._Sampling(0, [])
+    sampling.start()
+    assert sys.getswitchinterval() == before
+    sampling.stop()
+    assert sampling.report() is None
+    codes = code_objects(sample())
+    assert sampling.counts(codes) == [[] for _ in codes]

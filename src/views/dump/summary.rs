@@ -8,7 +8,9 @@ use std::fmt::Write;
 use crate::analysis::summary::{SiteState, family_counts, sites_to_look_at};
 use crate::model::Snapshot;
 use crate::present::text::{Paint, clip, sanitize_line};
-use crate::present::words::{counter_short, place, site_state_words, thousands, warmup_line};
+use crate::present::words::{
+    counter_short, executions_words, grouped, place, site_state_words, warmup_line,
+};
 
 /// Sites listed under "look at first"; the rest are counted.
 const SHOWN_SITES: usize = 20;
@@ -44,8 +46,8 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
             out,
             "sampled every {} ms: {} samples, {} in the code shown",
             sampling.interval_ms,
-            thousands(sampling.total),
-            thousands(here)
+            grouped(sampling.total),
+            grouped(here)
         );
     }
     out.push('\n');
@@ -107,7 +109,7 @@ fn look_at_first(snapshot: &Snapshot, paint: Paint, out: &mut String) {
     let order = if snapshot.sampling.is_some() {
         "hottest first"
     } else {
-        "in source order (no samples)"
+        "the most executions proved first (not sampled)"
     };
     let _ = writeln!(
         out,
@@ -124,13 +126,16 @@ fn look_at_first(snapshot: &Snapshot, paint: Paint, out: &mut String) {
     for site in sites.iter().take(SHOWN_SITES) {
         let code = &snapshot.code_objects[site.code];
         let ins = &code.instructions[site.instruction];
-        let counter = ins
-            .counter
-            .as_ref()
-            .map(counter_short)
-            .unwrap_or_else(|| site_state_words(site.state).to_string());
+        let facts = snapshot.python.version.facts();
+        let counter = match &ins.counter {
+            Some(counter) => match facts.executions_at_least(counter) {
+                Some(n) => format!("{}; {}", counter_short(counter), executions_words(n)),
+                None => counter_short(counter),
+            },
+            None => site_state_words(site.state).to_string(),
+        };
         let heat = if snapshot.sampling.is_some() {
-            format!("  {} samples", thousands(site.samples))
+            format!("  {} samples", grouped(site.samples))
         } else {
             String::new()
         };

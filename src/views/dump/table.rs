@@ -5,10 +5,11 @@ use std::fmt::Write;
 
 use crate::analysis::marks::Mark;
 use crate::analysis::timeline::{Transition, census, changes};
+use crate::model::version::VersionFacts;
 use crate::model::{CodeObject, Instruction, Snapshot};
 use crate::present::text::clip;
 use crate::present::text::{Paint, sanitize_line};
-use crate::present::words::{SOURCE_NOT_KEPT, caches_text, warmup_line};
+use crate::present::words::{SOURCE_NOT_KEPT, caches_text, samples_words, warmup_line};
 
 pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
     let mut out = String::new();
@@ -30,9 +31,18 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
         })
         .collect();
     let _ = writeln!(out, "{}", legend.join("   "));
+    let facts = snapshot.python.version.facts();
+    let sampled = snapshot.sampling.map(|s| s.total);
     for code in &snapshot.code_objects {
         out.push('\n');
-        code_object(code, snapshot.source_of(code).is_some(), paint, &mut out);
+        code_object(
+            code,
+            snapshot.source_of(code).is_some(),
+            &facts,
+            sampled,
+            paint,
+            &mut out,
+        );
     }
     if !snapshot.timeline.is_empty() {
         out.push('\n');
@@ -104,12 +114,25 @@ fn mark_style(mark: Mark) -> &'static str {
     }
 }
 
-fn code_object(code: &CodeObject, source_kept: bool, paint: Paint, out: &mut String) {
+/// A code object's header and rows; `sampled`: the run's samples, when
+/// it was sampled.
+fn code_object(
+    code: &CodeObject,
+    source_kept: bool,
+    facts: &VersionFacts,
+    sampled: Option<u64>,
+    paint: Paint,
+    out: &mut String,
+) {
     let (specialized, specializable) = code.specialized_share();
     let ran = match (code.ran, code.ran_known) {
         (true, _) => "",
         (false, true) => "  · never ran",
         (false, false) => "  · no sign it ran",
+    };
+    let samples = match sampled {
+        Some(total) => format!("  · {}", samples_words(code.samples, total)),
+        None => String::new(),
     };
     let title = format!("{} ", sanitize_line(&code.qualname));
     let source = if source_kept {
@@ -119,14 +142,15 @@ fn code_object(code: &CodeObject, source_kept: bool, paint: Paint, out: &mut Str
     };
     let _ = writeln!(
         out,
-        "{}({}, {}:{}{source})  specialized {}/{}{}",
+        "{}({}, {}:{}{source})  specialized {}/{}{}{}",
         paint.wrap("1", &title),
         code.kind.as_str(),
         sanitize_line(&code.filename),
         code.first_line,
         specialized,
         specializable,
-        ran
+        ran,
+        samples
     );
     let base_width = width(code, |i| i.base_opname.len()).max(4);
     let live_width = width(code, |i| i.opname.len()).max(4);
@@ -169,7 +193,7 @@ fn code_object(code: &CodeObject, source_kept: bool, paint: Paint, out: &mut Str
             live,
             arg,
             argrepr,
-            caches_text(ins)
+            caches_text(ins, facts)
         );
         out.push_str(row.trim_end());
         out.push('\n');

@@ -10,7 +10,9 @@ use ratatui::widgets::{Paragraph, Widget};
 use super::{pane_block, scroll_into_view};
 use crate::analysis::summary::{SiteState, StateCounts};
 use crate::present::text::{clip, sanitize_line};
-use crate::present::words::{counter_short, place, site_state_short, site_state_words, thousands};
+use crate::present::words::{
+    counter_short, executions_words, grouped, place, site_state_short, site_state_words,
+};
 use crate::views::tui::app::{App, Pane, Viewport};
 use crate::views::tui::theme::Theme;
 
@@ -70,7 +72,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             if app.snapshot().sampling.is_some() {
                 "hottest first"
             } else {
-                "in source order"
+                "most executions proved first"
             }
         )
     };
@@ -99,13 +101,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     for (i, site) in sites.iter().enumerate() {
         let code = &app.snapshot().code_objects[site.code];
         let ins = &code.instructions[site.instruction];
-        let counter = ins
-            .counter
-            .as_ref()
-            .map(counter_short)
-            .unwrap_or_else(|| site_state_words(site.state).to_string());
+        let facts = app.snapshot().python.version.facts();
+        let counter = match &ins.counter {
+            Some(counter) => match facts.executions_at_least(counter) {
+                Some(n) => format!("{}; {}", counter_short(counter), executions_words(n)),
+                None => counter_short(counter),
+            },
+            None => site_state_words(site.state).to_string(),
+        };
         let heat = if app.snapshot().sampling.is_some() {
-            format!("  {} samples", thousands(site.samples))
+            format!("  {} samples", grouped(site.samples))
         } else {
             String::new()
         };
