@@ -1,0 +1,446 @@
+//! The program as a heat map: per source file, the stretches of source that
+//! specializable instructions cover, each with the state those instructions
+//! ended in, and the totals per code object and per file. Every view that
+//! draws a map of the program (the handout, the explorer) reads it from here.
+//!
+//! Positions are CPython's `co_positions`: lines from 1, columns as UTF-8
+//! byte offsets into the line, the end exclusive. Instructions nest (the
+//! `CALL` of `f(a + b)` covers the `BINARY_OP` of `a + b`), so the map cuts
+//! the source at every start and end and gives each piece all the sites
+//! that cover it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::summary::{Site, SiteState, StateCounts, code_counts};
+use crate::model::{CodeObject, Positions, Snapshot};
+
+/// A place in a source file: line from 1, column as a UTF-8 byte offset
+/// from 0 (as `co_positions` gives them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Point {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A stretch of source covered by the same specializable sites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub start: Point,
+    /// Exclusive. `col` may be `u32::MAX` when CPython gave no end column:
+    /// to the end of the line.
+    pub end: Point,
+    /// The most telling state of `sites` (see [`SiteState::telling`]).
+    pub state: SiteState,
+    /// The sites that cover the span, innermost first; never empty.
+    pub sites: Vec<Site>,
+}
+
+/// A code object's place in the map: its index in
+/// [`Snapshot::code_objects`] and the states of its sites (as
+/// [`code_counts`] gives them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeHeat {
+    pub code: usize,
+    pub counts: StateCounts,
+}
+
+/// One source file's map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHeat {
+    pub filename: String,
+    /// In source order, never overlapping.
+    pub spans: Vec<Span>,
+    /// The file's code objects, in snapshot order.
+    pub codes: Vec<CodeHeat>,
+    /// The sum of `codes`' counts.
+    pub totals: StateCounts,
+    /// Lines that hold instructions of which none ran: every one of them
+    /// is in a code object known never to have run.
+    pub never_ran: BTreeSet<u32>,
+}
+
+/// The map of a whole snapshot, files in the order their first code object
+/// comes in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HeatMap {
+    pub files: Vec<FileHeat>,
+}
+
+impl SiteState {
+    /// How much a state tells about the source it covers, for a stretch
+    /// that several sites cover: a failure (backing off, then given up)
+    /// outweighs warming, which outweighs specialized, which outweighs code
+    /// that never ran. A reader looking for trouble must not have it hidden
+    /// by a specialized instruction around it.
+    pub fn telling(self) -> u8 {
+        match self {
+            SiteState::BackingOff => 4,
+            SiteState::GivenUp => 3,
+            SiteState::Warming => 2,
+            SiteState::Specialized => 1,
+            SiteState::NeverRan => 0,
+        }
+    }
+}
+
+impl HeatMap {
+    /// The map of every code object of `snapshot`.
+    pub fn of(snapshot: &Snapshot) -> HeatMap {
+        HeatMap::of_codes(&snapshot.code_objects)
+    }
+
+    /// The map of `codes` (indices in [`Site`] and [`CodeHeat`] are into
+    /// this slice).
+    pub fn of_codes(codes: &[CodeObject]) -> HeatMap {
+        let mut order: Vec<&str> = Vec::new();
+        let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, code) in codes.iter().enumerate() {
+            let list = by_file.entry(code.filename.as_str()).or_insert_with(|| {
+                order.push(code.filename.as_str());
+                Vec::new()
+            });
+            list.push(i);
+        }
+        let files = order
+            .into_iter()
+            .map(|name| file_heat(name, codes, &by_file[name]))
+            .collect();
+        HeatMap { files }
+    }
+
+    pub fn file(&self, filename: &str) -> Option<&FileHeat> {
+        self.files.iter().find(|f| f.filename == filename)
+    }
+}
+
+impl FileHeat {
+    /// The spans that touch line `line`, in order.
+    pub fn spans_on(&self, line: u32) -> &[Span] {
+        let from = self.spans.partition_point(|s| s.end.line < line);
+        let to = from + self.spans[from..].partition_point(|s| s.start.line <= line);
+        &self.spans[from..to]
+    }
+}
+
+/// Where an instruction's positions start and end, when they make a
+/// stretch of source: a known line from 1, a column, the end after the
+/// start.
+pub fn extent(p: &Positions) -> Option<(Point, Point)> {
+    let line = p.line.filter(|&l| l > 0)?;
+    let start = Point { line, col: p.col? };
+    let end = Point {
+        line: p.end_line.unwrap_or(line),
+        col: p.end_col.unwrap_or(u32::MAX),
+    };
+    (end > start).then_some((start, end))
+}
+
+fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHeat {
+    let mut covers: Vec<(Point, Point, Site)> = Vec::new();
+    let mut lines_ran: BTreeMap<u32, bool> = BTreeMap::new();
+    let mut heat_codes = Vec::with_capacity(members.len());
+    let mut totals = StateCounts::default();
+    for &c in members {
+        let code = &codes[c];
+        let counts = code_counts(code);
+        totals.merge(&counts);
+        heat_codes.push(CodeHeat { code: c, counts });
+        let known_idle = !code.ran && code.ran_known;
+        for (i, ins) in code.instructions.iter().enumerate() {
+            let Some((start, end)) = ins.positions.as_ref().and_then(extent) else {
+                continue;
+            };
+            for line in start.line..=end.line.min(start.line.saturating_add(10_000)) {
+                *lines_ran.entry(line).or_default() |= !known_idle;
+            }
+            if let Some(state) = SiteState::of(code, ins) {
+                let site = Site {
+                    code: c,
+                    instruction: i,
+                    state,
+                    samples: ins.samples,
+                };
+                covers.push((start, end, site));
+            }
+        }
+    }
+    FileHeat {
+        filename: filename.to_string(),
+        spans: flatten(covers),
+        codes: heat_codes,
+        totals,
+        never_ran: lines_ran
+            .into_iter()
+            .filter(|(_, ran)| !ran)
+            .map(|(line, _)| line)
+            .collect(),
+    }
+}
+
+/// Cuts possibly nested or overlapping stretches into pieces that do not
+/// overlap, each with every stretch that covers it.
+fn flatten(mut covers: Vec<(Point, Point, Site)>) -> Vec<Span> {
+    covers.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
+    let mut points: Vec<Point> = covers.iter().flat_map(|(s, e, _)| [*s, *e]).collect();
+    points.sort_unstable();
+    points.dedup();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut active: Vec<usize> = Vec::new();
+    let mut next = 0;
+    for window in points.windows(2) {
+        let (at, until) = (window[0], window[1]);
+        active.retain(|&k| covers[k].1 > at);
+        while next < covers.len() && covers[next].0 <= at {
+            active.push(next);
+            next += 1;
+        }
+        if active.is_empty() {
+            continue;
+        }
+        // Innermost first: the latest start, then the earliest end.
+        active.sort_by_key(|&k| (std::cmp::Reverse(covers[k].0), covers[k].1));
+        let sites: Vec<Site> = active.iter().map(|&k| covers[k].2).collect();
+        match spans.last_mut() {
+            Some(last) if last.end == at && last.sites == sites => last.end = until,
+            _ => spans.push(Span {
+                start: at,
+                end: until,
+                state: most_telling(&sites),
+                sites,
+            }),
+        }
+    }
+    spans
+}
+
+fn most_telling(sites: &[Site]) -> SiteState {
+    sites
+        .iter()
+        .map(|s| s.state)
+        .max_by_key(|s| s.telling())
+        .unwrap_or(SiteState::NeverRan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CacheEntry, CodeKind, Counter, CounterState, Instruction, Status};
+
+    fn ins(opname: &str, status: Status, at: (u32, u32, u32, u32)) -> Instruction {
+        let counter = (status != Status::NoCache).then(|| Counter {
+            raw: 0,
+            value: 0,
+            backoff: Some(0),
+            state: match (status, opname) {
+                (Status::Specialized, _) => CounterState::Misses,
+                (_, "BACK") => CounterState::BackingOff,
+                _ => CounterState::Warming,
+            },
+            meaning: String::new(),
+            misses_left: None,
+        });
+        Instruction {
+            offset: 0,
+            line: Some(at.0),
+            starts_line: false,
+            positions: Some(Positions {
+                line: Some(at.0),
+                end_line: Some(at.1),
+                col: Some(at.2),
+                end_col: Some(at.3),
+            }),
+            opname: opname.into(),
+            base_opname: opname.into(),
+            arg: None,
+            argrepr: String::new(),
+            is_jump_target: false,
+            label: None,
+            jump_target: None,
+            status,
+            caches: counter
+                .is_some()
+                .then(|| CacheEntry {
+                    name: "counter".into(),
+                    size: 1,
+                    offset: 2,
+                    value: 0,
+                    meaning: None,
+                })
+                .into_iter()
+                .collect(),
+            counter,
+            samples: 0,
+        }
+    }
+
+    fn code(filename: &str, ran: bool, instructions: Vec<Instruction>) -> CodeObject {
+        CodeObject {
+            qualname: "f".into(),
+            name: "f".into(),
+            filename: filename.into(),
+            first_line: 1,
+            repr: String::new(),
+            kind: CodeKind::Function,
+            parent: None,
+            ran,
+            ran_known: true,
+            exception_table: Vec::new(),
+            instructions,
+            samples: 0,
+        }
+    }
+
+    fn pt(line: u32, col: u32) -> Point {
+        Point { line, col }
+    }
+
+    /// `print(a + b)` on line 3: the call specialized, the addition
+    /// backing off inside it, the load of `print` plain.
+    fn nested() -> CodeObject {
+        code(
+            "m.py",
+            true,
+            vec![
+                ins("LOAD_NAME", Status::NoCache, (3, 3, 0, 5)),
+                ins("BACK", Status::Adaptive, (3, 3, 6, 11)),
+                ins("CALL_BUILTIN_O", Status::Specialized, (3, 3, 0, 12)),
+            ],
+        )
+    }
+
+    #[test]
+    fn nested_sites_cut_the_source_into_pieces_each_with_its_covers() {
+        let map = HeatMap::of_codes(&[nested()]);
+        let file = &map.files[0];
+        let pieces: Vec<(Point, Point, SiteState, Vec<usize>)> = file
+            .spans
+            .iter()
+            .map(|s| {
+                let sites = s.sites.iter().map(|x| x.instruction).collect();
+                (s.start, s.end, s.state, sites)
+            })
+            .collect();
+        assert_eq!(
+            pieces,
+            [
+                (pt(3, 0), pt(3, 6), SiteState::Specialized, vec![2]),
+                (pt(3, 6), pt(3, 11), SiteState::BackingOff, vec![1, 2]),
+                (pt(3, 11), pt(3, 12), SiteState::Specialized, vec![2]),
+            ],
+            "the failing addition shows through the specialized call, innermost first"
+        );
+    }
+
+    #[test]
+    fn the_most_telling_state_wins_whatever_the_nesting() {
+        let outer_failing = code(
+            "m.py",
+            true,
+            vec![
+                ins("LOAD_ATTR_SLOT", Status::Specialized, (1, 1, 4, 8)),
+                ins("BACK", Status::Adaptive, (1, 1, 0, 10)),
+                ins("WARM", Status::Adaptive, (1, 1, 4, 8)),
+            ],
+        );
+        let map = HeatMap::of_codes(&[outer_failing]);
+        let states: Vec<SiteState> = map.files[0].spans.iter().map(|s| s.state).collect();
+        assert_eq!(
+            states,
+            [
+                SiteState::BackingOff,
+                SiteState::BackingOff,
+                SiteState::BackingOff
+            ]
+        );
+        assert_eq!(map.files[0].spans[1].sites.len(), 3);
+        let ranks: Vec<u8> = SiteState::ALL.iter().map(|s| s.telling()).collect();
+        assert_eq!(ranks, [1, 4, 3, 2, 0], "failing > warming > specialized");
+    }
+
+    #[test]
+    fn spans_over_several_lines_are_found_on_each_of_them() {
+        let call = code(
+            "m.py",
+            true,
+            vec![
+                ins("CALL_PY_EXACT_ARGS", Status::Specialized, (2, 4, 4, 1)),
+                ins("WARM", Status::Adaptive, (3, 3, 8, 9)),
+                ins("LOAD_GLOBAL_MODULE", Status::Specialized, (6, 6, 0, 3)),
+            ],
+        );
+        let map = HeatMap::of_codes(&[call]);
+        let file = &map.files[0];
+        assert_eq!(file.spans.len(), 4);
+        assert_eq!(file.spans_on(1).len(), 0);
+        assert_eq!(file.spans_on(2).len(), 1);
+        assert_eq!(
+            file.spans_on(3).len(),
+            3,
+            "before, on and after the warming site"
+        );
+        assert_eq!(file.spans_on(4).len(), 1);
+        assert_eq!(file.spans_on(5).len(), 0);
+        assert_eq!(file.spans_on(6)[0].start, pt(6, 0));
+    }
+
+    #[test]
+    fn totals_are_the_code_objects_counts_per_file() {
+        let idle = code(
+            "m.py",
+            false,
+            vec![ins("WARM", Status::Adaptive, (9, 9, 4, 9))],
+        );
+        let other = code(
+            "other.py",
+            true,
+            vec![ins("WARM", Status::Adaptive, (1, 1, 0, 1))],
+        );
+        let codes = [nested(), other, idle];
+        let map = HeatMap::of_codes(&codes);
+        let names: Vec<&str> = map.files.iter().map(|f| f.filename.as_str()).collect();
+        assert_eq!(names, ["m.py", "other.py"], "in the order they first come");
+        let m = &map.files[0];
+        assert_eq!(m.codes.iter().map(|c| c.code).collect::<Vec<_>>(), [0, 2]);
+        for c in &m.codes {
+            assert_eq!(c.counts, code_counts(&codes[c.code]));
+        }
+        assert_eq!(m.totals.get(SiteState::Specialized), 1);
+        assert_eq!(m.totals.get(SiteState::BackingOff), 1);
+        assert_eq!(m.totals.get(SiteState::NeverRan), 1);
+        assert_eq!(m.totals.total(), 3);
+        assert_eq!(m.spans.last().unwrap().state, SiteState::NeverRan);
+        assert_eq!(
+            m.never_ran.iter().copied().collect::<Vec<_>>(),
+            [9],
+            "the line of code that never ran, not the lines that ran"
+        );
+    }
+
+    #[test]
+    fn positions_that_make_no_stretch_are_left_out() {
+        let odd = code(
+            "m.py",
+            true,
+            vec![
+                // The module's RESUME: line 0.
+                ins("WARM", Status::Adaptive, (0, 1, 0, 0)),
+                // Empty.
+                ins("WARM", Status::Adaptive, (4, 4, 0, 0)),
+                // Backwards.
+                ins("WARM", Status::Adaptive, (5, 4, 0, 3)),
+            ],
+        );
+        assert!(HeatMap::of_codes(&[odd]).files[0].spans.is_empty());
+        let open_end = Positions {
+            line: Some(2),
+            end_line: None,
+            col: Some(3),
+            end_col: None,
+        };
+        assert_eq!(
+            extent(&open_end),
+            Some((pt(2, 3), pt(2, u32::MAX))),
+            "no end: to the end of the line"
+        );
+    }
+}
