@@ -55,7 +55,10 @@ pub struct FileHeat {
     /// The sum of `codes`' counts.
     pub totals: StateCounts,
     /// Lines that hold instructions of which none ran: every one of them
-    /// is in a code object known never to have run.
+    /// is in a code object that shows no sign of having run (as
+    /// [`CodeObject::ran`] says: on 3.12 that includes code it could not
+    /// watch whose counters never moved, which [`SiteState`] counts by its
+    /// counters).
     pub never_ran: BTreeSet<u32>,
 }
 
@@ -145,13 +148,12 @@ fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHea
         let counts = code_counts(code);
         totals.merge(&counts);
         heat_codes.push(CodeHeat { code: c, counts });
-        let known_idle = !code.ran && code.ran_known;
         for (i, ins) in code.instructions.iter().enumerate() {
             let Some((start, end)) = ins.positions.as_ref().and_then(extent) else {
                 continue;
             };
             for line in start.line..=end.line.min(start.line.saturating_add(10_000)) {
-                *lines_ran.entry(line).or_default() |= !known_idle;
+                *lines_ran.entry(line).or_default() |= code.ran;
             }
             if let Some(state) = SiteState::of(code, ins) {
                 let site = Site {
