@@ -54,11 +54,13 @@ pub struct FileHeat {
     pub codes: Vec<CodeHeat>,
     /// The sum of `codes`' counts.
     pub totals: StateCounts,
-    /// Lines that hold instructions of which none ran: every one of them
-    /// is in a code object that shows no sign of having run (as
-    /// [`CodeObject::ran`] says: on 3.12 that includes code it could not
-    /// watch whose counters never moved, which [`SiteState`] counts by its
-    /// counters).
+    /// Lines of code that never ran: instructions of a code object that
+    /// shows no sign of having run cover them, and no instruction of code
+    /// that ran starts on them (the enclosing code's instructions for a
+    /// `def` cover the whole function). "No sign" is [`CodeObject::ran`]:
+    /// on 3.12 it includes code that could not be watched and whose
+    /// counters never moved, whose sites [`SiteState`] counts by their
+    /// counters.
     pub never_ran: BTreeSet<u32>,
 }
 
@@ -140,7 +142,11 @@ pub fn extent(p: &Positions) -> Option<(Point, Point)> {
 
 fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHeat {
     let mut covers: Vec<(Point, Point, Site)> = Vec::new();
-    let mut lines_ran: BTreeMap<u32, bool> = BTreeMap::new();
+    // Lines that idle code covers, and lines where code that ran starts an
+    // instruction. Not every line code that ran covers: a `def` statement's
+    // instructions in the enclosing code cover the whole function.
+    let mut idle_lines: BTreeSet<u32> = BTreeSet::new();
+    let mut ran_starts: BTreeSet<u32> = BTreeSet::new();
     let mut heat_codes = Vec::with_capacity(members.len());
     let mut totals = StateCounts::default();
     for &c in members {
@@ -152,8 +158,10 @@ fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHea
             let Some((start, end)) = ins.positions.as_ref().and_then(extent) else {
                 continue;
             };
-            for line in start.line..=end.line.min(start.line.saturating_add(10_000)) {
-                *lines_ran.entry(line).or_default() |= code.ran;
+            if code.ran {
+                ran_starts.insert(start.line);
+            } else {
+                idle_lines.extend(start.line..=end.line.min(start.line.saturating_add(10_000)));
             }
             if let Some(state) = SiteState::of(code, ins) {
                 let site = Site {
@@ -171,11 +179,7 @@ fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHea
         spans: flatten(covers),
         codes: heat_codes,
         totals,
-        never_ran: lines_ran
-            .into_iter()
-            .filter(|(_, ran)| !ran)
-            .map(|(line, _)| line)
-            .collect(),
+        never_ran: idle_lines.difference(&ran_starts).copied().collect(),
     }
 }
 
@@ -415,6 +419,52 @@ mod tests {
             m.never_ran.iter().copied().collect::<Vec<_>>(),
             [9],
             "the line of code that never ran, not the lines that ran"
+        );
+    }
+
+    #[test]
+    fn a_function_that_never_ran_is_dimmed_though_its_def_ran() {
+        let module = code(
+            "m.py",
+            true,
+            vec![ins("STORE_NAME", Status::NoCache, (1, 3, 0, 20))],
+        );
+        let function = code(
+            "m.py",
+            false,
+            vec![
+                ins("WARM", Status::Adaptive, (2, 2, 4, 9)),
+                ins("WARM", Status::Adaptive, (3, 3, 4, 9)),
+            ],
+        );
+        let map = HeatMap::of_codes(&[module, function]);
+        assert_eq!(
+            map.files[0].never_ran.iter().copied().collect::<Vec<_>>(),
+            [2, 3],
+            "the body, not the def line"
+        );
+    }
+
+    #[test]
+    fn code_with_no_sign_it_ran_is_dimmed_but_counted_by_its_counters() {
+        // 3.12 could not watch it, and no counter moved.
+        let mut unwatched = code(
+            "m.py",
+            false,
+            vec![ins("WARM", Status::Adaptive, (7, 8, 4, 2))],
+        );
+        unwatched.ran_known = false;
+        let map = HeatMap::of_codes(&[unwatched]);
+        let file = &map.files[0];
+        assert_eq!(
+            file.spans[0].state,
+            SiteState::Warming,
+            "as summary counts it"
+        );
+        assert_eq!(
+            file.never_ran.iter().copied().collect::<Vec<_>>(),
+            [7, 8],
+            "every line its instructions cover"
         );
     }
 

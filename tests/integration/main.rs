@@ -12,6 +12,7 @@ mod crashes;
 mod explain;
 mod explain_instructions;
 mod facts;
+mod handout;
 mod hardening;
 mod hostile;
 mod large;

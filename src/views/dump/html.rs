@@ -78,7 +78,7 @@ ol.look li { margin-bottom: 6px; } ol.look code.l { display: block; white-space:
 .src p { position: relative; }
 .src p::after { position: absolute; left: 5.6ch; top: 0; font-weight: 700; text-indent: 0; }
 .src p.gs::after { color: var(--spec); } .src p.gw::after, .src p.gm::after { color: var(--warm); } .src p.gb::after { color: var(--back); } .src p.gn::after { color: var(--dim); }
-.src p.z, .src p.gn { opacity: .45; }
+.src p.z { opacity: .45; }
 .src p:target { outline: 2px solid #0969da; outline-offset: -1px; }
 i { font-style: normal; } .k { color: #a0111f; } .s { color: #0a3069; } .n { color: #0550ae; } .c { color: #6e7781; font-style: italic; }
 .d { color: #8250df; } .b { color: #953800; } .o { color: #0550ae; }
@@ -453,8 +453,7 @@ impl<'a> Page<'a> {
                 .get(&file.filename)
                 .and_then(|lines| lines.get(&n))
                 .and_then(|state| gutter_class(*state));
-            let dim = file.never_ran.contains(&n) && gutter != Some("gn");
-            match (gutter, dim) {
+            match (gutter, file.never_ran.contains(&n)) {
                 (Some(g), true) => {
                     let _ = write!(out, " class=\"{g} z\"");
                 }
