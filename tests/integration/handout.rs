@@ -106,6 +106,22 @@ fn source_line<'p>(page: &'p str, text: &str) -> (&'p str, &'p str) {
         .unwrap_or_else(|| panic!("no source line {text:?}"))
 }
 
+/// The number of each source line the page shows, in order: excerpts
+/// count on from their `counter-reset`.
+fn line_numbers(page: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for excerpt in page.split("<div class=src").skip(1) {
+        let (head, body) = excerpt.split_once('>').unwrap();
+        let start: u32 = head
+            .split("counter-reset:ln ")
+            .nth(1)
+            .map_or(0, |n| n.trim_end_matches('"').parse().unwrap());
+        let count = body.split("</div>").next().unwrap().lines().count() as u32;
+        out.extend(start + 1..=start + count);
+    }
+    out
+}
+
 fn without_tags(html: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
@@ -210,7 +226,7 @@ fn the_index_lists_every_code_object_with_the_totals_of_its_sites() {
     assert_eq!(look.matches("<li>").count(), 1, "{look}");
     let (flip, _) = code(&snapshot, "flip");
     assert!(
-        look.contains(":5:20</a> <code>BINARY_OP</code>")
+        look.contains(":5:20</a> <code>BINARY_OP")
             && look.contains(&format!(" in <a href=#c{flip}>flip</a>")),
         "the place of `p + q` and its function: {look}"
     );
@@ -225,13 +241,14 @@ fn each_stretch_of_source_is_coloured_and_titled_by_its_instructions() {
     let add = plus(steady, 0);
     assert_eq!(SiteState::of(steady, add), Some(SiteState::Specialized));
     let (_, line) = source_line(&page, "    return a + b");
+    let found = marks(line);
     assert_eq!(
-        marks(line),
-        [(
+        found[0],
+        (
             "S".to_string(),
             site_words(add, SiteState::Specialized),
             "a + b".to_string()
-        )],
+        ),
         "{line}"
     );
     assert!(
@@ -241,27 +258,42 @@ fn each_stretch_of_source_is_coloured_and_titled_by_its_instructions() {
     let (ints, mixed) = (plus(flip, 0), plus(flip, 1));
     assert_eq!(SiteState::of(flip, mixed), Some(SiteState::BackingOff));
     let (_, line) = source_line(&page, "    return [a + b, p + q]");
+    let found = marks(line);
+    let outer = |text: &str| {
+        found
+            .iter()
+            .find(|(_, _, t)| t == text)
+            .cloned()
+            .unwrap_or_else(|| panic!("no mark of {text}: {line}"))
+    };
     assert_eq!(
-        marks(line),
-        [
-            (
-                "S".to_string(),
-                site_words(ints, SiteState::Specialized),
-                "a + b".to_string()
-            ),
-            (
-                "B".to_string(),
-                site_words(mixed, SiteState::BackingOff),
-                "p + q".to_string()
-            )
-        ],
-        "{line}"
+        outer("a + b"),
+        (
+            "S".to_string(),
+            site_words(ints, SiteState::Specialized),
+            "a + b".to_string()
+        )
+    );
+    assert_eq!(
+        outer("p + q"),
+        (
+            "B".to_string(),
+            site_words(mixed, SiteState::BackingOff),
+            "p + q".to_string()
+        )
     );
     assert!(
-        site_words(mixed, SiteState::BackingOff).starts_with("BINARY_OP: backing off"),
+        site_words(mixed, SiteState::BackingOff).starts_with("BINARY_OP"),
         "{}",
         site_words(mixed, SiteState::BackingOff)
     );
+    // 3.11's LOAD_FAST__LOAD_FAST inside `p + q` is specialized, yet shown
+    // as the failing addition around it: the most telling state.
+    for (class, title, text) in &found {
+        if ["p", "q"].contains(&text.as_str()) {
+            assert_eq!(class, "B", "{title} inside `p + q`");
+        }
+    }
 }
 
 #[test]
@@ -395,20 +427,36 @@ fn the_page_of_a_whole_module_stays_under_one_megabyte() {
         page.len()
     );
     assert!(!page.contains("<script"));
-    let listed = page
-        .split("</nav>")
-        .next()
-        .unwrap()
-        .matches("<tr><td")
-        .count();
-    let shown = page.matches("<details id=c").count() + page.matches("<p class=idle id=c").count();
-    assert!(shown > 50, "{shown} code objects");
-    assert_eq!(listed, shown + 1, "the index lists each (and the file)");
-    assert_eq!(
-        page.matches("<div class=src").count(),
-        1,
-        "the module's source once"
+    let index = page.split("</nav>").next().unwrap();
+    let listed = index.matches("<tr><td").count();
+    assert!(listed > 50, "{listed} code objects");
+    for target in index.split("<a href=#").skip(1) {
+        let target = target.split('>').next().unwrap();
+        assert!(
+            page.contains(&format!(" id={target}>")) || page.contains(&format!(" id={target} ")),
+            "the index links to #{target}, which is there"
+        );
+    }
+    assert!(
+        page.matches("<details id=c").count() > 20,
+        "the code that ran has its table"
     );
+    let numbers = line_numbers(&page);
+    assert_eq!(
+        numbers.len(),
+        numbers
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        "no line of typing.py shown twice"
+    );
+    if page.contains(">&lt;module&gt;</a>") {
+        assert_eq!(
+            page.matches("<div class=src").count(),
+            1,
+            "the module's source, once"
+        );
+    }
     assert_eq!(
         page.matches("<article id=x-").count(),
         page.split("<article id=x-")

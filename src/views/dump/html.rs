@@ -87,13 +87,15 @@ details[open] { padding-bottom: 12px; }
 summary { cursor: pointer; }
 summary small { color: var(--dim); }
 details p { margin: 6px 0; font-size: 14px; }
-p.idle { margin: 0; padding: 3px 0 3px 16px; border-top: 1px solid #eef1f4; }
 .bc { font-size: 12px; }
-.bc th:nth-child(1) { width: 3ch; } .bc th:nth-child(2) { width: 6.5ch; } .bc th:nth-child(3) { width: 8.5ch; }
-.bc th:nth-child(4) { width: 17%; } .bc th:nth-child(5) { width: 20%; } .bc th:nth-child(6) { width: 6ch; }
-.bc th:nth-child(7) { width: 14%; }
-.bc td:nth-child(5) { font-weight: 700; }
-tr.S > td:first-child { color: var(--spec); } tr.W > td:first-child { color: var(--warm); } tr.B > td:first-child { color: var(--back); } tr.G > td:first-child { color: var(--gave); }
+.bc th:nth-child(1) { width: 8.5ch; } .bc th:nth-child(2) { width: 8.5ch; }
+.bc th:nth-child(3) { width: 17%; } .bc th:nth-child(4) { width: 20%; } .bc th:nth-child(5) { width: 6ch; }
+.bc th:nth-child(6) { width: 14%; }
+.bc td:nth-child(4) { font-weight: 700; }
+.bc th:first-child, .bc td:first-child { position: relative; padding-left: calc(6px + 2.5ch); }
+.bc td:first-child::before { position: absolute; left: 6px; font-weight: 700; }
+tr.S > td:first-child::before { color: var(--spec); } tr.W > td:first-child::before { color: var(--warm); }
+tr.B > td:first-child::before { color: var(--back); } tr.G > td:first-child::before { color: var(--gave); }
 .explain { columns: 2 400px; column-gap: 28px; }
 .explain article { break-inside: avoid; margin-bottom: 14px; }
 .explain h3 { font-size: 15px; margin: 0 0 4px; font-family: var(--mono); }
@@ -118,6 +120,27 @@ fn gutter_style() -> String {
                 css,
                 ".src p.{class}::after {{ content: \"{}\"; }}",
                 state.symbol()
+            );
+        }
+    }
+    css
+}
+
+/// The marks of bytecode rows, drawn by the style from the row's class.
+fn mark_style() -> String {
+    let mut css = String::new();
+    for mark in [
+        Mark::Specialized,
+        Mark::Warming,
+        Mark::BackingOff,
+        Mark::GivenUp,
+        Mark::AtCreation,
+    ] {
+        if let Some(class) = mark_class(mark) {
+            let _ = writeln!(
+                css,
+                "tr.{class} > td:first-child::before {{ content: \"{}\"; }}",
+                mark.symbol()
             );
         }
     }
@@ -228,8 +251,9 @@ impl<'a> Page<'a> {
         esc_into(out, &title);
         let _ = write!(
             out,
-            "</title><style>{STYLE}{}</style></head><body>\n<h1>",
-            gutter_style()
+            "</title><style>{STYLE}{}{}</style></head><body>\n<h1>",
+            gutter_style(),
+            mark_style()
         );
         esc_into(out, &title);
         out.push_str("</h1>\n<p class=meta>");
@@ -308,7 +332,12 @@ impl<'a> Page<'a> {
                 {
                     let _ = write!(out, " class={indent}");
                 }
-                let _ = write!(out, "><a href=#c{}>", c.code);
+                // Code without a table is linked at its source.
+                if self.has_table(code) {
+                    let _ = write!(out, "><a href=#c{}>", c.code);
+                } else {
+                    let _ = write!(out, "><a href=#f{f}-{}>", first_line(code));
+                }
                 esc_into(out, &code.qualname);
                 let _ = write!(
                     out,
@@ -360,7 +389,11 @@ impl<'a> Page<'a> {
                     None => site_state_words(site.state).to_string(),
                 }
             );
-            let _ = write!(out, " in <a href=#c{}>", site.code);
+            if self.has_table(code) {
+                let _ = write!(out, " in <a href=#c{}>", site.code);
+            } else {
+                let _ = write!(out, " in <a href=#f{f}-{}>", first_line(code));
+            }
             esc_into(out, &code.qualname);
             out.push_str("</a>");
             if let Some(text) = snapshot
@@ -418,8 +451,8 @@ impl<'a> Page<'a> {
         if !self.tables_for_idle_code && file.codes.iter().any(|c| !codes[c.code].ran) {
             out.push_str(
                 "<p class=meta>In a page this large, code that shows no sign it ran \
-                 has no table: its bytecode is as compiled \
-                 (<code>specscope dump --format table</code> prints it).</p>\n",
+                 has no table (the index links it to its source): its bytecode is \
+                 as compiled, and <code>specscope dump --format table</code> prints it.</p>\n",
             );
         }
         for c in &file.codes {
@@ -516,20 +549,21 @@ impl<'a> Page<'a> {
         tokens.emit(at..line.text.len(), out);
     }
 
+    /// Whether a code object gets its bytecode table in the page.
+    fn has_table(&self, code: &CodeObject) -> bool {
+        code.ran || self.tables_for_idle_code
+    }
+
     fn code_details(&self, f: usize, c: usize, counts: &StateCounts, out: &mut String) {
         let code = &self.snapshot.code_objects[c];
-        let table = code.ran || self.tables_for_idle_code;
-        let (open, close) = if table {
-            ("<details id=c{c}><summary>", "</summary>")
-        } else {
-            ("<p class=idle id=c{c}>", "</p>\n")
-        };
-        out.push_str(&open.replace("{c}", &c.to_string()));
-        out.push_str("<b>");
+        if !self.has_table(code) {
+            return;
+        }
+        let _ = write!(out, "<details id=c{c}><summary><b>");
         esc_into(out, &code.qualname);
         let _ = write!(
             out,
-            "</b> <small>{} · <a href=#f{f}-{line}>line {line}</a>{} · {}</small>{close}",
+            "</b> <small>{} · <a href=#f{f}-{line}>line {line}</a>{} · {}</small></summary>",
             code.kind.as_str(),
             match (code.ran, code.ran_known) {
                 (true, _) => "",
@@ -539,9 +573,6 @@ impl<'a> Page<'a> {
             counts_words(counts),
             line = first_line(code),
         );
-        if !table {
-            return;
-        }
         let forms: BTreeSet<&str> = code
             .instructions
             .iter()
@@ -790,21 +821,18 @@ impl<'l> Tokens<'l> {
 
 fn bytecode_table(code: &CodeObject, out: &mut String) {
     out.push_str(
-        "<table class=bc><thead><tr><th><th>line<th>offset<th>base<th>live, if changed\
+        "<table class=bc><thead><tr><th>line<th>offset<th>base<th>live, if changed\
          <th>arg<th>argrepr<th>caches</thead><tbody>\n",
     );
     // Cells at the end of a row that would be empty are left out.
     for ins in &code.instructions {
         let mark = Mark::of(ins);
+        // The row's class draws its mark (`mark_style`).
         match mark_class(mark) {
             Some(class) => {
                 let _ = write!(out, "<tr class={class}>");
             }
             None => out.push_str("<tr>"),
-        }
-        out.push_str("<td>");
-        if mark != Mark::NoCache {
-            out.push_str(mark.symbol());
         }
         out.push_str("<td>");
         if ins.starts_line
@@ -984,7 +1012,8 @@ fn mark_class(mark: Mark) -> Option<&'static str> {
         Mark::Warming => Some("W"),
         Mark::BackingOff => Some("B"),
         Mark::GivenUp => Some("G"),
-        Mark::NoCache | Mark::AtCreation => None,
+        Mark::AtCreation => Some("A"),
+        Mark::NoCache => None,
     }
 }
 
