@@ -149,15 +149,19 @@ fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHea
     let mut ran_starts: BTreeSet<u32> = BTreeSet::new();
     let mut heat_codes = Vec::with_capacity(members.len());
     let mut totals = StateCounts::default();
+    // Where each code object's instructions start and end.
+    let mut bounds: Vec<(Point, Point, usize)> = Vec::new();
     for &c in members {
         let code = &codes[c];
         let counts = code_counts(code);
         totals.merge(&counts);
         heat_codes.push(CodeHeat { code: c, counts });
+        let mut bound: Option<(Point, Point)> = None;
         for (i, ins) in code.instructions.iter().enumerate() {
             let Some((start, end)) = ins.positions.as_ref().and_then(extent) else {
                 continue;
             };
+            bound = Some(bound.map_or((start, end), |(s, e)| (s.min(start), e.max(end))));
             if code.ran {
                 ran_starts.insert(start.line);
             } else {
@@ -173,14 +177,50 @@ fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHea
                 covers.push((start, end, site));
             }
         }
+        if let Some((start, end)) = bound {
+            bounds.push((start, end, c));
+        }
     }
     FileHeat {
         filename: filename.to_string(),
-        spans: flatten(covers),
+        spans: flatten(without_nested_code(covers, bounds)),
         codes: heat_codes,
         totals,
         never_ran: idle_lines.difference(&ran_starts).copied().collect(),
     }
+}
+
+/// Leaves out of each stretch the source of every other code object inside
+/// it. A decorator's call or a class statement covers the whole function
+/// or class body, and a call the lambda or generator expression among its
+/// arguments: what ran there is told by the nested code's own instructions,
+/// not by the statement that made it.
+fn without_nested_code(
+    covers: Vec<(Point, Point, Site)>,
+    mut bounds: Vec<(Point, Point, usize)>,
+) -> Vec<(Point, Point, Site)> {
+    bounds.sort_unstable();
+    let mut out = Vec::with_capacity(covers.len());
+    for (start, end, site) in covers {
+        let from = bounds.partition_point(|b| b.0 < start);
+        let mut at = start;
+        for &(inner_start, inner_end, code) in &bounds[from..] {
+            if inner_start >= end {
+                break;
+            }
+            if code == site.code || inner_end > end {
+                continue;
+            }
+            if inner_start > at {
+                out.push((at, inner_start, site));
+            }
+            at = at.max(inner_end);
+        }
+        if at < end {
+            out.push((at, end, site));
+        }
+    }
+    out
 }
 
 /// Cuts possibly nested or overlapping stretches into pieces that do not
@@ -443,6 +483,41 @@ mod tests {
             [2, 3],
             "the body, not the def line"
         );
+    }
+
+    #[test]
+    fn a_statement_does_not_colour_the_code_it_makes() {
+        // `@cache` on line 1 over `def f():` on line 2 and a body on lines
+        // 3-4: the call of the decorator covers all four lines.
+        let module = code(
+            "m.py",
+            true,
+            vec![ins("WARM", Status::Adaptive, (1, 4, 0, 12))],
+        );
+        let function = code(
+            "m.py",
+            true,
+            vec![
+                ins("LOAD_ATTR_SLOT", Status::Specialized, (3, 3, 4, 10)),
+                ins("BACK", Status::Adaptive, (4, 4, 4, 12)),
+            ],
+        );
+        let map = HeatMap::of_codes(&[module, function]);
+        let pieces: Vec<(Point, Point, usize)> = map.files[0]
+            .spans
+            .iter()
+            .map(|s| (s.start, s.end, s.sites[0].code))
+            .collect();
+        assert_eq!(
+            pieces,
+            [
+                (pt(1, 0), pt(3, 4), 0),
+                (pt(3, 4), pt(3, 10), 1),
+                (pt(4, 4), pt(4, 12), 1),
+            ],
+            "the decorator and the def line are the module's; the body is the function's"
+        );
+        assert!(map.files[0].spans.iter().all(|s| s.sites.len() == 1));
     }
 
     #[test]

@@ -176,9 +176,12 @@ struct Page<'a> {
     file_of: Vec<usize>,
     /// Depth of each code object below its top-level ancestor.
     depth: Vec<usize>,
-    /// Every form the page shows with an explanation, and those explained.
+    /// The sites where specialization failed, in the order to look at them.
+    sites: Vec<Site>,
+    /// Every form the page shows, and the explanation of those that have
+    /// one for this version.
     forms: BTreeSet<&'a str>,
-    explained: BTreeSet<&'a str>,
+    explained: BTreeMap<&'a str, explain::Explanation>,
     /// Whether code that shows no sign it ran gets its bytecode table.
     tables_for_idle_code: bool,
     /// The gutter mark of each line, per file (the explorer's rule).
@@ -196,7 +199,8 @@ impl<'a> Page<'a> {
                 anchored[f].insert(first_line(&codes[c.code]));
             }
         }
-        for site in sites_to_look_at(snapshot).iter().take(SHOWN_SITES) {
+        let sites = sites_to_look_at(snapshot);
+        for site in sites.iter().take(SHOWN_SITES) {
             if let Some(line) = site_line(&codes[site.code].instructions[site.instruction]) {
                 anchored[file_of[site.code]].insert(line);
             }
@@ -221,8 +225,7 @@ impl<'a> Page<'a> {
             .collect();
         let explained = forms
             .iter()
-            .copied()
-            .filter(|name| explanation(snapshot, name).is_some())
+            .filter_map(|name| Some((*name, explanation(snapshot, name)?)))
             .collect();
         let instructions: usize = codes.iter().map(|c| c.instructions.len()).sum();
         Page {
@@ -233,6 +236,7 @@ impl<'a> Page<'a> {
             anchored,
             file_of,
             depth,
+            sites,
             forms,
             explained,
         }
@@ -354,7 +358,7 @@ impl<'a> Page<'a> {
 
     fn look_at_first(&self, out: &mut String) {
         let snapshot = self.snapshot;
-        let sites = sites_to_look_at(snapshot);
+        let sites = &self.sites;
         out.push_str("<h2>Look at first</h2>\n");
         if sites.is_empty() {
             out.push_str("<p>Nothing: no site is backing off or given up.</p>\n");
@@ -578,7 +582,7 @@ impl<'a> Page<'a> {
             .iter()
             .filter(|i| shows_form(i))
             .map(|i| i.opname.as_str())
-            .filter(|name| self.explained.contains(name))
+            .filter(|name| self.explained.contains_key(name))
             .collect();
         if !forms.is_empty() {
             out.push_str("<p>Forms here: ");
@@ -608,10 +612,7 @@ impl<'a> Page<'a> {
              adaptive instruction of this page does, for this Python version</small></h2>\
              <div class=explain>\n",
         );
-        for name in &self.explained {
-            let Some(e) = explanation(self.snapshot, name) else {
-                continue;
-            };
+        for (name, e) in &self.explained {
             out.push_str("<article id=x-");
             esc_into(out, name);
             out.push_str("><h3>");
