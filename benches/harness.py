@@ -358,9 +358,9 @@ def report_target(name, times, cpu, rss, sizes, lines):
         "f": "f  specscope dump --format html",
         "g": "g  specialist 0.7, its page",
     }
-    # Ratios against a and b where they ran, else against the first row.
-    base_a = med.get("a", next(iter(med.values())))
-    base_b, cpu_b = med.get("b", base_a), cpu.get("b", next(iter(cpu.values())))
+    def ratio(x, base):
+        return "%6.2f" % (x / base) if base else "%6s" % "–"
+
     rows = []
     for k in "abcdefg":
         if k not in med:
@@ -371,9 +371,9 @@ def report_target(name, times, cpu, rss, sizes, lines):
         if k in sizes and k in "dfg":
             extra = "%d bytes" % sizes[k]
         rows.append(
-            "  %-33s %9.1f  %7.1f–%-7.1f %6.2f  %6.2f  %7.1f  %6.2f  %7.1f  %s"
-            % (labels[k], ms(med[k]), ms(q[k][0]), ms(q[k][2]), med[k] / base_a, med[k] / base_b,
-               ms(cpu[k]), cpu[k] / cpu_b, peak[k], extra)
+            ("  %-33s %9.1f  %7.1f–%-7.1f %s  %s  %7.1f  %s  %7.1f  %s"
+             % (labels[k], ms(med[k]), ms(q[k][0]), ms(q[k][2]), ratio(med[k], med.get("a")),
+                ratio(med[k], med.get("b")), ms(cpu[k]), ratio(cpu[k], cpu.get("b")), peak[k], extra)).rstrip()
         )
     print("\n%s" % name)
     print("  %-33s %9s  %-15s %6s  %6s  %7s  %6s  %7s" % ("", "median ms", "quartiles", "/ a", "/ b", "cpu ms", "cpu/b", "peak MB"))
