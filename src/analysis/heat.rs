@@ -48,14 +48,23 @@ pub struct CodeHeat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileHeat {
     pub filename: String,
+    /// Whether the snapshot holds this code's source: code made at run
+    /// time under a file's name (a dataclass's `__init__` under
+    /// `<string>`) is a file of its own, without source.
+    pub source_kept: bool,
     /// In source order, never overlapping.
     pub spans: Vec<Span>,
     /// The file's code objects, in snapshot order.
     pub codes: Vec<CodeHeat>,
     /// The sum of `codes`' counts.
     pub totals: StateCounts,
-    /// Lines that hold instructions of which none ran: every one of them
-    /// is in a code object known never to have run.
+    /// Lines of code that never ran: instructions of a code object that
+    /// shows no sign of having run cover them, and no instruction of code
+    /// that ran starts on them (the enclosing code's instructions for a
+    /// `def` cover the whole function). "No sign" is [`CodeObject::ran`]:
+    /// on 3.12 it includes code that could not be watched and whose
+    /// counters never moved, whose sites [`SiteState`] counts by their
+    /// counters.
     pub never_ran: BTreeSet<u32>,
 }
 
@@ -92,24 +101,32 @@ impl HeatMap {
     /// The map of `codes` (indices in [`Site`] and [`CodeHeat`] are into
     /// this slice).
     pub fn of_codes(codes: &[CodeObject]) -> HeatMap {
-        let mut order: Vec<&str> = Vec::new();
-        let mut by_file: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut order: Vec<(&str, bool)> = Vec::new();
+        let mut by_file: BTreeMap<(&str, bool), Vec<usize>> = BTreeMap::new();
         for (i, code) in codes.iter().enumerate() {
-            let list = by_file.entry(code.filename.as_str()).or_insert_with(|| {
-                order.push(code.filename.as_str());
+            let key = (code.filename.as_str(), code.source_kept);
+            let list = by_file.entry(key).or_insert_with(|| {
+                order.push(key);
                 Vec::new()
             });
             list.push(i);
         }
         let files = order
             .into_iter()
-            .map(|name| file_heat(name, codes, &by_file[name]))
+            .map(|key| {
+                let mut heat = file_heat(key.0, codes, &by_file[&key]);
+                heat.source_kept = key.1;
+                heat
+            })
             .collect();
         HeatMap { files }
     }
 
+    /// The map of a file whose source the snapshot holds.
     pub fn file(&self, filename: &str) -> Option<&FileHeat> {
-        self.files.iter().find(|f| f.filename == filename)
+        self.files
+            .iter()
+            .find(|f| f.filename == filename && f.source_kept)
     }
 }
 
@@ -137,21 +154,30 @@ pub fn extent(p: &Positions) -> Option<(Point, Point)> {
 
 fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHeat {
     let mut covers: Vec<(Point, Point, Site)> = Vec::new();
-    let mut lines_ran: BTreeMap<u32, bool> = BTreeMap::new();
+    // Lines that idle code covers, and lines where code that ran starts an
+    // instruction. Not every line code that ran covers: a `def` statement's
+    // instructions in the enclosing code cover the whole function.
+    let mut idle_lines: BTreeSet<u32> = BTreeSet::new();
+    let mut ran_starts: BTreeSet<u32> = BTreeSet::new();
     let mut heat_codes = Vec::with_capacity(members.len());
     let mut totals = StateCounts::default();
+    // Where each code object's instructions start and end.
+    let mut bounds: Vec<(Point, Point, usize)> = Vec::new();
     for &c in members {
         let code = &codes[c];
         let counts = code_counts(code);
         totals.merge(&counts);
         heat_codes.push(CodeHeat { code: c, counts });
-        let known_idle = !code.ran && code.ran_known;
+        let mut bound: Option<(Point, Point)> = None;
         for (i, ins) in code.instructions.iter().enumerate() {
             let Some((start, end)) = ins.positions.as_ref().and_then(extent) else {
                 continue;
             };
-            for line in start.line..=end.line.min(start.line.saturating_add(10_000)) {
-                *lines_ran.entry(line).or_default() |= !known_idle;
+            bound = Some(bound.map_or((start, end), |(s, e)| (s.min(start), e.max(end))));
+            if code.ran {
+                ran_starts.insert(start.line);
+            } else {
+                idle_lines.extend(start.line..=end.line.min(start.line.saturating_add(10_000)));
             }
             if let Some(state) = SiteState::of(code, ins) {
                 let site = Site {
@@ -163,18 +189,51 @@ fn file_heat(filename: &str, codes: &[CodeObject], members: &[usize]) -> FileHea
                 covers.push((start, end, site));
             }
         }
+        if let Some((start, end)) = bound {
+            bounds.push((start, end, c));
+        }
     }
     FileHeat {
+        source_kept: true,
         filename: filename.to_string(),
-        spans: flatten(covers),
+        spans: flatten(without_nested_code(covers, bounds)),
         codes: heat_codes,
         totals,
-        never_ran: lines_ran
-            .into_iter()
-            .filter(|(_, ran)| !ran)
-            .map(|(line, _)| line)
-            .collect(),
+        never_ran: idle_lines.difference(&ran_starts).copied().collect(),
     }
+}
+
+/// Leaves out of each stretch the source of every other code object inside
+/// it. A decorator's call or a class statement covers the whole function
+/// or class body, and a call the lambda or generator expression among its
+/// arguments: what ran there is told by the nested code's own instructions,
+/// not by the statement that made it.
+fn without_nested_code(
+    covers: Vec<(Point, Point, Site)>,
+    mut bounds: Vec<(Point, Point, usize)>,
+) -> Vec<(Point, Point, Site)> {
+    bounds.sort_unstable();
+    let mut out = Vec::with_capacity(covers.len());
+    for (start, end, site) in covers {
+        let from = bounds.partition_point(|b| b.0 < start);
+        let mut at = start;
+        for &(inner_start, inner_end, code) in &bounds[from..] {
+            if inner_start >= end {
+                break;
+            }
+            if code == site.code || inner_end > end {
+                continue;
+            }
+            if inner_start > at {
+                out.push((at, inner_start, site));
+            }
+            at = at.max(inner_end);
+        }
+        if at < end {
+            out.push((at, end, site));
+        }
+    }
+    out
 }
 
 /// Cuts possibly nested or overlapping stretches into pieces that do not
@@ -414,6 +473,87 @@ mod tests {
             m.never_ran.iter().copied().collect::<Vec<_>>(),
             [9],
             "the line of code that never ran, not the lines that ran"
+        );
+    }
+
+    #[test]
+    fn a_function_that_never_ran_is_dimmed_though_its_def_ran() {
+        let module = code(
+            "m.py",
+            true,
+            vec![ins("STORE_NAME", Status::NoCache, (1, 3, 0, 20))],
+        );
+        let function = code(
+            "m.py",
+            false,
+            vec![
+                ins("WARM", Status::Adaptive, (2, 2, 4, 9)),
+                ins("WARM", Status::Adaptive, (3, 3, 4, 9)),
+            ],
+        );
+        let map = HeatMap::of_codes(&[module, function]);
+        assert_eq!(
+            map.files[0].never_ran.iter().copied().collect::<Vec<_>>(),
+            [2, 3],
+            "the body, not the def line"
+        );
+    }
+
+    #[test]
+    fn a_statement_does_not_colour_the_code_it_makes() {
+        // `@cache` on line 1 over `def f():` on line 2 and a body on lines
+        // 3-4: the call of the decorator covers all four lines.
+        let module = code(
+            "m.py",
+            true,
+            vec![ins("WARM", Status::Adaptive, (1, 4, 0, 12))],
+        );
+        let function = code(
+            "m.py",
+            true,
+            vec![
+                ins("LOAD_ATTR_SLOT", Status::Specialized, (3, 3, 4, 10)),
+                ins("BACK", Status::Adaptive, (4, 4, 4, 12)),
+            ],
+        );
+        let map = HeatMap::of_codes(&[module, function]);
+        let pieces: Vec<(Point, Point, usize)> = map.files[0]
+            .spans
+            .iter()
+            .map(|s| (s.start, s.end, s.sites[0].code))
+            .collect();
+        assert_eq!(
+            pieces,
+            [
+                (pt(1, 0), pt(3, 4), 0),
+                (pt(3, 4), pt(3, 10), 1),
+                (pt(4, 4), pt(4, 12), 1),
+            ],
+            "the decorator and the def line are the module's; the body is the function's"
+        );
+        assert!(map.files[0].spans.iter().all(|s| s.sites.len() == 1));
+    }
+
+    #[test]
+    fn code_with_no_sign_it_ran_is_dimmed_but_counted_by_its_counters() {
+        // 3.12 could not watch it, and no counter moved.
+        let mut unwatched = code(
+            "m.py",
+            false,
+            vec![ins("WARM", Status::Adaptive, (7, 8, 4, 2))],
+        );
+        unwatched.ran_known = false;
+        let map = HeatMap::of_codes(&[unwatched]);
+        let file = &map.files[0];
+        assert_eq!(
+            file.spans[0].state,
+            SiteState::Warming,
+            "as summary counts it"
+        );
+        assert_eq!(
+            file.never_ran.iter().copied().collect::<Vec<_>>(),
+            [7, 8],
+            "every line its instructions cover"
         );
     }
 

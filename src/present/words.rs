@@ -298,6 +298,27 @@ pub fn site_state_short(state: crate::analysis::summary::SiteState) -> &'static 
     }
 }
 
+/// A site in a few words, for a pointer resting on the source: its live
+/// opname, its state and its counter, e.g. `BINARY_OP_ADD_INT: specialized ·
+/// misses left 53 (52/0)`, `BINARY_OP: backing off 97/7`, `LOAD_ATTR: never
+/// ran`.
+pub fn site_words(ins: &Instruction, state: crate::analysis::summary::SiteState) -> String {
+    use crate::analysis::summary::SiteState;
+    let name = sanitize_line(&ins.opname);
+    let said = site_state_words(state);
+    match (&ins.counter, state) {
+        (Some(counter), SiteState::Specialized | SiteState::BackingOff | SiteState::Warming) => {
+            let short = counter_short(counter);
+            if short.starts_with(said) {
+                format!("{name}: {short}")
+            } else {
+                format!("{name}: {said} · {short}")
+            }
+        }
+        _ => format!("{name}: {said}"),
+    }
+}
+
 /// `app.py:14:12` for an instruction of `code` (1-based column, as editors
 /// count); the line alone when the column is unknown.
 pub fn place(code: &crate::model::CodeObject, ins: &Instruction) -> String {

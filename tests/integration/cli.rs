@@ -418,9 +418,14 @@ fn html_handout_is_one_self_contained_page() {
         assert!(!page.contains(outside), "the page loads nothing: {outside}");
     }
     assert_eq!(
-        page.matches("<section").count(),
-        4,
-        "three code objects and the timeline"
+        page.matches("<details id=c").count(),
+        3,
+        "three code objects, each with its table folded away"
+    );
+    assert_eq!(
+        page.matches("<div class=src").count(),
+        1,
+        "the source once, not once per code object"
     );
     assert!(page.contains("BINARY_OP_ADD_FLOAT"));
     assert!(
@@ -428,8 +433,12 @@ fn html_handout_is_one_self_contained_page() {
         "the form seen there is explained"
     );
     assert!(
-        page.contains("<span class=\"k\">def</span>"),
+        page.contains("<i class=k>def</i>"),
         "the source is highlighted"
+    );
+    assert!(
+        page.contains("<mark class=S title=\"BINARY_OP_ADD_FLOAT: specialized"),
+        "the source is heat-mapped"
     );
     assert!(
         page.contains("de-optimized"),

@@ -13,6 +13,7 @@ mod crashes;
 mod explain;
 mod explain_instructions;
 mod facts;
+mod handout;
 mod hardening;
 mod hostile;
 mod large;

@@ -1080,27 +1080,60 @@ fn explorer_gutter(app: &App) -> std::collections::BTreeMap<u32, String> {
     out
 }
 
+/// The gutter symbol the handout draws beside each line number: each
+/// source line is a `<p>` whose class the style gives a symbol
+/// (`.src p.gs::after { content: "+"; }`); numbers count on from an
+/// excerpt's `counter-reset`.
+fn handout_gutter(page: &str) -> std::collections::BTreeMap<u32, String> {
+    let mut symbols = std::collections::BTreeMap::new();
+    for rule in page.split(".src p.").skip(1) {
+        if let Some((class, rest)) = rule.split_once("::after { content: \"")
+            && let Some((symbol, _)) = rest.split_once('"')
+        {
+            symbols.insert(class.to_string(), symbol.to_string());
+        }
+    }
+    assert!(
+        symbols.len() >= 5,
+        "the style draws the gutter: {symbols:?}"
+    );
+    let mut out = std::collections::BTreeMap::new();
+    for excerpt in page.split("<div class=src").skip(1) {
+        let (head, body) = excerpt.split_once('>').unwrap();
+        let mut number: u32 = head
+            .split("counter-reset:ln ")
+            .nth(1)
+            .map_or(0, |n| n.trim_end_matches('"').parse().unwrap());
+        for line in body.split("</div>").next().unwrap().lines() {
+            number += 1;
+            let attributes = line.strip_prefix("<p").unwrap().split_once('>').unwrap().0;
+            let classes =
+                attributes
+                    .split("class=")
+                    .nth(1)
+                    .map_or("", |c| match c.strip_prefix('"') {
+                        Some(quoted) => quoted.split('"').next().unwrap(),
+                        None => c.split(' ').next().unwrap(),
+                    });
+            let symbol = classes
+                .split(' ')
+                .find_map(|c| symbols.get(c))
+                .map_or(" ", String::as_str);
+            // The source is shown once: no line twice.
+            assert!(
+                out.insert(number, symbol.to_string()).is_none(),
+                "line {number} shown once"
+            );
+        }
+    }
+    out
+}
+
 #[test]
 fn the_handout_and_the_explorer_mark_every_line_alike() {
     let snapshot = collect_code(GUTTER_PROGRAM);
     let page = specscope::views::dump::html::render(&snapshot);
-    let mut handout = std::collections::BTreeMap::new();
-    for piece in page.split("<span class=\"ln\">").skip(1) {
-        let (number, rest) = piece.split_once("</span>").unwrap();
-        let symbol = rest
-            .split_once('>')
-            .and_then(|(_, r)| r.split_once("</span>"))
-            .map(|(s, _)| s.to_string())
-            .unwrap();
-        // Each code object's excerpt repeats its lines: they must agree.
-        let number: u32 = number.parse().unwrap();
-        if let Some(before) = handout.insert(number, symbol.clone()) {
-            assert_eq!(
-                before, symbol,
-                "line {number} is marked alike in every excerpt"
-            );
-        }
-    }
+    let handout = handout_gutter(&page);
     let mut app = App::new(snapshot, Theme::new(ThemeName::Dark, false));
     app.apply(specscope::views::tui::keys::Action::First);
     let explorer = explorer_gutter(&app);

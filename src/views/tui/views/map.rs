@@ -86,7 +86,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = pane_block(app, Pane::Map, title).title_bottom(Line::from(footer));
     let inner = block.inner(area);
     block.render(area, buf);
-    let Some(source) = app.snapshot().files.get(&file.filename) else {
+    let source = app
+        .snapshot()
+        .files
+        .get(&file.filename)
+        .filter(|_| file.source_kept);
+    let Some(source) = source else {
         Paragraph::new("(source not kept)")
             .style(t.dim())
             .render(inner, buf);
