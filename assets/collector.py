@@ -24,12 +24,10 @@ not run, and so change, the code objects of the very `dis` module a user
 may be looking at.
 """
 
-import importlib.util as _importlib_util
 import io as _io
 import _json as _cjson
 import builtins as _builtins
 import codecs as _codecs
-import importlib as _importlib
 import os as _os
 import _signal  # the C module: the signal package imports enum, costing start-up time
 import _thread
@@ -37,7 +35,6 @@ import gc as _gc
 import marshal as _marshal
 import sys as _sys
 import time as _time
-import types as _types
 from _operator import index as _index
 import _stat
 import faulthandler as _faulthandler
@@ -47,10 +44,33 @@ import faulthandler as _faulthandler
 # `importlib.import_module = ...`): the collector keeps references of its own,
 # taken when it loads, before any program runs. Its functions look their
 # builtins up in a copy of the builtins dict.
-_types = _types.SimpleNamespace(**vars(_types))
+#
+# The types it checks objects against are taken from objects of each kind,
+# as the `types` module takes them, and imports go straight to the import
+# system's `_gcd_import`, which `importlib.import_module` calls: neither
+# `types` nor `importlib` is imported at start-up (python does not import
+# them to run a script, and importing them costs start-up time).
+def _function():
+    pass
+
+
+class _Instance:
+    def method(self):
+        pass
+
+
+_types = type(_sys.implementation)(
+    SimpleNamespace=type(_sys.implementation),
+    CodeType=type(_function.__code__),
+    FunctionType=type(_function),
+    MethodType=type(_Instance().method),
+    MemberDescriptorType=type(type(_function).__globals__),
+    ModuleType=type(_sys),
+)
+del _function, _Instance
 _time = _types.SimpleNamespace(**vars(_time))
 __builtins__ = dict(vars(_builtins))
-_import_module = _importlib.import_module
+_import_module = _sys.modules["_frozen_importlib"]._gcd_import
 
 
 def _make_id():
@@ -111,11 +131,16 @@ class _Lasting:
         # tracebacks: {filename: lines}.
         self.unlisted_sources = {}
         # Private copies of standard modules (see `_lazy`), fcntl's and
-        # resource's functions (see `_high_dup`) and the dis half (see
-        # `_dis_path`), each made the first time it is needed.
+        # resource's functions (see `_high_dup`), the dis half (see
+        # `_dis_path`) and importlib.util (see `_find_module`), each made
+        # or imported the first time it is needed.
         self.private_modules = {}
         self.fd_tools = None
         self.dis_path = None
+        self.importlib_util = None
+        # Text of other modules' files read without linecache (see
+        # `_module_source`): {filename: text}.
+        self.sources = {}
 
 
 _lasting = _Lasting()
@@ -601,10 +626,68 @@ def _read_source(path):
     if len(data) > _SOURCE_LIMIT:  # it grew since, or its size was not known
         raise _too_large(None, path)
     try:
-        encoding, _ = __import__("tokenize").detect_encoding(_io.BytesIO(data).readline)
-        return data.decode(encoding)
+        return _decode_source(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as e:
         raise TargetError("encoding", "%s is not valid source text: %s" % (path, e), path=path)
+
+
+def _decode_source(data):
+    """Source bytes decoded as python decodes them (`tokenize.detect_encoding`:
+    a coding cookie in the first two lines, else UTF-8, a BOM dropped)."""
+    text = _plain_source(data)
+    if text is not None:
+        return text
+    encoding, _ = __import__("tokenize").detect_encoding(_io.BytesIO(data).readline)
+    return data.decode(encoding)
+
+
+def _plain_source(data):
+    """Source bytes decoded without `tokenize`, when that is sure to decode
+    them the same way: when neither of its first two lines names a coding
+    (no cookie can be there) and both are UTF-8 (so reading them raises
+    nothing). None otherwise. (Importing tokenize, and with it re and
+    enum, costs more start-up time than a short program runs.)"""
+    end = data.find(b"\n")
+    if end >= 0:
+        end = data.find(b"\n", end + 1)
+    head = data if end < 0 else data[: end + 1]
+    if b"coding" in head:
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return data.decode("utf-8-sig" if data[:3] == b"\xef\xbb\xbf" else "utf-8")
+
+
+def _module_source(filename):
+    """The text of another module's file, as `"".join(linecache.getlines(filename))`
+    gives it, without importing linecache (and tokenize, re and enum) when
+    the file is plainly UTF-8 (see `_plain_source`): line endings made
+    `\\n`, one added at the end. Read once per file, as linecache does, and
+    from linecache's cache where that already holds it."""
+    cache = _lasting.sources
+    text = cache.get(filename)
+    if text is not None:
+        return text
+    linecache = _lasting.private_modules.get("linecache")
+    if linecache is None and _os.path.isabs(filename):
+        # (linecache searches sys.path for relative names, and versions
+        # differ on empty files: both are left to it.)
+        try:
+            with open(filename, "rb") as f:
+                data = f.read()
+        except (OSError, ValueError):
+            data = b""
+        try:
+            text = _plain_source(data) if data else None
+        except UnicodeDecodeError:
+            text = None
+        if text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = cache[filename] = text if text.endswith("\n") else text + "\n"
+            return text
+    return "".join(_lazy("linecache").getlines(filename))
 
 
 def _position(value):
@@ -667,6 +750,10 @@ def _find_module(name):
     output is captured and --timeout holds. A missing module or parent is a
     TargetError; an exception raised by a package's own code is the
     program's, and goes up."""
+    if _lasting.importlib_util is None:
+        # Before any package code runs.
+        _lasting.importlib_util = _import_module("importlib.util")
+    importlib_util = _lasting.importlib_util
 
     def find(mod_name):
         parent = mod_name.rpartition(".")[0]
@@ -678,7 +765,7 @@ def _find_module(name):
                     raise
                 raise TargetError("module", "no module named %s (no package %s)" % (name, e.name), module=name)
         try:
-            return _importlib_util.find_spec(mod_name)
+            return importlib_util.find_spec(mod_name)
         except Exception as e:
             raise TargetError("module", "cannot find module %s: %s" % (name, e), module=name)
 
@@ -2940,7 +3027,7 @@ class _Session:
                 unkept.add(id(c))
             else:
                 try:
-                    files[filename] = "".join(_lazy("linecache").getlines(filename))
+                    files[filename] = _module_source(filename)
                 except Exception as e:
                     files[filename] = ""
                     self.problems.append("reading %s failed: %s" % (filename, _error_text(e)))
