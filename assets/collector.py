@@ -2044,6 +2044,19 @@ class _Glob:
             else:
                 tokens.append(("char", c))
         self.tokens = tokens
+        # Most patterns are plain text and stars (`*`, `Point.*`): those
+        # are matched with string methods, the text between stars found
+        # left to right (the glob of `_NameGlob` calls this for every
+        # qualname of every module it looks at).
+        self.pieces = None
+        if all(t[0] == "char" or t == ("*",) for t in tokens):
+            pieces = [""]
+            for t in tokens:
+                if t == ("*",):
+                    pieces.append("")
+                else:
+                    pieces[-1] += t[1]
+            self.pieces = pieces
 
     @staticmethod
     def _one(token, c):
@@ -2058,6 +2071,9 @@ class _Glob:
     def matches(self, name):
         """Each token but `*` takes one character; on a mismatch, the last
         `*` takes one more and matching goes on from there."""
+        pieces = self.pieces
+        if pieces is not None:
+            return self._plain_matches(pieces, name)
         tokens = self.tokens
         t = at = 0
         star, resume = -1, 0
@@ -2076,6 +2092,25 @@ class _Glob:
         while t < len(tokens) and tokens[t] == ("*",):
             t += 1
         return t == len(tokens)
+
+
+    @staticmethod
+    def _plain_matches(pieces, name):
+        """Matching a glob of text and stars: `pieces` is the text before,
+        between and after the stars."""
+        if len(pieces) == 1:
+            return name == pieces[0]
+        first, last = pieces[0], pieces[-1]
+        end = len(name) - len(last)
+        if end < len(first) or not name.startswith(first) or not name.endswith(last):
+            return False
+        at = len(first)
+        for piece in pieces[1:-1]:
+            at = name.find(piece, at, end)
+            if at < 0:
+                return False
+            at += len(piece)
+        return True
 
 
 class _NameGlob:
