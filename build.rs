@@ -5,6 +5,9 @@ fn main() {
     // Embedding needs libpython at run time; pyenv installs it outside the
     // loader's default path, so record its folder in the binary's rpath.
     pyo3_build_config::add_libpython_rpath_link_args();
+    // `Py_3_12` and the like, for the few calls that exist from a version on.
+    pyo3_build_config::use_pyo3_cfgs();
+    pyo3_build_config::print_expected_cfgs();
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-changed=assets/collector.py");
     println!("cargo:rerun-if-changed=assets/collector_dis.py");

@@ -1186,6 +1186,16 @@ class _Resolver:
         if version not in self._types and not self._types_complete:
             # Then every class there is.
             self._types_complete = True
+            try:
+                pairs = self._native.subclass_versions()
+            except Exception:
+                pairs = None
+            if pairs is not None:
+                found = self._types
+                for v, t in pairs:
+                    if v not in found:
+                        found[v] = t
+                return found.get(version)
             classes = []
             stack, seen = [object], set()
             while stack:
@@ -1241,6 +1251,16 @@ class _Resolver:
         return []
 
     def _scan(self, spaces):
+        found = self._funcs
+        try:
+            pairs = self._native.held_function_versions(spaces)
+        except Exception:
+            pairs = None
+        if pairs is not None:
+            for v, f in pairs:
+                if v not in found:
+                    found[v] = f
+            return
         candidates = []
         for space in spaces:
             for value in list(space.values()):
@@ -1493,6 +1513,15 @@ class _Resolver:
         key = (name, index)
         if key in self._module_memo:
             return self._module_memo[key]
+        try:
+            held = self._native.module_positions(list(_sys.modules.values()), name)
+        except Exception:
+            held = None
+        if held is not None:
+            exact = [title for title, position in held if position == index]
+            near = [title for title, position in held if position < index]
+            found = self._module_memo[key] = exact or near
+            return found
         exact, near, seen = [], [], set()
         for module in list(_sys.modules.values()):
             # LOAD_ATTR_MODULE only specializes for exact module objects.

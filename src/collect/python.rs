@@ -16,6 +16,7 @@ use crate::collect::request::Request;
 use crate::model::Snapshot;
 use crate::model::version::PythonVersion;
 
+mod resolve;
 mod watchdog;
 
 use crate::collect::built::{COLLECTOR_CODE, COLLECTOR_DIS_CODE};
@@ -230,6 +231,9 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     )?;
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(resolve::held_function_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(resolve::subclass_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(resolve::module_positions, &module)?)?;
     module.add_function(wrap_pyfunction!(function_code, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
