@@ -295,6 +295,20 @@ pub fn instructions(
         .map(|(i, &o)| (o, i as u32 + 1))
         .collect();
     let linestarts: BTreeMap<u32, Option<u32>> = raw.linestarts.iter().copied().collect();
+    // The collector keys meanings by `str(offset)`; most code objects have
+    // none, and those that do have a few.
+    let meanings: BTreeMap<u32, &BTreeMap<String, String>> = raw
+        .meanings
+        .iter()
+        .filter_map(|(offset, m)| Some((offset.parse().ok()?, m)))
+        .collect();
+    // Each base opcode's cache layout, looked up once rather than per
+    // instruction.
+    let layouts: Vec<Option<&Vec<(String, u32)>>> = table
+        .names
+        .iter()
+        .map(|name| table.cache_format.get(name))
+        .collect();
 
     let name = |names: &[String], i: i64| -> String {
         usize::try_from(i)
@@ -338,10 +352,11 @@ pub fn instructions(
         };
 
         let positions = locations.get((offset / 2) as usize).copied();
-        let meanings = raw.meanings.get(&offset.to_string());
+        let meanings = meanings.get(&offset);
         let mut caches = Vec::new();
         let mut at = offset as usize + 2;
-        if let Some(layout) = table.cache_format.get(base) {
+        if let Some(layout) = layouts[deop] {
+            caches.reserve_exact(layout.len());
             for (field, size) in layout {
                 let units: Vec<u16> = (0..*size as usize)
                     .map(|u| {
