@@ -426,8 +426,13 @@ def _high_dup(fd):
     """A copy of fd (close-on-exec) numbered above what a program closes when
     it closes the descriptors it did not open (`os.closerange(3, 1024)`, or
     up to `os.sysconf("SC_OPEN_MAX")`): above the soft limit on open files,
-    which is raised for a moment to make it, or else just under it."""
+    which is raised for a moment to make it, or else just under it. (The
+    native module's `high_dup` does it; this, with fcntl and resource, when
+    the collector runs without it.)"""
     try:
+        copy = high_dup(fd)
+        if copy is not None:
+            return copy
         if _lasting.fd_tools is None:
             import fcntl
             import resource
@@ -3141,8 +3146,8 @@ class _Session:
 # ---------------------------------------------------------------- entry points
 #
 # Rust calls `run`, `take_over` and `reference_dis`; the native module
-# replaces `with_hooks`, `watch`, `stop_now` and `function_code` once this
-# module is loaded.
+# replaces `with_hooks`, `watch`, `stop_now`, `function_code` and `high_dup`
+# once this module is loaded.
 
 
 def run(request_json):
@@ -3176,6 +3181,13 @@ def function_code(function):
     with a read that raises no audit event: reading `__code__` or
     `__globals__` does, and a program's audit hook may refuse it."""
     return function.__code__, function.__globals__
+
+
+def high_dup(fd):
+    """A copy of fd numbered high, as `_high_dup` makes it. The native module
+    replaces this (src/collect/capture.rs); without it, None: `_high_dup`
+    makes the copy itself."""
+    return None
 
 
 def stop_now(reason):

@@ -241,6 +241,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(watchdog::watch, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::stop_now, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_start, &module)?)?;
+    module.add_function(wrap_pyfunction!(high_dup, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_write, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_finish, &module)?)?;
     Ok(module)
@@ -356,6 +357,12 @@ fn code_warmup(code: &Bound<'_, PyAny>, co_flags: i32) -> Option<i16> {
 #[pyfunction]
 fn capture_start(pipe: i32, stderr: i32, limit: usize) -> PyResult<()> {
     Ok(crate::collect::capture::start(pipe, stderr, limit)?)
+}
+
+/// A copy of `fd` numbered high (see [`crate::collect::capture::high_dup`]).
+#[pyfunction]
+fn high_dup(fd: i32) -> PyResult<i32> {
+    Ok(crate::collect::capture::high_dup(fd)?)
 }
 
 /// What the program wrote through `sys.stdout` (`"stdout"`) or `sys.stderr`.
