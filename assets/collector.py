@@ -1192,15 +1192,13 @@ class _Resolver:
             # Then every class there is.
             self._types_complete = True
             try:
-                pairs = self._native.subclass_versions()
+                every = self._native.subclass_versions()
             except Exception:
-                pairs = None
-            if pairs is not None:
-                found = self._types
-                for v, t in pairs:
-                    if v not in found:
-                        found[v] = t
-                return found.get(version)
+                every = None
+            if every is not None:
+                every.update(self._types)  # what was found first stays
+                self._types = every
+                return every.get(version)
             classes = []
             stack, seen = [object], set()
             while stack:
@@ -1256,15 +1254,13 @@ class _Resolver:
         return []
 
     def _scan(self, spaces):
-        found = self._funcs
         try:
-            pairs = self._native.held_function_versions(spaces)
+            held = self._native.held_function_versions(spaces)
         except Exception:
-            pairs = None
-        if pairs is not None:
-            for v, f in pairs:
-                if v not in found:
-                    found[v] = f
+            held = None
+        if held is not None:
+            held.update(self._funcs)  # what was found first stays
+            self._funcs = held
             return
         candidates = []
         for space in spaces:

@@ -9,45 +9,69 @@ use pyo3::types::{PyDict, PyFunction, PyString, PyType};
 
 use super::function_version;
 
-/// `(func_version, function)` of each Python function the namespaces hold,
-/// in the order `_Resolver._scan` of the collector visits them: each
-/// namespace's functions, and the functions its classes hold in their own
-/// dicts (methods, what static and class methods wrap, property getters);
-/// only those with a version. The collector asks this of every loaded
+/// `{func_version: function}` of the Python functions the namespaces hold,
+/// the first with each version in the order `_Resolver._scan` of the
+/// collector visits them: each namespace's functions, and the functions its
+/// classes hold in their own dicts (methods, what static and class methods
+/// wrap, property getters). The collector asks this of every loaded
 /// module to say which function a `func_version` cache entry names; done
 /// here, no code of the objects looked at runs and a namespace takes
 /// microseconds. Each dict is copied before it is read, as the collector's
 /// `list(space.values())` does.
 #[pyfunction]
 pub(super) fn held_function_versions<'py>(
+    py: Python<'py>,
     spaces: Vec<Bound<'py, PyDict>>,
-) -> Vec<(u32, Bound<'py, PyAny>)> {
-    let mut found = Vec::new();
-    let mut add = |candidate: &Bound<'py, PyAny>| {
-        if let Ok(f) = candidate.cast::<PyFunction>() {
-            let version = function_version(f);
-            if version != 0 {
-                found.push((version, candidate.clone()));
-            }
-        }
-    };
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut found = FirstFound::new(py);
     for space in &spaces {
         for value in space.values().iter() {
             if value.cast::<PyFunction>().is_ok() {
-                add(&value);
+                found.function(&value)?;
             } else if let Ok(class) = value.cast::<PyType>() {
                 let Some(dict) = type_dict(class) else {
                     continue;
                 };
                 for attr in dict.values().iter() {
                     if let Some(function) = function_in(&attr) {
-                        add(&function);
+                        found.function(&function)?;
                     }
                 }
             }
         }
     }
-    found
+    Ok(found.dict)
+}
+
+/// `{version: object}`, the first object found with each version kept:
+/// what the collector's loops build (the collector then lets what it
+/// found before win).
+struct FirstFound<'py> {
+    dict: Bound<'py, PyDict>,
+    seen: std::collections::HashSet<u32>,
+}
+
+impl<'py> FirstFound<'py> {
+    fn new(py: Python<'py>) -> FirstFound<'py> {
+        FirstFound {
+            dict: PyDict::new(py),
+            seen: std::collections::HashSet::new(),
+        }
+    }
+
+    fn add(&mut self, version: u32, object: &Bound<'py, PyAny>) -> PyResult<()> {
+        if version != 0 && self.seen.insert(version) {
+            self.dict.set_item(version, object)?;
+        }
+        Ok(())
+    }
+
+    fn function(&mut self, candidate: &Bound<'py, PyAny>) -> PyResult<()> {
+        match candidate.cast::<PyFunction>() {
+            Ok(f) => self.add(function_version(f), candidate),
+            Err(_) => Ok(()),
+        }
+    }
 }
 
 /// A class's own dict (`type.__dict__['__dict__']`, without the proxy).
@@ -96,21 +120,21 @@ fn function_in<'py>(attr: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
     }
 }
 
-/// `(tp_version_tag, class)` of every class reachable from `object`
-/// through `type.__subclasses__`, each once, in the order `_Resolver.cls`
-/// of the collector walks them (a stack: the last subclass first); only
-/// those with a version.
+/// `{tp_version_tag: class}` of the classes reachable from `object`
+/// through `type.__subclasses__`, the first with each version in the order
+/// `_Resolver.cls` of the collector walks them (a stack: the last subclass
+/// first).
 #[pyfunction]
-pub(super) fn subclass_versions(py: Python<'_>) -> PyResult<Vec<(u32, Bound<'_, PyType>)>> {
+pub(super) fn subclass_versions(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let subclasses_of = py.get_type::<PyType>().getattr("__subclasses__")?;
     let mut stack = vec![py.get_type::<PyAny>()];
     let mut seen = std::collections::HashSet::new();
-    let mut found = Vec::new();
+    let mut found = FirstFound::new(py);
     while let Some(class) = stack.pop() {
         if !seen.insert(class.as_ptr()) {
             continue;
         }
-        let version = super::type_version(&class);
+        found.add(super::type_version(&class), class.as_any())?;
         // (A class whose subclasses cannot be listed is passed over, as
         // the collector's loop does.)
         if let Ok(subclasses) = subclasses_of.call1((&class,))
@@ -122,11 +146,8 @@ pub(super) fn subclass_versions(py: Python<'_>) -> PyResult<Vec<(u32, Bound<'_, 
                     .filter_map(|c| c.cast_into::<PyType>().ok()),
             );
         }
-        if version != 0 {
-            found.push((version, class));
-        }
     }
-    Ok(found)
+    Ok(found.dict)
 }
 
 /// For each module object among `modules` (each once; subclasses of the
