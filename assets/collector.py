@@ -240,6 +240,9 @@ class _OpcodeFacts:
             layout = self.cache_format.get(name, ())
             if any(f in _RESOLVED for f, _ in layout):
                 self.resolvable[op] = layout
+        # The same as a `bytes.translate` table: 1 for those opcodes (CACHE,
+        # 0, is never one), 0 for the others.
+        self.resolvable_mask = bytes(1 if op and op in self.resolvable else 0 for op in range(256))
 
 
 class TargetError(Exception):
@@ -1299,15 +1302,18 @@ class _Resolver:
 
     # -------------------------------------------------------------- meanings
 
-    def describe(self, base, opname, name, value, arg_name, fields, namespace):
+    def describe(self, base, opname, name, value, arg_name, fields, namespace, key=None):
         """What cache field `name` (holding `value`) of an instruction whose
         live opname is `opname` (a form of `base`) refers to. `arg_name` is
         the name the instruction's argument gives (the global, or the
         attribute), `fields` all of its cache fields, `namespace` the globals
-        of the code."""
+        of the code; `key`, when the caller has it, is `(id(namespace),
+        sorted fields)`, the same for each field of an instruction."""
         # The same values come back again and again (one class's version in
         # every attribute access, one module's keys version in every global).
-        key = (base, opname, name, arg_name, id(namespace), tuple(sorted(fields.items())))
+        if key is None:
+            key = (id(namespace), tuple(sorted(fields.items())))
+        key = (base, opname, name, arg_name) + key
         try:
             return self._memo[key]
         except KeyError:
@@ -1776,11 +1782,17 @@ def _cache_meanings(code, ops, namespace, resolver):
     co_names = code.co_names
     meanings = {}
     extended_op = table["extended_arg"]
-    units = [
-        2 * u
-        for u, (b, l) in enumerate(zip(base_code[::2], live[::2]))
-        if b != l and b and deop[l] == b and b in resolvable
-    ]
+    # The units whose base opcode has such fields are found with bytes
+    # methods; only they are looked at one by one.
+    units = []
+    candidates = base_code[::2].translate(ops.resolvable_mask)
+    u = candidates.find(1)
+    while u >= 0:
+        b, l = base_code[2 * u], live[2 * u]
+        if b != l and deop[l] == b:
+            units.append(2 * u)
+        u = candidates.find(1, u + 1)
+    space_id = id(namespace)
     for offset in units:
         op = base_code[offset]
         arg = base_code[offset + 1]
@@ -1811,10 +1823,11 @@ def _cache_meanings(code, ops, namespace, resolver):
         if shift is not None and 0 <= arg >> shift < len(co_names):
             arg_name = co_names[arg >> shift]
         found = {}
+        key = (space_id, tuple(sorted(fields.items())))
         for field in fields:
             if field in _RESOLVED:
                 try:
-                    text = resolver.describe(names[op], liveop, field, fields[field], arg_name, fields, namespace)
+                    text = resolver.describe(names[op], liveop, field, fields[field], arg_name, fields, namespace, key)
                 except Exception as e:  # a candidate object misbehaved; say so
                     text = "unresolved (%s)" % type(e).__name__
                 if text is not None:
