@@ -1025,20 +1025,6 @@ def _exception_table(code):
     return rows
 
 
-def _linestarts(code, keep_none):
-    """dis.findlinestarts: (offset, line) where the line changes. 3.13's
-    dis keeps starts of code with no line (None); 3.11 and 3.12 skip them."""
-    starts = []
-    last = _linestarts
-    for start, _end, line in code.co_lines():
-        if line is None and not keep_none:
-            continue
-        if line != last:
-            last = line
-            starts.append((start, line))
-    return starts
-
-
 # Reads that run no code of the object read: no descriptor, property,
 # __getattr__ or metaclass method of a user's class is ever called by the
 # resolver. (`getattr(obj, ...)`, `vars(obj)` and `isinstance(obj, ...)` all
@@ -1751,7 +1737,6 @@ def _localsplus(code):
 def _raw_code(code, ops, namespace, resolver):
     """One code object's instructions as bytes and tables, for Rust to
     decode, with what the cache entries that name something refer to."""
-    table = ops.table
     return {
         "exception_table": _exception_table(code),
         "bytes": {
@@ -1760,7 +1745,6 @@ def _raw_code(code, ops, namespace, resolver):
             "consts": [repr(c) for c in code.co_consts],
             "names": list(code.co_names),
             "locals": _localsplus(code),
-            "linestarts": _linestarts(code, table["keep_none_lines"]),
             "linetable": code.co_linetable.hex(),
             "first_line": code.co_firstlineno,
             "meanings": _cache_meanings(code, ops, namespace, resolver),
