@@ -5,6 +5,9 @@ fn main() {
     // Embedding needs libpython at run time; pyenv installs it outside the
     // loader's default path, so record its folder in the binary's rpath.
     pyo3_build_config::add_libpython_rpath_link_args();
+    // `Py_3_12` and the like, for the few calls that exist from a version on.
+    pyo3_build_config::use_pyo3_cfgs();
+    pyo3_build_config::print_expected_cfgs();
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-changed=assets/collector.py");
     println!("cargo:rerun-if-changed=assets/collector_dis.py");
@@ -38,7 +41,8 @@ fn record_interpreter() {
 }
 
 /// Compiles the collector and its dis half with the interpreter the binary
-/// links, so that start-up unmarshals code instead of compiling source, and
+/// links, so that start-up unmarshals code instead of compiling source
+/// (without docstrings, which nothing reads: less to unmarshal), and
 /// records that interpreter's opcode tables (read from its own `dis` and
 /// `opcode` by the dis half, loaded the way the binary loads it), so that
 /// start-up need not import `dis`. All three are specific to a Python
@@ -82,7 +86,7 @@ import marshal, sys
 collector_py, dis_py, collector_out, dis_out, table_out = sys.argv[1:]
 def compiled(path, filename):
     with open(path, encoding='utf-8') as f:
-        return marshal.dumps(compile(f.read(), filename, 'exec', dont_inherit=True))
+        return marshal.dumps(compile(f.read(), filename, 'exec', dont_inherit=True, optimize=2))
 collector_code = compiled(collector_py, '<specscope collector>')
 dis_code = compiled(dis_py, '<specscope collector dis>')
 collector = {'__name__': '_specscope_collector', '__file__': '<specscope collector>'}

@@ -24,12 +24,10 @@ not run, and so change, the code objects of the very `dis` module a user
 may be looking at.
 """
 
-import importlib.util as _importlib_util
 import io as _io
 import _json as _cjson
 import builtins as _builtins
 import codecs as _codecs
-import importlib as _importlib
 import os as _os
 import _signal  # the C module: the signal package imports enum, costing start-up time
 import _thread
@@ -37,7 +35,6 @@ import gc as _gc
 import marshal as _marshal
 import sys as _sys
 import time as _time
-import types as _types
 from _operator import index as _index
 import _stat
 import faulthandler as _faulthandler
@@ -47,10 +44,33 @@ import faulthandler as _faulthandler
 # `importlib.import_module = ...`): the collector keeps references of its own,
 # taken when it loads, before any program runs. Its functions look their
 # builtins up in a copy of the builtins dict.
-_types = _types.SimpleNamespace(**vars(_types))
+#
+# The types it checks objects against are taken from objects of each kind,
+# as the `types` module takes them, and imports go straight to the import
+# system's `_gcd_import`, which `importlib.import_module` calls: neither
+# `types` nor `importlib` is imported at start-up (python does not import
+# them to run a script, and importing them costs start-up time).
+def _function():
+    pass
+
+
+class _Instance:
+    def method(self):
+        pass
+
+
+_types = type(_sys.implementation)(
+    SimpleNamespace=type(_sys.implementation),
+    CodeType=type(_function.__code__),
+    FunctionType=type(_function),
+    MethodType=type(_Instance().method),
+    MemberDescriptorType=type(type(_function).__globals__),
+    ModuleType=type(_sys),
+)
+del _function, _Instance
 _time = _types.SimpleNamespace(**vars(_time))
 __builtins__ = dict(vars(_builtins))
-_import_module = _importlib.import_module
+_import_module = _sys.modules["_frozen_importlib"]._gcd_import
 
 
 def _make_id():
@@ -112,11 +132,16 @@ class _Lasting:
         # tracebacks: {filename: lines}.
         self.unlisted_sources = {}
         # Private copies of standard modules (see `_lazy`), fcntl's and
-        # resource's functions (see `_high_dup`) and the dis half (see
-        # `_dis_path`), each made the first time it is needed.
+        # resource's functions (see `_high_dup`), the dis half (see
+        # `_dis_path`) and importlib.util (see `_find_module`), each made
+        # or imported the first time it is needed.
         self.private_modules = {}
         self.fd_tools = None
         self.dis_path = None
+        self.importlib_util = None
+        # Text of other modules' files read without linecache (see
+        # `_module_source`): {filename: text}.
+        self.sources = {}
 
 
 _lasting = _Lasting()
@@ -216,6 +241,9 @@ class _OpcodeFacts:
             layout = self.cache_format.get(name, ())
             if any(f in _RESOLVED for f, _ in layout):
                 self.resolvable[op] = layout
+        # The same as a `bytes.translate` table: 1 for those opcodes (CACHE,
+        # 0, is never one), 0 for the others.
+        self.resolvable_mask = bytes(1 if op and op in self.resolvable else 0 for op in range(256))
 
 
 class TargetError(Exception):
@@ -402,8 +430,13 @@ def _high_dup(fd):
     """A copy of fd (close-on-exec) numbered above what a program closes when
     it closes the descriptors it did not open (`os.closerange(3, 1024)`, or
     up to `os.sysconf("SC_OPEN_MAX")`): above the soft limit on open files,
-    which is raised for a moment to make it, or else just under it."""
+    which is raised for a moment to make it, or else just under it. (The
+    native module's `high_dup` does it; this, with fcntl and resource, when
+    the collector runs without it.)"""
     try:
+        copy = high_dup(fd)
+        if copy is not None:
+            return copy
         if _lasting.fd_tools is None:
             import fcntl
             import resource
@@ -602,10 +635,68 @@ def _read_source(path):
     if len(data) > _SOURCE_LIMIT:  # it grew since, or its size was not known
         raise _too_large(None, path)
     try:
-        encoding, _ = __import__("tokenize").detect_encoding(_io.BytesIO(data).readline)
-        return data.decode(encoding)
+        return _decode_source(data)
     except (SyntaxError, UnicodeDecodeError, LookupError) as e:
         raise TargetError("encoding", "%s is not valid source text: %s" % (path, e), path=path)
+
+
+def _decode_source(data):
+    """Source bytes decoded as python decodes them (`tokenize.detect_encoding`:
+    a coding cookie in the first two lines, else UTF-8, a BOM dropped)."""
+    text = _plain_source(data)
+    if text is not None:
+        return text
+    encoding, _ = __import__("tokenize").detect_encoding(_io.BytesIO(data).readline)
+    return data.decode(encoding)
+
+
+def _plain_source(data):
+    """Source bytes decoded without `tokenize`, when that is sure to decode
+    them the same way: when neither of its first two lines names a coding
+    (no cookie can be there) and both are UTF-8 (so reading them raises
+    nothing). None otherwise. (Importing tokenize, and with it re and
+    enum, costs more start-up time than a short program runs.)"""
+    end = data.find(b"\n")
+    if end >= 0:
+        end = data.find(b"\n", end + 1)
+    head = data if end < 0 else data[: end + 1]
+    if b"coding" in head:
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return data.decode("utf-8-sig" if data[:3] == b"\xef\xbb\xbf" else "utf-8")
+
+
+def _module_source(filename):
+    """The text of another module's file, as `"".join(linecache.getlines(filename))`
+    gives it, without importing linecache (and tokenize, re and enum) when
+    the file is plainly UTF-8 (see `_plain_source`): line endings made
+    `\\n`, one added at the end. Read once per file, as linecache does, and
+    from linecache's cache where that already holds it."""
+    cache = _lasting.sources
+    text = cache.get(filename)
+    if text is not None:
+        return text
+    linecache = _lasting.private_modules.get("linecache")
+    if linecache is None and _os.path.isabs(filename):
+        # (linecache searches sys.path for relative names, and versions
+        # differ on empty files: both are left to it.)
+        try:
+            with open(filename, "rb") as f:
+                data = f.read()
+        except (OSError, ValueError):
+            data = b""
+        try:
+            text = _plain_source(data) if data else None
+        except UnicodeDecodeError:
+            text = None
+        if text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = cache[filename] = text if text.endswith("\n") else text + "\n"
+            return text
+    return "".join(_lazy("linecache").getlines(filename))
 
 
 def _position(value):
@@ -668,6 +759,10 @@ def _find_module(name):
     output is captured and --timeout holds. A missing module or parent is a
     TargetError; an exception raised by a package's own code is the
     program's, and goes up."""
+    if _lasting.importlib_util is None:
+        # Before any package code runs.
+        _lasting.importlib_util = _import_module("importlib.util")
+    importlib_util = _lasting.importlib_util
 
     def find(mod_name):
         parent = mod_name.rpartition(".")[0]
@@ -679,7 +774,7 @@ def _find_module(name):
                     raise
                 raise TargetError("module", "no module named %s (no package %s)" % (name, e.name), module=name)
         try:
-            return _importlib_util.find_spec(mod_name)
+            return importlib_util.find_spec(mod_name)
         except Exception as e:
             raise TargetError("module", "cannot find module %s: %s" % (name, e), module=name)
 
@@ -931,20 +1026,6 @@ def _exception_table(code):
     return rows
 
 
-def _linestarts(code, keep_none):
-    """dis.findlinestarts: (offset, line) where the line changes. 3.13's
-    dis keeps starts of code with no line (None); 3.11 and 3.12 skip them."""
-    starts = []
-    last = _linestarts
-    for start, _end, line in code.co_lines():
-        if line is None and not keep_none:
-            continue
-        if line != last:
-            last = line
-            starts.append((start, line))
-    return starts
-
-
 # Reads that run no code of the object read: no descriptor, property,
 # __getattr__ or metaclass method of a user's class is ever called by the
 # resolver. (`getattr(obj, ...)`, `vars(obj)` and `isinstance(obj, ...)` all
@@ -1100,6 +1181,14 @@ class _Resolver:
         if version not in self._types and not self._types_complete:
             # Then every class there is.
             self._types_complete = True
+            try:
+                every = self._native.subclass_versions()
+            except Exception:
+                every = None
+            if every is not None:
+                every.update(self._types)  # what was found first stays
+                self._types = every
+                return every.get(version)
             classes = []
             stack, seen = [object], set()
             while stack:
@@ -1155,6 +1244,14 @@ class _Resolver:
         return []
 
     def _scan(self, spaces):
+        try:
+            held = self._native.held_function_versions(spaces)
+        except Exception:
+            held = None
+        if held is not None:
+            held.update(self._funcs)  # what was found first stays
+            self._funcs = held
+            return
         candidates = []
         for space in spaces:
             for value in list(space.values()):
@@ -1192,15 +1289,18 @@ class _Resolver:
 
     # -------------------------------------------------------------- meanings
 
-    def describe(self, base, opname, name, value, arg_name, fields, namespace):
+    def describe(self, base, opname, name, value, arg_name, fields, namespace, key=None):
         """What cache field `name` (holding `value`) of an instruction whose
         live opname is `opname` (a form of `base`) refers to. `arg_name` is
         the name the instruction's argument gives (the global, or the
         attribute), `fields` all of its cache fields, `namespace` the globals
-        of the code."""
+        of the code; `key`, when the caller has it, is `(id(namespace),
+        sorted fields)`, the same for each field of an instruction."""
         # The same values come back again and again (one class's version in
         # every attribute access, one module's keys version in every global).
-        key = (base, opname, name, arg_name, id(namespace), tuple(sorted(fields.items())))
+        if key is None:
+            key = (id(namespace), tuple(sorted(fields.items())))
+        key = (base, opname, name, arg_name) + key
         try:
             return self._memo[key]
         except KeyError:
@@ -1407,6 +1507,15 @@ class _Resolver:
         key = (name, index)
         if key in self._module_memo:
             return self._module_memo[key]
+        try:
+            held = self._native.module_positions(list(_sys.modules.values()), name)
+        except Exception:
+            held = None
+        if held is not None:
+            exact = [title for title, position in held if position == index]
+            near = [title for title, position in held if position < index]
+            found = self._module_memo[key] = exact or near
+            return found
         exact, near, seen = [], [], set()
         for module in list(_sys.modules.values()):
             # LOAD_ATTR_MODULE only specializes for exact module objects.
@@ -1629,7 +1738,6 @@ def _localsplus(code):
 def _raw_code(code, ops, namespace, resolver):
     """One code object's instructions as bytes and tables, for Rust to
     decode, with what the cache entries that name something refer to."""
-    table = ops.table
     return {
         "exception_table": _exception_table(code),
         "bytes": {
@@ -1638,7 +1746,6 @@ def _raw_code(code, ops, namespace, resolver):
             "consts": [repr(c) for c in code.co_consts],
             "names": list(code.co_names),
             "locals": _localsplus(code),
-            "linestarts": _linestarts(code, table["keep_none_lines"]),
             "linetable": code.co_linetable.hex(),
             "first_line": code.co_firstlineno,
             "meanings": _cache_meanings(code, ops, namespace, resolver),
@@ -1660,11 +1767,17 @@ def _cache_meanings(code, ops, namespace, resolver):
     co_names = code.co_names
     meanings = {}
     extended_op = table["extended_arg"]
-    units = [
-        2 * u
-        for u, (b, l) in enumerate(zip(base_code[::2], live[::2]))
-        if b != l and b and deop[l] == b and b in resolvable
-    ]
+    # The units whose base opcode has such fields are found with bytes
+    # methods; only they are looked at one by one.
+    units = []
+    candidates = base_code[::2].translate(ops.resolvable_mask)
+    u = candidates.find(1)
+    while u >= 0:
+        b, l = base_code[2 * u], live[2 * u]
+        if b != l and deop[l] == b:
+            units.append(2 * u)
+        u = candidates.find(1, u + 1)
+    space_id = id(namespace)
     for offset in units:
         op = base_code[offset]
         arg = base_code[offset + 1]
@@ -1695,10 +1808,11 @@ def _cache_meanings(code, ops, namespace, resolver):
         if shift is not None and 0 <= arg >> shift < len(co_names):
             arg_name = co_names[arg >> shift]
         found = {}
+        key = (space_id, tuple(sorted(fields.items())))
         for field in fields:
             if field in _RESOLVED:
                 try:
-                    text = resolver.describe(names[op], liveop, field, fields[field], arg_name, fields, namespace)
+                    text = resolver.describe(names[op], liveop, field, fields[field], arg_name, fields, namespace, key)
                 except Exception as e:  # a candidate object misbehaved; say so
                     text = "unresolved (%s)" % type(e).__name__
                 if text is not None:
@@ -1958,6 +2072,19 @@ class _Glob:
             else:
                 tokens.append(("char", c))
         self.tokens = tokens
+        # Most patterns are plain text and stars (`*`, `Point.*`): those
+        # are matched with string methods, the text between stars found
+        # left to right (the glob of `_NameGlob` calls this for every
+        # qualname of every module it looks at).
+        self.pieces = None
+        if all(t[0] == "char" or t == ("*",) for t in tokens):
+            pieces = [""]
+            for t in tokens:
+                if t == ("*",):
+                    pieces.append("")
+                else:
+                    pieces[-1] += t[1]
+            self.pieces = pieces
 
     @staticmethod
     def _one(token, c):
@@ -1972,6 +2099,9 @@ class _Glob:
     def matches(self, name):
         """Each token but `*` takes one character; on a mismatch, the last
         `*` takes one more and matching goes on from there."""
+        pieces = self.pieces
+        if pieces is not None:
+            return self._plain_matches(pieces, name)
         tokens = self.tokens
         t = at = 0
         star, resume = -1, 0
@@ -1990,6 +2120,25 @@ class _Glob:
         while t < len(tokens) and tokens[t] == ("*",):
             t += 1
         return t == len(tokens)
+
+
+    @staticmethod
+    def _plain_matches(pieces, name):
+        """Matching a glob of text and stars: `pieces` is the text before,
+        between and after the stars."""
+        if len(pieces) == 1:
+            return name == pieces[0]
+        first, last = pieces[0], pieces[-1]
+        end = len(name) - len(last)
+        if end < len(first) or not name.startswith(first) or not name.endswith(last):
+            return False
+        at = len(first)
+        for piece in pieces[1:-1]:
+            at = name.find(piece, at, end)
+            if at < 0:
+                return False
+            at += len(piece)
+        return True
 
 
 class _NameGlob:
@@ -3020,7 +3169,7 @@ class _Session:
                 unkept.add(id(c))
             else:
                 try:
-                    files[filename] = "".join(_lazy("linecache").getlines(filename))
+                    files[filename] = _module_source(filename)
                 except Exception as e:
                     files[filename] = ""
                     self.problems.append("reading %s failed: %s" % (filename, _error_text(e)))
@@ -3073,8 +3222,8 @@ class _Session:
 # ---------------------------------------------------------------- entry points
 #
 # Rust calls `run`, `take_over` and `reference_dis`; the native module
-# replaces `with_hooks`, `watch`, `stop_now`, `function_code` and the
-# `sample_*` functions once this module is loaded.
+# replaces `with_hooks`, `watch`, `stop_now`, `function_code`, `high_dup`
+# and the `sample_*` functions once this module is loaded.
 
 
 def run(request_json):
@@ -3108,6 +3257,13 @@ def function_code(function):
     with a read that raises no audit event: reading `__code__` or
     `__globals__` does, and a program's audit hook may refuse it."""
     return function.__code__, function.__globals__
+
+
+def high_dup(fd):
+    """A copy of fd numbered high, as `_high_dup` makes it. The native module
+    replaces this (src/collect/capture.rs); without it, None: `_high_dup`
+    makes the copy itself."""
+    return None
 
 
 def stop_now(reason):

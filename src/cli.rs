@@ -491,7 +491,12 @@ fn show_dump(
     let text = dump::render(&snapshot, format, color.enabled());
     // A closed pipe (`specscope dump | head`) is not an error.
     write_stdout(&text).map_err(Error::Output)?;
-    Ok(outcome_code(&snapshot))
+    let code = outcome_code(&snapshot);
+    // The process ends once this returns: freeing a module's snapshot, tens
+    // of thousands of small allocations, would only delay that.
+    std::mem::forget(text);
+    std::mem::forget(snapshot);
+    Ok(code)
 }
 
 /// Collects, then explores until the user quits; the exit code says how the

@@ -258,6 +258,55 @@ impl Store {
     }
 }
 
+/// A copy of `fd` (close-on-exec) numbered above what a program closes when
+/// it closes the descriptors it did not open: `_high_dup` of the collector,
+/// which calls this rather than import fcntl and resource at every run.
+/// Above the soft limit on open files, raised for a moment to make it (by
+/// 64, up to the hard limit), or else just under it; at most around 65,536
+/// (a bigger descriptor table costs memory).
+pub fn high_dup(fd: RawFd) -> io::Result<RawFd> {
+    const CEILING: libc::rlim_t = 1 << 16;
+    let infinity = libc::RLIM_INFINITY;
+    let check = |result: c_int| {
+        if result < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(result)
+        }
+    };
+    // SAFETY: getrlimit and setrlimit on valid structs; fcntl on a
+    // descriptor number, failing harmlessly when it is not open.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        check(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit))?;
+        let (soft, hard) = (limit.rlim_cur, limit.rlim_max);
+        if soft != infinity && soft < CEILING && (hard == infinity || hard > soft) {
+            let raised = libc::rlimit {
+                rlim_cur: if hard == infinity {
+                    soft + 64
+                } else {
+                    hard.min(soft + 64)
+                },
+                rlim_max: hard,
+            };
+            check(libc::setrlimit(libc::RLIMIT_NOFILE, &raised))?;
+            let copy = check(libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, soft as c_int));
+            check(libc::setrlimit(libc::RLIMIT_NOFILE, &limit))?;
+            return copy;
+        }
+        let top = if soft == infinity {
+            CEILING
+        } else {
+            soft.min(CEILING)
+        };
+        check(libc::fcntl(
+            fd,
+            libc::F_DUPFD_CLOEXEC,
+            top.saturating_sub(64).max(3) as c_int,
+        ))
+    }
+}
+
 /// Starts capturing a run: `pipe` is the read end of the pipe the
 /// program's file descriptors 1 and 2 will write to (owned from now on),
 /// `stderr` specscope's own stderr (a crash report goes there), `limit` how

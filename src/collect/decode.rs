@@ -62,6 +62,11 @@ pub fn builtin_table(facts: &VersionFacts) -> Option<OpTable> {
             layout.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
         );
     }
+    table.layouts = table
+        .names
+        .iter()
+        .map(|name| table.cache_format.get(name).cloned().unwrap_or_default())
+        .collect();
     Some(table)
 }
 
@@ -81,8 +86,15 @@ pub struct OpTable {
     intrinsic2: Vec<String>,
     function_flags: Vec<String>,
     format_value: Vec<String>,
+    /// Whether this version's `dis.findlinestarts` keeps starts of code
+    /// with no line (3.13+).
+    keep_none_lines: bool,
     /// Base opname → cache fields (name, size in code units), in memory order.
     cache_format: BTreeMap<String, Vec<(String, u32)>>,
+    /// The same by opcode (empty where there is none), made once by
+    /// [`builtin_table`] rather than looked up by name per instruction.
+    #[serde(skip)]
+    layouts: Vec<Vec<(String, u32)>>,
 }
 
 /// One code object as bytes and tables.
@@ -96,8 +108,6 @@ pub struct RawBytes {
     names: Vec<String>,
     /// Local, cell and free variable names by oparg.
     locals: Vec<String>,
-    /// `dis.findlinestarts`: (offset, line).
-    linestarts: Vec<(u32, Option<u32>)>,
     /// `co_linetable` as hex (see [`positions`]).
     linetable: String,
     /// `co_firstlineno`, where the location table's line deltas start.
@@ -234,6 +244,25 @@ pub fn positions(table: &[u8], first_line: i64) -> Vec<[Option<u32>; 4]> {
     out
 }
 
+/// `dis.findlinestarts`: offset → line, where the line changes from one
+/// code unit to the next, read off the positions (`co_lines()` and
+/// `co_positions()` decode the same location table). Code with no line
+/// starts nothing unless `keep_none` (3.13's `dis` keeps it).
+fn linestarts(locations: &[[Option<u32>; 4]], keep_none: bool) -> BTreeMap<u32, Option<u32>> {
+    let mut starts = BTreeMap::new();
+    let mut last = None;
+    for (unit, [line, ..]) in locations.iter().enumerate() {
+        if line.is_none() && !keep_none {
+            continue;
+        }
+        if last != Some(*line) {
+            last = Some(*line);
+            starts.insert(2 * unit as u32, *line);
+        }
+    }
+    starts
+}
+
 /// Where a jump goes, as `dis` computes it for this version.
 fn jump_target(
     table: &OpTable,
@@ -294,7 +323,14 @@ pub fn instructions(
         .enumerate()
         .map(|(i, &o)| (o, i as u32 + 1))
         .collect();
-    let linestarts: BTreeMap<u32, Option<u32>> = raw.linestarts.iter().copied().collect();
+    let linestarts = linestarts(&locations, table.keep_none_lines);
+    // The collector keys meanings by `str(offset)`; most code objects have
+    // none, and those that do have a few.
+    let meanings: BTreeMap<u32, &BTreeMap<String, String>> = raw
+        .meanings
+        .iter()
+        .filter_map(|(offset, m)| Some((offset.parse().ok()?, m)))
+        .collect();
 
     let name = |names: &[String], i: i64| -> String {
         usize::try_from(i)
@@ -338,10 +374,11 @@ pub fn instructions(
         };
 
         let positions = locations.get((offset / 2) as usize).copied();
-        let meanings = raw.meanings.get(&offset.to_string());
+        let meanings = meanings.get(&offset);
         let mut caches = Vec::new();
         let mut at = offset as usize + 2;
-        if let Some(layout) = table.cache_format.get(base) {
+        if let Some(layout) = table.layouts.get(deop).filter(|l| !l.is_empty()) {
+            caches.reserve_exact(layout.len());
             for (field, size) in layout {
                 let units: Vec<u16> = (0..*size as usize)
                     .map(|u| {
@@ -466,5 +503,28 @@ fn describe_arg(
         "intrinsic1" => pick(&table.intrinsic1, arg),
         "intrinsic2" => pick(&table.intrinsic2, arg),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linestarts;
+
+    #[test]
+    fn a_line_starts_where_it_changes_and_code_with_no_line_starts_nothing_before_3_13() {
+        let at = |line: Option<u32>| [line, line, None, None];
+        let units = [at(Some(1)), at(Some(1)), at(None), at(Some(1)), at(Some(2))];
+        let starts = |keep_none| {
+            linestarts(&units, keep_none)
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        // 3.11 and 3.12 skip the unit with no line: line 1 goes on after it.
+        assert_eq!(starts(false), [(0, Some(1)), (8, Some(2))]);
+        // 3.13 keeps it, and line 1 starts again.
+        assert_eq!(
+            starts(true),
+            [(0, Some(1)), (4, None), (6, Some(1)), (8, Some(2))]
+        );
     }
 }

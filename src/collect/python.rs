@@ -16,6 +16,7 @@ use crate::collect::request::Request;
 use crate::model::Snapshot;
 use crate::model::version::PythonVersion;
 
+mod resolve;
 mod sampler;
 mod watchdog;
 
@@ -241,6 +242,9 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     )?;
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(resolve::held_function_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(resolve::subclass_versions, &module)?)?;
+    module.add_function(wrap_pyfunction!(resolve::module_positions, &module)?)?;
     module.add_function(wrap_pyfunction!(function_code, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
@@ -248,6 +252,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(watchdog::watch, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::stop_now, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_start, &module)?)?;
+    module.add_function(wrap_pyfunction!(high_dup, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_write, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_finish, &module)?)?;
     module.add_function(wrap_pyfunction!(sampler::sample_start, &module)?)?;
@@ -368,6 +373,12 @@ fn code_warmup(code: &Bound<'_, PyAny>, co_flags: i32) -> Option<i16> {
 #[pyfunction]
 fn capture_start(pipe: i32, stderr: i32, limit: usize) -> PyResult<()> {
     Ok(crate::collect::capture::start(pipe, stderr, limit)?)
+}
+
+/// A copy of `fd` numbered high (see [`crate::collect::capture::high_dup`]).
+#[pyfunction]
+fn high_dup(fd: i32) -> PyResult<i32> {
+    Ok(crate::collect::capture::high_dup(fd)?)
 }
 
 /// What the program wrote through `sys.stdout` (`"stdout"`) or `sys.stderr`.

@@ -463,15 +463,36 @@ fn settle_backoff_5(timeline: &mut [Step], last: &mut [CodeObject]) {
         specialized: bool,
         backoff_4: bool,
     }
-    let mut seen: HashMap<(String, u32, u32), Seen> = HashMap::new();
+    // Only 3.11 counters read BackoffOrRestart: elsewhere there is nothing
+    // to settle, and no reason to key every instruction by its qualname.
+    let unsettled = |codes: &[CodeObject]| {
+        codes.iter().any(|code| {
+            code.instructions.iter().any(|ins| {
+                ins.counter
+                    .as_ref()
+                    .is_some_and(|c| c.state == CounterState::BackoffOrRestart)
+            })
+        })
+    };
+    if !unsettled(last) && !timeline.iter().any(|step| unsettled(&step.code_objects)) {
+        return;
+    }
+    let mut seen: HashMap<(&str, u32, u32), Seen> = HashMap::new();
     let moments = timeline
         .iter_mut()
         .map(|step| &mut step.code_objects[..])
         .chain(std::iter::once(last));
     for codes in moments {
         for code in codes.iter_mut() {
-            for ins in &mut code.instructions {
-                let key = (code.qualname.clone(), code.first_line, ins.offset);
+            let CodeObject {
+                qualname,
+                first_line,
+                instructions,
+                ..
+            } = code;
+            let qualname: &String = qualname;
+            for ins in instructions {
+                let key = (qualname.as_str(), *first_line, ins.offset);
                 let before = seen.get(&key).copied().unwrap_or_default();
                 if let Some(c) = ins
                     .counter

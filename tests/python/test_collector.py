@@ -4,11 +4,14 @@ itself says (dis, fnmatch, json, the exit status of a real python)."""
 import dis
 import fnmatch
 import importlib.util
+import io
 import json
+import linecache
 import os
 import subprocess
 import sys
 import textwrap
+import tokenize
 import traceback
 
 import pytest
@@ -92,13 +95,10 @@ def test_the_exception_table_reads_as_dis_reads_it(collector):
     assert len(collector._exception_table(handlers)) >= 3, "try, except, finally and with all have handlers"
 
 
-def test_line_starts_are_those_dis_finds_with_the_tables_own_rule_for_lines_of_no_line(collector, dis_path):
-    keep_none = dis_path.op_table()["keep_none_lines"]
-    assert keep_none == (sys.version_info >= (3, 13)), "3.13's dis keeps code with no line"
-    for code in all_code():
-        assert collector._linestarts(code, keep_none) == list(dis.findlinestarts(code)), code
-    far = next(c for c in code_objects(sample()) if c.co_name == "far")
-    assert [line for _, line in collector._linestarts(far, keep_none) if line] [0] > 300
+def test_the_table_says_whether_dis_keeps_line_starts_of_code_with_no_line(dis_path):
+    # (src/collect/decode.rs finds the line starts; the sweep checks them
+    # against dis.findlinestarts.)
+    assert dis_path.op_table()["keep_none_lines"] == (sys.version_info >= (3, 13))
 
 
 def test_localsplus_names_each_local_cell_and_free_variable_as_dis_does(collector):
@@ -222,6 +222,37 @@ def test_sources_are_decoded_as_python_decodes_them(collector, tmp_path):
     with pytest.raises(collector.TargetError) as raised:
         collector._read_source(str(bad))
     assert raised.value.kind == "encoding"
+
+
+SOURCES = [b"", b"\xef\xbb\xbf", b"x = 1", b"x = 1\r\ny = 2\rz = 3\n", b"\xef\xbb\xbfx = 1\n",
+           b"# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n", b"#!/usr/bin/env python\n# coding=cp1252\nx = '\x80'\n",
+           b"x = '\xff'\n", b"#!\n#\xff\n", b"x = 1\n\xff\n", b"x = 1\ny = 'coding'\nz = '\xe9'\n",
+           b"\xef\xbb\xbf# coding: latin-1\n", "s = 'café' # ☕\n".encode()]
+
+
+def test_sources_decode_as_tokenize_decodes_them_without_importing_it(collector):
+    for data in SOURCES:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            expected = data.decode(encoding)
+        except (SyntaxError, UnicodeDecodeError) as e:
+            expected = type(e)
+        try:
+            got = collector._decode_source(data)
+        except (SyntaxError, UnicodeDecodeError) as e:
+            got = type(e)
+        assert got == expected, data
+        if collector._plain_source(data) is not None:
+            assert b"coding" not in b"\n".join(data.split(b"\n")[:2]), "decoded without tokenize: no cookie"
+
+
+def test_other_modules_files_read_as_linecache_reads_them(collector, tmp_path, monkeypatch):
+    monkeypatch.setattr(collector._lasting, "sources", {})
+    for i, data in enumerate(SOURCES):
+        path = tmp_path / ("m%d.py" % i)
+        path.write_bytes(data)
+        linecache.checkcache(str(path))
+        assert collector._module_source(str(path)) == "".join(linecache.getlines(str(path))), data
 
 
 def test_what_is_not_a_python_file_is_refused_without_reading_it(collector, tmp_path):

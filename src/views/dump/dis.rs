@@ -36,11 +36,11 @@ pub fn disassemble(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
 /// The cache entries in the order and with the names `dis` prints: where
 /// `dis` disagrees with the interpreter's layout, its names go with the
 /// values at its positions.
-fn dis_caches(ins: &Instruction, facts: &VersionFacts) -> Vec<(String, u32, u32, u64)> {
+fn dis_caches<'a>(ins: &'a Instruction, facts: &VersionFacts) -> Vec<(&'a str, u32, u32, u64)> {
     let own = || {
         ins.caches
             .iter()
-            .map(|c| (c.name.clone(), c.size, c.offset, c.value))
+            .map(|c| (c.name.as_str(), c.size, c.offset, c.value))
             .collect()
     };
     let Some(layout) = facts.dis_cache_layout(&ins.base_opname) else {
@@ -54,7 +54,7 @@ fn dis_caches(ins: &Instruction, facts: &VersionFacts) -> Vec<(String, u32, u32,
             .iter()
             .find(|c| c.offset == offset && c.size == *size)
         {
-            Some(c) => out.push((name.to_string(), *size, offset, c.value)),
+            Some(c) => out.push((*name, *size, offset, c.value)),
             None => return own(),
         }
         offset = offset.saturating_add(size.saturating_mul(2));
@@ -62,18 +62,43 @@ fn dis_caches(ins: &Instruction, facts: &VersionFacts) -> Vec<(String, u32, u32,
     out
 }
 
-/// Python's `' '.join(fields).rstrip()`.
-fn emit(out: &mut String, fields: &[&str]) {
-    let start = out.len();
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(f);
+/// One line of `dis` output, written straight into the text: Python's
+/// `' '.join(fields).rstrip()`, a field at a time (a dump of every code
+/// object of a module writes tens of thousands of them).
+struct Line<'a> {
+    out: &'a mut String,
+    start: usize,
+}
+
+impl<'a> Line<'a> {
+    fn new(out: &'a mut String) -> Line<'a> {
+        let start = out.len();
+        Line { out, start }
     }
-    let trimmed = out[start..].trim_end().len();
-    out.truncate(start + trimmed);
-    out.push('\n');
+
+    fn separate(&mut self) {
+        if self.out.len() > self.start {
+            self.out.push(' ');
+        }
+    }
+
+    fn text(&mut self, field: &str) -> &mut Self {
+        self.separate();
+        self.out.push_str(field);
+        self
+    }
+
+    fn format(&mut self, field: std::fmt::Arguments<'_>) -> &mut Self {
+        self.separate();
+        let _ = self.out.write_fmt(field);
+        self
+    }
+
+    fn end(&mut self) {
+        let trimmed = self.out[self.start..].trim_end().len();
+        self.out.truncate(self.start + trimmed);
+        self.out.push('\n');
+    }
 }
 
 fn code_len(code: &CodeObject) -> u32 {
@@ -86,10 +111,6 @@ fn code_len(code: &CodeObject) -> u32 {
                 .saturating_add(units.saturating_mul(2))
         })
         .unwrap_or(0)
-}
-
-fn arg_text(arg: i64, width: usize) -> String {
-    format!("{arg:>width$}")
 }
 
 fn classic(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
@@ -135,47 +156,44 @@ fn classic(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
         if lineno_width > 0 && starts && ins.offset > 0 {
             out.push('\n');
         }
-        let lineno = match (starts, ins.line) {
-            (true, Some(l)) => format!("{l:>lineno_width$}"),
-            _ => blank_line.clone(),
-        };
-        let offset = format!("{:>offset_width$}", ins.offset);
-        let opname = format!("{:<OPNAME_WIDTH$}", sanitize(&ins.opname));
-        let mut fields: Vec<&str> = Vec::with_capacity(8);
+        let mut line = Line::new(out);
         if lineno_width > 0 {
-            fields.push(&lineno);
+            match (starts, ins.line) {
+                (true, Some(l)) => line.format(format_args!("{l:>lineno_width$}")),
+                _ => line.text(&blank_line),
+            };
         }
-        fields.push("   ");
-        fields.push(if marked(ins) { ">>" } else { "  " });
-        fields.push(&offset);
-        fields.push(&opname);
-        let arg;
-        let argrepr;
+        line.text("   ")
+            .text(if marked(ins) { ">>" } else { "  " })
+            .format(format_args!("{:>offset_width$}", ins.offset))
+            .format(format_args!("{:<OPNAME_WIDTH$}", sanitize(&ins.opname)));
         if let Some(a) = ins.arg {
-            arg = arg_text(a, OPARG_WIDTH);
-            fields.push(&arg);
+            line.format(format_args!("{a:>OPARG_WIDTH$}"));
             if !ins.argrepr.is_empty() {
-                argrepr = format!("({})", sanitize(&ins.argrepr));
-                fields.push(&argrepr);
+                line.format(format_args!("({})", sanitize(&ins.argrepr)));
             }
         }
-        emit(out, &fields);
+        line.end();
         // 3.11 shows cache values only once the instruction was quickened.
         let show_values = style == DisStyle::Py312 || ins.opname != ins.base_opname;
         for (name, size, cache_offset, cache_value) in dis_caches(ins, facts) {
             for unit in 0..size {
-                let offset = format!("{:>offset_width$}", cache_offset.saturating_add(2 * unit));
-                let mut fields: Vec<&str> = Vec::with_capacity(7);
+                let mut line = Line::new(out);
                 if lineno_width > 0 {
-                    fields.push(&blank_line);
+                    line.text(&blank_line);
                 }
-                let value;
-                fields.extend(["   ", "  ", &offset, "CACHE               ", "    0"]);
+                line.text("   ")
+                    .text("  ")
+                    .format(format_args!(
+                        "{:>offset_width$}",
+                        cache_offset.saturating_add(2 * unit)
+                    ))
+                    .text("CACHE               ")
+                    .text("    0");
                 if unit == 0 && show_values {
-                    value = format!("({}: {cache_value})", sanitize(&name));
-                    fields.push(&value);
+                    line.format(format_args!("({}: {cache_value})", sanitize(name)));
                 }
-                emit(out, &fields);
+                line.end();
             }
         }
     }
@@ -231,50 +249,45 @@ fn labelled(code: &CodeObject, facts: &VersionFacts, out: &mut String) {
         if lineno_width > 0 && ins.starts_line && ins.offset > 0 {
             out.push('\n');
         }
-        let lineno = match (ins.starts_line, ins.line) {
-            (true, Some(l)) => format!("{l:>lineno_width$}"),
-            (true, None) => format!("{NO_LINENO:>lineno_width$}"),
-            _ => blank_line.clone(),
-        };
-        let label = match label_of(ins.offset) {
-            Some(n) => format!("{:>label_width$}", format!("L{n}:")),
-            None => blank_label.clone(),
+        let mut line = Line::new(out);
+        if lineno_width > 0 {
+            match (ins.starts_line, ins.line) {
+                (true, Some(l)) => line.format(format_args!("{l:>lineno_width$}")),
+                (true, None) => line.format(format_args!("{NO_LINENO:>lineno_width$}")),
+                _ => line.text(&blank_line),
+            };
+        }
+        match label_of(ins.offset) {
+            Some(n) => line.format(format_args!("{:>label_width$}", format!("L{n}:"))),
+            None => line.text(&blank_label),
         };
         let opname_text = sanitize(&ins.opname);
-        let opname = format!("{:<OPNAME_WIDTH$}", opname_text);
-        let mut fields: Vec<&str> = Vec::with_capacity(8);
-        if lineno_width > 0 {
-            fields.push(&lineno);
-        }
-        fields.push(&label);
-        fields.push("   ");
-        fields.push(&opname);
-        let arg;
-        let argrepr;
+        line.text("   ")
+            .format(format_args!("{:<OPNAME_WIDTH$}", opname_text));
         if let Some(a) = ins.arg {
             // Long opnames spill into the argument column (3.13's dis).
             let excess = opname_text.chars().count().saturating_sub(OPNAME_WIDTH);
-            arg = arg_text(a, OPARG_WIDTH.saturating_sub(excess));
-            fields.push(&arg);
+            let width = OPARG_WIDTH.saturating_sub(excess);
+            line.format(format_args!("{a:>width$}"));
             if !ins.argrepr.is_empty() {
-                argrepr = format!("({})", sanitize(&ins.argrepr));
-                fields.push(&argrepr);
+                line.format(format_args!("({})", sanitize(&ins.argrepr)));
             }
         }
-        emit(out, &fields);
+        line.end();
         for (name, size, _, cache_value) in dis_caches(ins, facts) {
             for unit in 0..size {
-                let value;
-                let mut fields: Vec<&str> = Vec::with_capacity(6);
+                let mut line = Line::new(out);
                 if lineno_width > 0 {
-                    fields.push(&blank_line);
+                    line.text(&blank_line);
                 }
-                fields.extend([blank_label.as_str(), "   ", "CACHE               ", "    0"]);
+                line.text(&blank_label)
+                    .text("   ")
+                    .text("CACHE               ")
+                    .text("    0");
                 if unit == 0 {
-                    value = format!("({}: {cache_value})", sanitize(&name));
-                    fields.push(&value);
+                    line.format(format_args!("({}: {cache_value})", sanitize(name)));
                 }
-                emit(out, &fields);
+                line.end();
             }
         }
     }
