@@ -150,6 +150,14 @@ pub fn lookup(opname: &str, version: PythonVersion) -> Lookup {
     lookup_in(opname, version, &families(version))
 }
 
+/// The explanation of `opname` for `version` when the texts have one for
+/// that version: what a writer needs, without the search for close names
+/// that a miss costs [`lookup`].
+pub fn written_for(opname: &str, version: PythonVersion) -> Option<Explanation> {
+    let name = opname.trim().to_ascii_uppercase();
+    explain(&LIBRARY, &name, version, &families(version))
+}
+
 /// Looks an opname up with the families of a real interpreter (for the linked
 /// one, [`linked_families`]).
 pub fn lookup_in(opname: &str, version: PythonVersion, families: &Families) -> Lookup {

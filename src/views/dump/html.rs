@@ -23,7 +23,7 @@ use crate::analysis::lines::{GUTTER_ONLY, LineState, line_states};
 use crate::analysis::marks::{Mark, legend_marks};
 use crate::analysis::summary::{Site, SiteState, StateCounts, sites_to_look_at};
 use crate::analysis::timeline::changes;
-use crate::explain::{self, Lookup};
+use crate::explain;
 use crate::model::{CodeKind, CodeObject, Instruction, Snapshot, Status};
 use crate::present::highlight::{HighlightedLine, LazyHighlight, SourceFile, SyntaxClass};
 use crate::present::text::{clip, sanitize};
@@ -693,10 +693,7 @@ fn shows_form(ins: &Instruction) -> bool {
 }
 
 fn explanation(snapshot: &Snapshot, name: &str) -> Option<explain::Explanation> {
-    match explain::lookup(name, snapshot.python.version) {
-        Lookup::Found(e) if e.written => Some(e),
-        _ => None,
-    }
+    explain::written_for(name, snapshot.python.version).filter(|e| e.written)
 }
 
 /// The line a code object is linked at: where it starts, or its first
