@@ -56,7 +56,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let mut block = pane_block(app, Pane::Bytecode, title).title_bottom(legend(t, code));
     if let Some(c) = app.comparison() {
-        block = block.title_bottom(compared_legend(t, c, app.current_code()));
+        block = block.title_bottom(compared_legend(t, c, app.current_code()).right_aligned());
     }
     let inner = block.inner(area);
     block.render(area, buf);
@@ -112,34 +112,33 @@ fn legend(t: Theme, code: &crate::model::CodeObject) -> Line<'static> {
     Line::from(spans)
 }
 
-/// What the A column says: the changes and their marks, and what else
-/// the comparison found for this code object.
+/// What the A column's marks mean, for the changes this code object has,
+/// and how many of A's sites B does not have.
 fn compared_legend(t: Theme, c: &Comparison, code: usize) -> Line<'static> {
-    let mut spans = vec![Span::styled(
-        format!(" A = {} (Python {}): ", sanitize_line(&c.name), c.python),
-        t.dim(),
-    )];
-    for change in [
-        Change::Lost,
-        Change::Specialized,
-        Change::ChangedForm,
-        Change::NowFailing,
-        Change::NoLongerFailing,
-        Change::Appeared,
-    ] {
+    let present: Vec<Change> = Change::ALL
+        .into_iter()
+        .filter(|change| !matches!(change, Change::Unchanged | Change::Disappeared))
+        .filter(|change| {
+            c.rows
+                .get(code)
+                .is_some_and(|rows| rows.iter().flatten().any(|r| r.change == *change))
+        })
+        .collect();
+    let mut spans = vec![Span::styled(" A → B: ", t.dim())];
+    if present.is_empty() {
+        spans.push(Span::styled("no change ", t.dim()));
+    }
+    for change in present {
         spans.push(Span::styled(
             diff_symbol(change),
             t.compared(change_tone(change)),
         ));
-        spans.push(Span::styled(
-            format!(" {}  ", change_words(change)),
-            t.dim(),
-        ));
+        spans.push(Span::styled(format!(" {} ", change_words(change)), t.dim()));
     }
     let gone = c.disappeared.get(code).copied().unwrap_or(0);
     if gone > 0 {
         spans.push(Span::styled(
-            format!("· {gone} of A's sites not in B "),
+            format!("· {gone} of A's sites gone "),
             t.compared(change_tone(Change::Disappeared)),
         ));
     }
