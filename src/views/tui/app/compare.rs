@@ -100,17 +100,21 @@ impl Comparison {
 impl App {
     /// The explorer comparing its snapshot with `against`: the navigator
     /// lists the code objects where something changed (all of them with
-    /// `--only all`) and opens on the first; the bytecode pane shows A's
-    /// opname beside B's.
+    /// `--only all`) and opens on the first, at its first changed site,
+    /// at the end of B's warm-up; the bytecode pane shows A's opname beside
+    /// B's.
     pub fn with_comparison(mut self, against: Against) -> App {
         let comparison = Comparison::new(&self.snapshot, &against);
         self.comparison = Some(comparison);
+        // A is compared with where B's warm-up ended: the explorer opens
+        // there, and `[` walks back through B's timeline.
+        self.at = self.moments.len().saturating_sub(1);
         self.rebuild_tree();
-        if let Some(first) = self.tree.first().map(|e| e.code)
-            && !self.tree.iter().any(|e| e.code == self.code)
-        {
-            self.open_code(first, 0);
-        }
+        let code = match self.tree.first().map(|e| e.code) {
+            Some(first) if !self.tree.iter().any(|e| e.code == self.code) => first,
+            _ => self.code,
+        };
+        self.open_code(code, self.selected);
         if let Some(c) = &self.comparison
             && let Some(row) = c.rows.get(self.code)
             && let Some(i) = row
@@ -136,6 +140,11 @@ impl App {
 
     pub fn comparison(&self) -> Option<&Comparison> {
         self.comparison.as_ref()
+    }
+
+    /// The code objects the navigator lists, in its order.
+    pub fn navigator_codes(&self) -> Vec<usize> {
+        self.tree.iter().map(|e| e.code).collect()
     }
 
     /// Whether the navigator keeps code object `code` while comparing.
