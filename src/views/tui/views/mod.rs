@@ -171,7 +171,11 @@ impl App {
                 t.label(),
             ));
             if c.only_in_a > 0 {
-                spans.push(Span::raw(format!(", {} code objects only in it", c.only_in_a)));
+                spans.push(Span::raw(format!(
+                    ", {} code objects only in {}",
+                    c.only_in_a,
+                    sanitize_line(&c.name)
+                )));
             }
         }
         for (ending, sentence) in crate::present::words::endings(s) {
