@@ -85,12 +85,14 @@ fn tone_style(tone: Tone) -> &'static str {
 
 fn table(c: &Compared, paint: Paint) -> String {
     let mut out = String::new();
-    for (label, name, snapshot) in [("A", c.a_name, c.a), ("B", c.b_name, c.b)] {
+    let names = [sanitize_line(c.a_name), sanitize_line(c.b_name)];
+    let width = names.iter().map(|n| display_width(n)).max().unwrap_or(0);
+    for ((label, snapshot), name) in [("A", c.a), ("B", c.b)].into_iter().zip(&names) {
         let _ = writeln!(
             out,
             "{}  {}  {}",
             paint.wrap("1", label),
-            sanitize_line(name),
+            pad(name, width),
             snapshot_line(snapshot)
         );
     }
