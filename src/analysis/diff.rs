@@ -260,12 +260,16 @@ fn lines_of(snapshot: &Snapshot) -> Lines<'_> {
 /// covers.
 type SiteKey = (String, String);
 
-/// The sites of `code` (index, state, key), in source order.
-fn sites(lines: &Lines, code: &CodeObject) -> Vec<(usize, SiteState, SiteKey)> {
-    let source = code
-        .source_kept
+/// The source of `code`, when it was kept.
+fn source_of<'l>(lines: &'l Lines, code: &CodeObject) -> Option<&'l Vec<&'l str>> {
+    code.source_kept
         .then(|| lines.get(code.filename.as_str()))
-        .flatten();
+        .flatten()
+}
+
+/// The sites of `code` (index, state, key), in source order; keyed by the
+/// source's text when `source` is given.
+fn sites(source: Option<&Vec<&str>>, code: &CodeObject) -> Vec<(usize, SiteState, SiteKey)> {
     let mut out: Vec<(usize, SiteState, SiteKey)> = code
         .instructions
         .iter()
@@ -332,8 +336,15 @@ fn compare_sites(
     b: &Lines,
     code_b: Option<&CodeObject>,
 ) -> Vec<SiteDiff> {
-    let sites_a = code_a.map(|c| sites(a, c)).unwrap_or_default();
-    let sites_b = code_b.map(|c| sites(b, c)).unwrap_or_default();
+    // The text of the source pairs sites only when both sides have it.
+    let (source_a, source_b) = (
+        code_a.and_then(|c| source_of(a, c)),
+        code_b.and_then(|c| source_of(b, c)),
+    );
+    let both = code_a.is_none() || code_b.is_none() || (source_a.is_some() && source_b.is_some());
+    let keep = |source| if both { source } else { None };
+    let sites_a = code_a.map(|c| sites(keep(source_a), c)).unwrap_or_default();
+    let sites_b = code_b.map(|c| sites(keep(source_b), c)).unwrap_or_default();
     let mut waiting: HashMap<&SiteKey, VecDeque<usize>> = HashMap::new();
     for (k, (_, _, key)) in sites_a.iter().enumerate() {
         waiting.entry(key).or_default().push_back(k);
