@@ -630,14 +630,18 @@ fn run_diff(args: &DiffArgs) -> Result<u8, Error> {
     write_stdout(&text).map_err(Error::Output)?;
     let lost = diff.totals.get(crate::analysis::diff::Change::Lost);
     if args.fail_on == Some(FailOn::Lost) && lost > 0 {
-        let sites = if lost == 1 { "site" } else { "sites" };
+        let sites = if lost == 1 {
+            "site specialized in A lost its"
+        } else {
+            "sites specialized in A lost their"
+        };
         let paint = stderr_paint(args.color != ColorChoice::Never);
         writeln!(
             std::io::stderr(),
             "specscope: {}",
             paint.wrap(
                 "1;31",
-                &format!("{lost} {sites} specialized in A lost it in B (--fail-on lost)")
+                &format!("{lost} {sites} specialization in B (--fail-on lost)")
             )
         )
         .map_err(Error::Output)?;

@@ -136,11 +136,6 @@ impl Diff {
     pub fn in_common(&self) -> usize {
         self.totals.matched
     }
-
-    /// The diff of B's code object `b`, when it is one of the compared.
-    pub fn of_b(&self, b: usize) -> Option<&FunctionDiff> {
-        self.functions.iter().find(|f| f.b == Some(b))
-    }
 }
 
 impl Diff {

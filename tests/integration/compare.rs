@@ -243,9 +243,12 @@ fn an_attribute_added_after_init_is_reported_lost() {
     assert_eq!(
         stderr,
         format!(
-            "specscope: {} site{} specialized in A lost it in B (--fail-on lost)\n",
-            lost.len(),
-            if lost.len() == 1 { "" } else { "s" }
+            "specscope: {} specialization in B (--fail-on lost)\n",
+            if lost.len() == 1 {
+                "1 site specialized in A lost its".to_string()
+            } else {
+                format!("{} sites specialized in A lost their", lost.len())
+            }
         )
     );
     let elsewhere = specscope()
