@@ -200,7 +200,7 @@ pub struct TargetArgs {
         value_name = "FILE",
         conflicts_with_all = [
             "script", "example", "module", "code", "call", "calls", "steps", "then",
-            "patterns", "timeout", "stdin", "args"
+            "patterns", "timeout", "stdin", "sample_interval", "args"
         ]
     )]
     pub load: Option<PathBuf>,
