@@ -44,11 +44,18 @@ fn edited(line: &str) -> String {
 }
 
 fn dump_json(dir: &Path, script: &str, out: &str) -> PathBuf {
+    dump_json_with(dir, script, out, &[])
+}
+
+/// `dump --format json` of `script` warmed by `main()` × 200, run in
+/// `dir` (with `extra` options), saved as `dir/out`.
+fn dump_json_with(dir: &Path, script: &str, out: &str, extra: &[&str]) -> PathBuf {
     let result = specscope()
         .current_dir(dir)
         .args([
             "dump", script, "--call", "main()", "-n", "200", "--format", "json",
         ])
+        .args(extra)
         .output()
         .unwrap();
     assert_eq!(result.status.code(), Some(0), "{result:?}");
@@ -611,19 +618,25 @@ fn table_and_page_of_a_diff() {
 mod explorer {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use specscope::analysis::diff::{Change, compare};
-    use specscope::collect::request::{Request, Target};
     use specscope::model::Snapshot;
     use specscope::views::tui::{Against, App, Theme, draw_frame};
 
-    use super::{BEFORE, edited};
-    use crate::common::minor;
+    use super::{BEFORE, dump_json_with, edited};
+    use crate::common::{minor, write};
 
-    fn collect(code: &str, steps: &[u64]) -> Snapshot {
-        let mut request = Request::new(Target::Code(code.into()));
-        request.call = Some("main()".into());
-        request.calls = 200;
-        request.steps = steps.to_vec();
-        specscope::collect::python::collect(&request).expect("the program collects")
+    /// The program before and after the edit, each dumped by the binary
+    /// and loaded back here. (Collecting in this process would hand out
+    /// type versions that other tests' screens show.)
+    fn before_and_after(edit: &str) -> (Snapshot, Snapshot) {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "points.py", BEFORE);
+        let a = dump_json_with(dir.path(), "points.py", "a.json", &[]);
+        write(dir.path(), "points.py", &edited(edit));
+        let b = dump_json_with(dir.path(), "points.py", "b.json", &["--steps", "1,8,200"]);
+        (
+            Snapshot::load(&a).expect("A loads"),
+            Snapshot::load(&b).expect("B loads"),
+        )
     }
 
     fn screen(app: &App, width: u16, height: u16) -> String {
@@ -656,8 +669,7 @@ mod explorer {
         } else {
             "vars(p)[\"label\"] = \"point\""
         };
-        let a = collect(BEFORE, &[]);
-        let b = collect(&edited(edit), &[1, 8, 200]);
+        let (a, b) = before_and_after(edit);
         let diff = compare(&a, &b);
         let changed: Vec<usize> = diff
             .functions
