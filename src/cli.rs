@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::model::Snapshot;
 use crate::present::text::{ColorChoice, Paint, sanitize_line, write_stdout};
+use crate::views::dump::diff::{Compared, DiffFormat};
 use crate::views::dump::{self, Format};
 
 #[derive(Debug, Parser)]
@@ -54,6 +55,14 @@ pub enum Command {
         specscope dump -m mypkg.cli -f 'mypkg.**:*' --only failing\n  \
         specscope dump --example deoptimization --format html > handout.html")]
     Dump(DumpArgs),
+    /// Compare two snapshots (`dump --format json`): sites that became
+    /// specialized, lost it, changed form, appeared or disappeared
+    #[command(after_help = "Examples:\n  \
+        specscope diff before.json after.json\n  \
+        specscope diff py311.json py312.json --only all --format html > diff.html\n  \
+        specscope diff main.json branch.json --fail-on lost -f 'Point.*'\n  \
+        specscope diff before.json after.json --explore")]
+    Diff(DiffArgs),
     /// List the lessons of the gallery (open one with --example NAME)
     #[command(after_help = "Examples:\n  \
         specscope examples\n  \
@@ -108,6 +117,60 @@ pub struct DumpArgs {
     pub color: ColorChoice,
 }
 
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The snapshot to compare from (written by `dump --format json`)
+    #[arg(value_name = "A.json")]
+    pub a: PathBuf,
+    /// The snapshot to compare with it
+    #[arg(value_name = "B.json")]
+    pub b: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table, conflicts_with = "explore")]
+    pub format: DiffFormat,
+    /// Show only what changed, or every code object and site
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = DiffOnly::Changed)]
+    pub only: DiffOnly,
+    /// Exit with code 15 when a site specialized in A is not specialized
+    /// in B (in the code objects -f selects)
+    #[arg(
+        long = "fail-on",
+        value_enum,
+        value_name = "WHAT",
+        conflicts_with = "explore"
+    )]
+    pub fail_on: Option<FailOn>,
+    /// Compare only the code objects whose qualname matches this glob
+    /// (repeatable); FILE:PAT also matches the file's name or path end
+    #[arg(short = 'f', long = "function", value_name = "PAT")]
+    pub patterns: Vec<String>,
+    /// Open the explorer on B, with A's opname beside B's and changed rows marked
+    #[arg(long)]
+    pub explore: bool,
+    /// Colour: auto means when stdout is a terminal and NO_COLOR is not set
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Colour theme of the explorer (with --explore)
+    #[arg(long, value_enum, default_value_t = crate::views::tui::ThemeName::Dark)]
+    pub theme: crate::views::tui::ThemeName,
+}
+
+/// `diff --only`: what the comparison shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffOnly {
+    /// Code objects and sites where something changed
+    Changed,
+    /// Every code object and site
+    All,
+}
+
+/// `diff --fail-on`: what makes the comparison fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// A site specialized in A and not in B
+    Lost,
+}
+
 /// `--only`: which code objects every view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OnlyArg {
@@ -131,6 +194,16 @@ impl From<OnlyArg> for Only {
 
 #[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
+    /// Show a snapshot `dump --format json` wrote, running nothing
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = [
+            "script", "example", "module", "code", "call", "calls", "steps", "then",
+            "patterns", "timeout", "stdin", "sample_interval", "args"
+        ]
+    )]
+    pub load: Option<PathBuf>,
     /// Python script to run as __main__ (nothing: the built-in demo)
     #[arg(value_name = "SCRIPT", conflicts_with_all = ["module", "code", "example"])]
     pub script: Option<PathBuf>,
@@ -408,6 +481,19 @@ fn run(cli: Cli) -> Result<u8, Error> {
         }
         _ => {}
     }
+    if let Some(Command::Diff(args)) = &cli.command {
+        return run_diff(args);
+    }
+    if let Some(path) = cli.target.load.as_deref() {
+        let snapshot = Snapshot::load(path).map_err(Error::Load)?;
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            return Err(Error::NoTerminal);
+        }
+        let only = cli.target.only.map(Only::from);
+        return crate::views::tui::explore_snapshot(snapshot, None, cli.theme, only)
+            .map(|()| exit::OK)
+            .map_err(Error::Terminal);
+    }
     if !matches!(cli.command, Some(Command::Examples)) {
         python::check_environment().map_err(|problem| Error::Environment(problem.to_string()))?;
     }
@@ -430,7 +516,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
             (Some(opname), _, false) => crate::explain::command(&opname).map(|()| exit::OK),
             (None, false, _) => unreachable!("clap requires OPNAME without --check"),
         },
-        Some(Command::Completions { .. } | Command::Man) => unreachable!("answered above"),
+        Some(Command::Completions { .. } | Command::Man | Command::Diff(_)) => {
+            unreachable!("answered above")
+        }
         Some(Command::Examples) => write_stdout(&crate::examples::listing())
             .map(|()| exit::OK)
             .map_err(Error::Output),
@@ -464,6 +552,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
 }
 
 fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
+    if let Some(path) = args.target.load.as_deref() {
+        let snapshot = load(path, args.target.only)?;
+        let text = dump::render(&snapshot, args.format, args.color.enabled());
+        write_stdout(&text).map_err(Error::Output)?;
+        return Ok(exit::OK);
+    }
     let request = args.target.request().map_err(Error::Usage)?;
     let err_paint = stderr_paint(args.color != ColorChoice::Never);
     let (format, color, only) = (args.format, args.color, args.target.only);
@@ -476,6 +570,84 @@ fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
         });
         finish(show_dump(collected, format, color, err_paint), err_paint)
     }))
+}
+
+/// The snapshot in the file at `path`, with only the code objects `only`
+/// keeps.
+fn load(path: &std::path::Path, only: Option<OnlyArg>) -> Result<Snapshot, Error> {
+    let snapshot = Snapshot::load(path).map_err(Error::Load)?;
+    Ok(match only {
+        Some(only) => keep_only(snapshot, only.into()),
+        None => snapshot,
+    })
+}
+
+/// `specscope diff A B`: the comparison printed (or explored), then the
+/// `--fail-on` gate.
+fn run_diff(args: &DiffArgs) -> Result<u8, Error> {
+    let a = Snapshot::load(&args.a).map_err(Error::Load)?;
+    let b = Snapshot::load(&args.b).map_err(Error::Load)?;
+    let mut diff = crate::analysis::diff::compare(&a, &b);
+    let (a_name, b_name) = (args.a.display().to_string(), args.b.display().to_string());
+    if diff.in_common() == 0 {
+        return Err(Error::NothingInCommon(format!(
+            "{a_name} ({}) and {b_name} ({}) have no code object in common: nothing to compare",
+            a.target.filename, b.target.filename
+        )));
+    }
+    let misses = diff.select(&a, &b, &args.patterns);
+    if !misses.is_empty() {
+        let said: Vec<String> = misses.iter().map(|p| format!("-f '{p}'")).collect();
+        return Err(Error::NoMatch(format!(
+            "{} matched no code object of either snapshot",
+            said.join(", ")
+        )));
+    }
+    let all = args.only == DiffOnly::All;
+    if args.explore {
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            return Err(Error::NoTerminal);
+        }
+        let against = crate::views::tui::Against {
+            snapshot: a,
+            name: a_name,
+            diff,
+            all,
+        };
+        return crate::views::tui::explore_comparison(b, against, args.theme)
+            .map(|()| exit::OK)
+            .map_err(Error::Terminal);
+    }
+    let compared = Compared {
+        a: &a,
+        a_name: &a_name,
+        b: &b,
+        b_name: &b_name,
+        diff: &diff,
+        all,
+    };
+    let text = crate::views::dump::diff::render(&compared, args.format, args.color.enabled());
+    write_stdout(&text).map_err(Error::Output)?;
+    let lost = diff.totals.get(crate::analysis::diff::Change::Lost);
+    if args.fail_on == Some(FailOn::Lost) && lost > 0 {
+        let sites = if lost == 1 {
+            "site specialized in A lost its"
+        } else {
+            "sites specialized in A lost their"
+        };
+        let paint = stderr_paint(args.color != ColorChoice::Never);
+        writeln!(
+            std::io::stderr(),
+            "specscope: {}",
+            paint.wrap(
+                "1;31",
+                &format!("{lost} {sites} specialization in B (--fail-on lost)")
+            )
+        )
+        .map_err(Error::Output)?;
+        return Ok(exit::LOST);
+    }
+    Ok(exit::OK)
 }
 
 /// Prints what a collection gave: the program's output and how it ended

@@ -31,6 +31,12 @@ pub enum Error {
     Output(std::io::Error),
     /// A bug in specscope: something it needs from Python was not there.
     Internal(String),
+    /// A snapshot file that cannot be read back (`--load`, `diff`).
+    Load(crate::model::load::LoadError),
+    /// Two snapshots `diff` cannot compare: no code object in common.
+    NothingInCommon(String),
+    /// A `diff -f` pattern that selects no code object.
+    NoMatch(String),
 }
 
 impl Error {
@@ -50,6 +56,8 @@ impl Error {
             Error::NoTerminal => exit::NO_TERMINAL,
             Error::Terminal(_) => exit::INTERNAL,
             Error::Output(_) => exit::OUTPUT,
+            Error::Load(_) | Error::NothingInCommon(_) => exit::SNAPSHOT,
+            Error::NoMatch(_) => exit::NO_MATCH,
         }
     }
 }
@@ -72,6 +80,10 @@ impl fmt::Display for Error {
             ),
             Error::Terminal(e) => write!(f, "the terminal failed: {e}"),
             Error::Output(e) => write!(f, "cannot write the output: {e}"),
+            Error::Load(e) => f.write_str(&sanitize_line(&e.to_string())),
+            Error::NothingInCommon(message) | Error::NoMatch(message) => {
+                f.write_str(&sanitize_line(message))
+            }
             Error::Internal(message) => {
                 write!(
                     f,

@@ -45,6 +45,13 @@ pub const OUTPUT: u8 = 13;
 /// (`signal.alarm`): its output up to then is printed with the signal's
 /// name; nothing could be collected.
 pub const CRASHED: u8 = 14;
+/// `diff --fail-on lost`: a site specialized in the first snapshot is not
+/// specialized in the second (the diff is printed first).
+pub const LOST: u8 = 15;
+/// A snapshot file that cannot be loaded (`--load`, `diff`): unreadable,
+/// not JSON, cut short, another schema, or, for `diff`, two snapshots with
+/// no code object in common.
+pub const SNAPSHOT: u8 = 16;
 /// A bug in specscope itself.
 pub const INTERNAL: u8 = 70;
 /// Ctrl-C stopped the warm-up; what ran is shown. A second Ctrl-C ends a

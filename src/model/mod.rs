@@ -3,6 +3,7 @@
 //! A [`Snapshot`] is what the adaptive interpreter had done to the selected code
 //! objects at one moment; the views (text, JSON, TUI) only ever read it.
 
+pub mod load;
 pub mod version;
 
 use std::collections::BTreeMap;

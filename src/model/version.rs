@@ -71,6 +71,16 @@ const LOAD_GLOBAL_313_DIS: CacheLayout = &[
     ("builtin_keys_version", 1),
 ];
 
+/// The family a site belongs to when sites of two versions are compared:
+/// 3.11's LOAD_METHOD is 3.12's LOAD_ATTR with the method bit of its
+/// argument set, so `obj.method()` is one site in both.
+pub fn comparable_family(base: &str) -> &str {
+    match base {
+        "LOAD_METHOD" => "LOAD_ATTR",
+        other => other,
+    }
+}
+
 pub const MISS_COUNTER_START_311: u16 = 53;
 /// The largest backoff exponent: 12 bits of value (`MAX_BACKOFF_VALUE` in
 /// 3.11's and 3.12's `pycore_code.h`, `restart_backoff_counter` in 3.13's

@@ -1,8 +1,10 @@
-//! Presentation below every view: the words ([`words`]), text made safe
+//! Presentation below every view: the words ([`words`], and for
+//! comparisons [`diff`]), text made safe
 //! for a terminal and cut to a width ([`text`]), Python source split into
 //! classes of tokens ([`highlight`]), and "did you mean" ([`suggest`]). Views style these; they
 //! do not say things their own way.
 
+pub mod diff;
 pub mod highlight;
 pub mod suggest;
 pub mod text;

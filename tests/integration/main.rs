@@ -8,6 +8,7 @@ mod common;
 
 mod backoff;
 mod cli;
+mod compare;
 mod conformance;
 mod crashes;
 mod explain;

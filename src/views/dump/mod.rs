@@ -1,6 +1,7 @@
 //! The printed views of a [`Snapshot`]: `table`, `summary`, `dis`, `json`
-//! and `html`.
+//! and `html`; and of two compared ([`diff`]).
 
+pub mod diff;
 pub mod dis;
 pub mod html;
 pub mod json;

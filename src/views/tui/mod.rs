@@ -18,7 +18,7 @@ use ratatui::crossterm::execute;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-pub use app::{App, Mode, Pane};
+pub use app::{Against, App, Mode, Pane};
 pub use theme::Theme;
 pub use views::{MIN_HEIGHT, MIN_WIDTH};
 
@@ -56,6 +56,14 @@ pub fn explore_snapshot(
     if let Some(worker) = ahead {
         let _ = worker.join();
     }
+    crate::collect::python::with_program_paused(|| explore(app))
+}
+
+/// Explores snapshot `b` compared with the snapshot `against` holds, until
+/// the user quits.
+pub fn explore_comparison(b: Snapshot, against: Against, theme: ThemeName) -> io::Result<()> {
+    let app =
+        App::new(b, Theme::new(theme, crate::present::text::no_color())).with_comparison(against);
     crate::collect::python::with_program_paused(|| explore(app))
 }
 

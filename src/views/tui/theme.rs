@@ -126,6 +126,17 @@ impl Theme {
         }
     }
 
+    /// A change between two compared snapshots: worse red, better green,
+    /// other changes yellow.
+    pub fn compared(self, tone: crate::present::diff::Tone) -> Style {
+        use crate::present::diff::Tone;
+        match tone {
+            Tone::Worse => self.mark(Mark::BackingOff).add_modifier(Modifier::BOLD),
+            Tone::Better => self.mark(Mark::Specialized).add_modifier(Modifier::BOLD),
+            Tone::Neutral => self.mark(Mark::Warming),
+        }
+    }
+
     /// The live opname: it stands out when it differs from the base opname.
     pub fn opcode(self, mark: Mark, changed: bool) -> Style {
         if changed {

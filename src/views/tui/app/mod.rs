@@ -11,6 +11,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
+mod compare;
 pub(in crate::views::tui) mod map;
 mod moments;
 mod panes;
@@ -24,6 +25,7 @@ use crate::analysis::marks::Mark;
 use crate::model::{CodeKind, CodeObject, Instruction, Snapshot};
 use crate::present::highlight::{LazyHighlight, SourceFile};
 
+pub use compare::{Against, Comparison, RowDiff};
 use moments::{Moment, moments};
 use panes::step;
 use tree::build_tree;
@@ -131,6 +133,8 @@ impl Viewports {
 pub(super) struct OpnameWidths {
     pub(super) live: usize,
     pub(super) base: usize,
+    /// The A column, when comparing with another snapshot.
+    pub(super) against: usize,
 }
 
 pub struct App {
@@ -175,6 +179,8 @@ pub struct App {
     history: Vec<(usize, usize)>,
     highlights: BTreeMap<String, LazyHighlight>,
     pub(super) viewports: Viewports,
+    /// The snapshot this one is compared with (`diff --explore`).
+    pub(super) comparison: Option<Comparison>,
 }
 
 impl App {
@@ -237,6 +243,7 @@ impl App {
             history: Vec::new(),
             highlights,
             viewports: Viewports::default(),
+            comparison: None,
         };
         // The instruction the warm-up ends up specializing, whatever moment
         // is on screen.

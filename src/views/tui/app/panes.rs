@@ -284,6 +284,10 @@ impl App {
             widths = OpnameWidths {
                 live: widest(|i| i.opname.chars().count()).unwrap_or(0),
                 base: widest(|i| i.base_opname.chars().count()).unwrap_or(0),
+                against: self
+                    .comparison
+                    .as_ref()
+                    .map_or(0, |c| super::compare::against_width(c, self.code)),
             };
             for (i, ins) in code.instructions.iter().enumerate() {
                 row_of.push(rows.len());

@@ -49,6 +49,7 @@ impl App {
             .filter(|e| {
                 self.only
                     .is_none_or(|only| self.code_at(e.code).is_some_and(|c| only.keeps(c)))
+                    && self.compared_keeps(e.code)
             })
             .collect();
         match self.order {

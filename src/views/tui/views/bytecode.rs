@@ -7,13 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::{change_symbol, pane_block, scroll_into_view};
+use crate::analysis::diff::Change;
 use crate::analysis::marks::Mark;
 use crate::analysis::timeline::Transition;
 use crate::model::Instruction;
+use crate::present::diff::{change_symbol as diff_symbol, change_tone, change_words};
 use crate::present::text::sanitize_line;
 use crate::present::text::{clip, display_width};
 use crate::present::words::counter_short;
-use crate::views::tui::app::{App, BytecodeRow, OpnameWidths, Pane};
+use crate::views::tui::app::{App, BytecodeRow, Comparison, OpnameWidths, Pane, RowDiff};
 use crate::views::tui::theme::Theme;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -32,6 +34,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         app.widths,
         app.show_base,
         !app.snapshot.timeline.is_empty(),
+        app.comparison().is_some(),
         usize::from(area.width.saturating_sub(2)),
     );
     app.viewports.base_shown.set(columns.base.is_some());
@@ -51,7 +54,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if display_width(&title) + 2 > usize::from(area.width) {
         title = format!(" Bytecode · {name} · {specialized}/{specializable}{ran}{hidden} ");
     }
-    let block = pane_block(app, Pane::Bytecode, title).title_bottom(legend(t, code));
+    let mut block = pane_block(app, Pane::Bytecode, title).title_bottom(legend(t, code));
+    if let Some(c) = app.comparison() {
+        block = block.title_bottom(compared_legend(t, c, app.current_code()).right_aligned());
+    }
     let inner = block.inner(area);
     block.render(area, buf);
 
@@ -67,7 +73,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let line = match *kind {
                 BytecodeRow::Instruction(i) => {
                     let change = columns.changes.then(|| app.change_of(i).map(|(t, _)| t));
-                    instruction_row(t, &columns, &code.instructions[i], change)
+                    let against = columns.against.map(|_| app.against_row(i));
+                    instruction_row(t, &columns, &code.instructions[i], change, against)
                 }
                 BytecodeRow::Cache {
                     instruction,
@@ -105,11 +112,46 @@ fn legend(t: Theme, code: &crate::model::CodeObject) -> Line<'static> {
     Line::from(spans)
 }
 
+/// What the A column's marks mean, for the changes this code object has,
+/// and how many of A's sites B does not have.
+fn compared_legend(t: Theme, c: &Comparison, code: usize) -> Line<'static> {
+    let present: Vec<Change> = Change::ALL
+        .into_iter()
+        .filter(|change| !matches!(change, Change::Unchanged | Change::Disappeared))
+        .filter(|change| {
+            c.rows
+                .get(code)
+                .is_some_and(|rows| rows.iter().flatten().any(|r| r.change == *change))
+        })
+        .collect();
+    let mut spans = vec![Span::styled(" A → B: ", t.dim())];
+    if present.is_empty() {
+        spans.push(Span::styled("no change ", t.dim()));
+    }
+    for change in present {
+        spans.push(Span::styled(
+            diff_symbol(change),
+            t.compared(change_tone(change)),
+        ));
+        spans.push(Span::styled(format!(" {} ", change_words(change)), t.dim()));
+    }
+    let gone = c.disappeared.get(code).copied().unwrap_or(0);
+    if gone > 0 {
+        spans.push(Span::styled(
+            format!("· {gone} of A's sites gone "),
+            t.compared(change_tone(Change::Disappeared)),
+        ));
+    }
+    Line::from(spans)
+}
+
 struct Columns {
     base: Option<usize>,
     live: usize,
     /// A column of change marks, when there is a timeline to step through.
     changes: bool,
+    /// The width of A's opname column, when comparing with snapshot A.
+    against: Option<usize>,
 }
 
 impl Columns {
@@ -117,15 +159,24 @@ impl Columns {
     /// out when the pane is too narrow for it and a useful part of the
     /// argrepr; the title then says so, and the detail pane still names
     /// the base.
-    fn of(widths: OpnameWidths, show_base: Option<bool>, changes: bool, width: usize) -> Columns {
+    fn of(
+        widths: OpnameWidths,
+        show_base: Option<bool>,
+        changes: bool,
+        comparing: bool,
+        width: usize,
+    ) -> Columns {
         const FIXED: usize = 1 + 5 + 3 + 5 + 2 + 7 + 12;
         let live = widths.live.max(5);
         let base = widths.base.max(4);
-        let fits = FIXED + usize::from(changes) + live + base + 2 <= width;
+        let against = comparing.then_some(widths.against.max(1));
+        let against_width = against.map_or(0, |w| w + 4);
+        let fits = FIXED + usize::from(changes) + against_width + live + base + 2 <= width;
         Columns {
             base: show_base.unwrap_or(fits).then_some(base),
             live,
             changes,
+            against,
         }
     }
 }
@@ -137,6 +188,7 @@ fn instruction_row(
     columns: &Columns,
     ins: &Instruction,
     change: Option<Option<Transition>>,
+    against: Option<Option<&RowDiff>>,
 ) -> Line<'static> {
     let mark = Mark::of(ins);
     let line = match ins.line {
@@ -163,6 +215,26 @@ fn instruction_row(
             format!("{:<width$}  ", sanitize_line(&ins.base_opname)),
             t.base_opcode(),
         ));
+    }
+    if let (Some(width), Some(row)) = (columns.against, against) {
+        // A's opname, then the change's mark, then B's live opname.
+        let (text, symbol, style) = match row {
+            Some(r) => (
+                r.a.clone().unwrap_or_else(|| "·".into()),
+                diff_symbol(r.change),
+                if r.change == Change::Unchanged {
+                    t.dim()
+                } else {
+                    t.compared(change_tone(r.change))
+                },
+            ),
+            None => (String::new(), " ", t.dim()),
+        };
+        spans.push(Span::styled(
+            format!("{:<width$}", clip(&text, width)),
+            style,
+        ));
+        spans.push(Span::styled(format!(" {symbol}  "), style));
     }
     let live = columns.live;
     spans.push(Span::styled(
@@ -195,6 +267,9 @@ fn cache_row(
     ))];
     if let Some(width) = columns.base {
         spans.push(Span::raw(" ".repeat(width + 2)));
+    }
+    if let Some(width) = columns.against {
+        spans.push(Span::raw(" ".repeat(width + 4)));
     }
     let live = columns.live;
     let value = if unit > 0 {

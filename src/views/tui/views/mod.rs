@@ -159,6 +159,25 @@ impl App {
         if step.is_none() {
             spans.push(Span::raw(format!(" · {}", warmup_line(s))));
         }
+        if let Some(c) = self.comparison() {
+            spans.push(Span::raw(" · "));
+            spans.push(Span::styled(
+                format!(
+                    "against {} (Python {}): {}",
+                    sanitize_line(&c.name),
+                    c.python,
+                    c.totals
+                ),
+                t.label(),
+            ));
+            if c.only_in_a > 0 {
+                spans.push(Span::raw(format!(
+                    ", {} code objects only in {}",
+                    c.only_in_a,
+                    sanitize_line(&c.name)
+                )));
+            }
+        }
         for (ending, sentence) in crate::present::words::endings(s) {
             spans.push(Span::raw(" · "));
             let style = match ending {
