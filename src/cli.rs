@@ -58,10 +58,10 @@ pub enum Command {
     /// Compare two snapshots (`dump --format json`): sites that became
     /// specialized, lost it, changed form, appeared or disappeared
     #[command(after_help = "Examples:\n  \
-        specscope diff before.json after.json\n  \
+        specscope diff before.json after.json                  the explorer, on a terminal\n  \
+        specscope diff before.json after.json --format table   the table, printed\n  \
         specscope diff py311.json py312.json --only all --format html > diff.html\n  \
-        specscope diff main.json branch.json --fail-on lost -f 'Point.*'\n  \
-        specscope diff before.json after.json --explore")]
+        specscope diff main.json branch.json --fail-on lost -f 'Point.*'")]
     Diff(DiffArgs),
     /// List the lessons of the gallery (open one with --example NAME)
     #[command(after_help = "Examples:\n  \
@@ -125,9 +125,10 @@ pub struct DiffArgs {
     /// The snapshot to compare with it
     #[arg(value_name = "B.json")]
     pub b: PathBuf,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = DiffFormat::Table, conflicts_with = "explore")]
-    pub format: DiffFormat,
+    /// Print the comparison in this format instead of opening the explorer
+    /// (the table is what is printed when stdout is not a terminal)
+    #[arg(long, value_enum, conflicts_with = "explore")]
+    pub format: Option<DiffFormat>,
     /// Show only what changed, or every code object and site
     #[arg(long, value_enum, value_name = "WHICH", default_value_t = DiffOnly::Changed)]
     pub only: DiffOnly,
@@ -144,13 +145,15 @@ pub struct DiffArgs {
     /// (repeatable); FILE:PAT also matches the file's name or path end
     #[arg(short = 'f', long = "function", value_name = "PAT")]
     pub patterns: Vec<String>,
-    /// Open the explorer on B, with A's opname beside B's and changed rows marked
+    /// Open the explorer on B, with A's opname beside B's and changed rows
+    /// marked (what happens without --format or --fail-on on a terminal);
+    /// exit 7 when there is no terminal
     #[arg(long)]
     pub explore: bool,
     /// Colour: auto means when stdout is a terminal and NO_COLOR is not set
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Colour theme of the explorer (with --explore)
+    /// Colour theme of the explorer
     #[arg(long, value_enum, default_value_t = crate::views::tui::ThemeName::Dark)]
     pub theme: crate::views::tui::ThemeName,
 }
@@ -604,7 +607,8 @@ fn run_diff(args: &DiffArgs) -> Result<u8, Error> {
         )));
     }
     let all = args.only == DiffOnly::All;
-    if args.explore {
+    let on_terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if args.explore || (args.format.is_none() && args.fail_on.is_none() && on_terminal) {
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
             return Err(Error::NoTerminal);
         }
@@ -626,7 +630,8 @@ fn run_diff(args: &DiffArgs) -> Result<u8, Error> {
         diff: &diff,
         all,
     };
-    let text = crate::views::dump::diff::render(&compared, args.format, args.color.enabled());
+    let format = args.format.unwrap_or(DiffFormat::Table);
+    let text = crate::views::dump::diff::render(&compared, format, args.color.enabled());
     write_stdout(&text).map_err(Error::Output)?;
     let lost = diff.totals.get(crate::analysis::diff::Change::Lost);
     if args.fail_on == Some(FailOn::Lost) && lost > 0 {

@@ -723,3 +723,38 @@ mod explorer {
         assert!(screen(&app, 140, 40).contains(&a_opname));
     }
 }
+
+/// In a terminal, `specscope diff A B` with no `--format` or `--fail-on`
+/// opens the explorer comparing them, and gives the terminal back on `q`.
+#[test]
+fn in_a_terminal_diff_opens_the_explorer() {
+    use crate::common::tmux::{Tmux, exit_code};
+    let Some(tmux) = Tmux::start_sized("diff", 140, 40) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "points.py", BEFORE);
+    let a = dump_json_with(dir.path(), "points.py", "a.json", &[]);
+    let edit = if crate::common::minor() == 11 {
+        "if i % 2: vars(p)[\"label\"] = \"odd\""
+    } else {
+        "vars(p)[\"label\"] = \"point\""
+    };
+    write(dir.path(), "points.py", &edited(edit));
+    let b = dump_json_with(dir.path(), "points.py", "b.json", &[]);
+    let command = format!(
+        "'{}' diff '{}' '{}'; echo specscope-exit=$?",
+        env!("CARGO_BIN_EXE_specscope"),
+        a.display(),
+        b.display()
+    );
+    tmux.send(&[&command, "Enter"]);
+    let screen = tmux.wait_for("the explorer comparing A and B", |s| {
+        s.contains("Code objects") && s.contains("a.json (Python")
+    });
+    assert!(tmux.alternate_screen_on(), "{screen}");
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("the shell", |s| exit_code(s).is_some());
+    assert_eq!(exit_code(&screen), Some(0), "{screen}");
+    assert!(!tmux.alternate_screen_on());
+}
