@@ -2685,6 +2685,25 @@ def why_resolve(recipe, frame):
     return _UNKNOWN
 
 
+def why_parameters(code):
+    """A function's parameters as its `def` lists them, without defaults:
+    `a, b, *args, key, **kwargs`."""
+    names = code.co_varnames
+    n = code.co_argcount
+    k = code.co_kwonlyargcount
+    out = list(names[:n])
+    at = n + k
+    if code.co_flags & _CO_VARARGS:
+        out.append("*" + names[at])
+        at += 1
+    elif k:
+        out.append("*")
+    out.extend(names[n:n + k])
+    if code.co_flags & _CO_VARKEYWORDS:
+        out.append("**" + names[at])
+    return ", ".join(out)
+
+
 def why_callable(value, nargs):
     """(shown, facts) of what a call site calls with `nargs` positional
     arguments (self included)."""
@@ -2707,14 +2726,26 @@ def why_callable(value, nargs):
             facts.append("wrong number of arguments")
         if nargs == code.co_argcount:
             facts.append("exact arguments")
-        shown = "%s %s" % ("function" if kind is _types.FunctionType else "bound method",
-                           _func_qualname(function))
-        if "complex parameters" in facts:
-            shown += " (*args, **kwargs or keyword-only)"
+        shown = "%s %s(%s)" % ("function" if kind is _types.FunctionType else "bound method",
+                               _func_qualname(function), why_parameters(code))
         return shown, facts
     name = _why_type_name(kind)
     if isinstance(value, type):
-        return "class %s" % _why_type_name(value), ["class"]
+        facts = ["class"]
+        if value.__new__ is object.__new__:
+            facts.append("python class")
+            init = _why_lookup(value, "__init__")
+            if type(init) is _types.FunctionType:
+                code = init.__code__
+                if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_kwonlyargcount:
+                    facts.append("__init__ not simple")
+                elif code.co_argcount != nargs + 1:
+                    facts.append("__init__ wrong number of arguments")
+                else:
+                    facts.append("__init__ exact arguments")
+        if getattr(value, "__flags__", 0) & (1 << 8):  # Py_TPFLAGS_IMMUTABLETYPE
+            facts.append("immutable class")
+        return "class %s" % _why_type_name(value), facts
     if name == "builtin_function_or_method":
         return "built-in %s" % getattr(value, "__qualname__", "?"), ["builtin function"]
     if name == "method_descriptor":
@@ -2750,7 +2781,19 @@ def why_attribute(owner, name, store):
     if isinstance(owner, _types.ModuleType):
         return "module attribute", ["module"]
     if isinstance(owner, type):
-        return "class attribute", ["class owner"]
+        facts = ["class owner"]
+        if cls is not type or _why_lookup(cls, name) is not _UNKNOWN:
+            facts.append("metaclass attribute")
+        descr = _why_lookup(owner, name)
+        if descr is _UNKNOWN:
+            found = "missing"
+        elif _why_is_method(descr):
+            found = "method"
+        elif hasattr(type(descr), "__get__"):
+            found = "descriptor"
+        else:
+            found = "class attribute"
+        return found, facts + [found]
     facts = []
     if store:
         setattr_ = _why_lookup(cls, "__setattr__")
@@ -2806,22 +2849,36 @@ def why_iterator(iterable):
             it = iter(iterable)
         except Exception:
             return None
-        return _why_type_name(type(it)), ["iterator " + _why_type_name(type(it))]
+        kind = type(it)
+        module = _class_module(kind)
+        full = _class_qualname(kind) if module == "builtins" else "%s.%s" % (module, _class_qualname(kind))
+        return _why_type_name(kind), ["iterator " + full]
     method = _why_lookup(cls, "__iter__")
     if type(method) is not _types.FunctionType:
         return None
     code = method.__code__
     if code.co_flags & _CO_GENERATOR:
         return "generator", ["iterator generator"]
-    ops = [(i.opname, i.argval) for i in _why_instructions(code) if i.opname not in ("RESUME", "NOP")]
-    if ops in ([("LOAD_FAST", code.co_varnames[0] if code.co_varnames else None), ("RETURN_VALUE", None)],):
+    if _why_returns_self(code):
         return _why_type_name(cls) + " (its own iterator)", ["iterator python class"]
     return None
 
 
 def _why_instructions(code):
-    dis = _dis_path()._private_dis()[1]
-    return list(dis.get_instructions(code))
+    return list(_dis_path().dis.get_instructions(code))
+
+
+_why_returns_self_memo = {}  # id(code) -> (code, bool)
+
+
+def _why_returns_self(code):
+    """Whether a function's code is `return self` and nothing else."""
+    known = _why_returns_self_memo.get(id(code))
+    if known is None or known[0] is not code:
+        ops = [(i.opname, i.argval) for i in _why_instructions(code) if i.opname not in ("RESUME", "NOP")]
+        first = code.co_varnames[0] if code.co_argcount else None
+        known = _why_returns_self_memo[id(code)] = (code, ops == [("LOAD_FAST", first), ("RETURN_VALUE", None)])
+    return known[1]
 
 
 class _Observer:
@@ -2911,7 +2968,8 @@ class _Observer:
                     return ("unknown",), ()
                 name = site["argval"]
                 found, facts = why_attribute(owner, name, family == "STORE_ATTR")
-                return (_why_type_name(type(owner)), found), tuple(facts)
+                shown = "class " + _why_type_name(owner) if isinstance(owner, type) else _why_type_name(type(owner))
+                return (shown, found), tuple(facts)
             if family in ("CALL", "PRECALL"):
                 return self._call_kinds(site, values)
             if family == "LOAD_GLOBAL":

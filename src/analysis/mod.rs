@@ -2,10 +2,11 @@
 //! adds up to ([`marks`]), what a source line's add up to ([`lines`]), what
 //! the whole program adds up to ([`summary`]), where in the source each
 //! state is ([`heat`]) and what changed between two moments of a warm-up
-//! ([`timeline`]). Plain data in, plain data out: no words, no styles.
+//! ([`timeline`]), and why a site did not specialize ([`why`]). Plain data in, plain data out: no words, no styles.
 
 pub mod heat;
 pub mod lines;
 pub mod marks;
 pub mod summary;
 pub mod timeline;
+pub mod why;

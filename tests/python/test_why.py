@@ -211,3 +211,14 @@ def test_observing_stops_at_the_limit(collector):
 
     seen = observe(collector, source, "add", {"BINARY_OP"}, run)["BINARY_OP"]
     assert seen[0]["count"] == collector.WHY_PER_SITE
+
+
+def test_parameters_are_listed_as_def_lists_them(collector):
+    def f(a, b, *args, key, **kwargs):
+        pass
+
+    def g(a, *, only):
+        pass
+
+    assert collector.why_parameters(f.__code__) == "a, b, *args, key, **kwargs"
+    assert collector.why_parameters(g.__code__) == "a, *, only"
