@@ -28,4 +28,5 @@ mod summary;
 mod truth;
 mod tui;
 mod tui_tmux;
+mod why;
 mod world;
