@@ -2813,6 +2813,9 @@ def why_attribute(owner, name, store):
     else:
         kind = type(descr)
         kname = _why_type_name(kind)
+        if not getattr(kind, "__flags__", 0) & (1 << 8):  # Py_TPFLAGS_IMMUTABLETYPE
+            # analyze_descriptor looks no further: its class may change.
+            facts.append("mutable descriptor class")
         if kind is property:
             found = "property"
             if type(_property_fget(descr)) is not _types.FunctionType:
@@ -2833,6 +2836,8 @@ def why_attribute(owner, name, store):
             found = "non-data descriptor"
         else:
             found = "class attribute"
+        if "mutable descriptor class" in facts:
+            found = "%s (a %s)" % (found, kname)
     facts.insert(0, found)
     return found, facts
 

@@ -235,6 +235,7 @@ impl TargetArgs {
                     };
                     args.then = lesson.then;
                     args.then_calls = lesson.then_calls;
+                    args.why = self.why || lesson.why;
                 }
             }
             let mut request = args.request()?;

@@ -4,8 +4,6 @@
 //! cause names the `SPEC_FAIL_*` kind that version records for it, or that
 //! it records none; where the evidence cannot tell, the cause says so.
 
-use std::collections::BTreeMap;
-
 use super::summary::SiteState;
 use crate::model::version::SpecializeRules;
 use crate::model::{Instruction, Observed};
@@ -18,20 +16,13 @@ pub enum Cause {
     /// No operand could be read: each was computed by an instruction that
     /// `--why` does not trace back (only plain loads are followed).
     OperandsUnknown,
-    /// BINARY_OP on operands of different types (for `+`, `-`, `*`, `/`, `&`).
-    BinaryDifferentTypes {
-        op: String,
-        left: String,
-        right: String,
-    },
+    /// BINARY_OP on operands of different types (for `+`, `-`, `*`, `/`,
+    /// `&`); `pairs`: the operands' types (`int + float`), most frequent first.
+    BinaryDifferentTypes { op: String, pairs: Vec<String> },
     /// BINARY_OP on types, or with an operator, it has no form for.
-    BinaryUnsupported {
-        op: String,
-        left: String,
-        right: String,
-    },
-    /// COMPARE_OP of operands of different types.
-    CompareDifferentTypes { left: String, right: String },
+    BinaryUnsupported { op: String, pairs: Vec<String> },
+    /// COMPARE_OP of operands of different types (`int and float`).
+    CompareDifferentTypes { pairs: Vec<String> },
     /// COMPARE_OP of two operands of a type it has no form for.
     CompareUnsupported { operand: String, op: String },
     /// COMPARE_OP of ints too large for COMPARE_OP_INT.
@@ -49,6 +40,10 @@ pub enum Cause {
     MissingWithGetattr { class: String },
     /// 3.12+: a property on a class that also has `__getattr__`.
     PropertyWithGetattr { class: String },
+    /// The attribute is found on the class as an object of a class written
+    /// in Python (a descriptor or any value): `analyze_descriptor` calls it
+    /// MUTABLE, since such a class may change under the cache.
+    MutableDescriptor { class: String, found: String },
     /// 3.11: LOAD_ATTR of a property.
     Property { class: String },
     /// A property whose getter is not a Python function.
@@ -146,17 +141,30 @@ pub fn diagnose(
     if evidence.seen == 0 {
         return Some(done(Cause::NotReached, None, 0));
     }
-    let mut fails: BTreeMap<(Cause, Option<&'static str>), u64> = BTreeMap::new();
+    // Failures of one kind and cause, their operand types merged.
+    let mut fails: Vec<(Cause, Option<&'static str>, u64)> = Vec::new();
     let mut specializes: Vec<&Observed> = Vec::new();
     let mut unknown: Vec<(Cause, u64)> = Vec::new();
     for seen in &evidence.observed {
         match verdict(&ins.base_opname, &ins.argrepr, seen, &rules) {
-            Verdict::Fails(cause, kind) => *fails.entry((cause, kind)).or_default() += seen.count,
+            Verdict::Fails(cause, kind) => {
+                let same = fails.iter_mut().find(|(c, k, _)| {
+                    *k == kind && std::mem::discriminant(c) == std::mem::discriminant(&cause)
+                });
+                match same {
+                    Some(group) => {
+                        group.2 += seen.count;
+                        merge(&mut group.0, cause);
+                    }
+                    None => fails.push((cause, kind, seen.count)),
+                }
+            }
             Verdict::Specializes => specializes.push(seen),
             Verdict::Unknown(cause) => unknown.push((cause, seen.count)),
         }
     }
-    if let Some(((cause, kind), count)) = fails.into_iter().max_by_key(|(_, n)| *n) {
+    let most = fails.iter().map(|f| f.2).max().unwrap_or(0);
+    if let Some((cause, kind, count)) = fails.into_iter().find(|f| f.2 == most) {
         let records_no_kind = kind.is_none() && matches!(cause, Cause::NonDictGlobals { .. });
         let mut d = done(cause, kind, count);
         d.records_no_kind = records_no_kind;
@@ -181,6 +189,25 @@ pub fn diagnose(
         .max_by_key(|(_, n)| *n)
         .unwrap_or((Cause::OperandsUnknown, 0));
     Some(done(cause, None, count))
+}
+
+/// Adds the operand types of `other` to `group`, of the same cause.
+fn merge(group: &mut Cause, other: Cause) {
+    match (group, other) {
+        (
+            Cause::BinaryDifferentTypes { pairs, .. },
+            Cause::BinaryDifferentTypes { pairs: more, .. },
+        )
+        | (Cause::BinaryUnsupported { pairs, .. }, Cause::BinaryUnsupported { pairs: more, .. })
+        | (Cause::CompareDifferentTypes { pairs }, Cause::CompareDifferentTypes { pairs: more }) => {
+            for pair in more {
+                if !pairs.contains(&pair) {
+                    pairs.push(pair);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn is_unknown(seen: &Observed) -> bool {
@@ -209,7 +236,8 @@ fn verdict(family: &str, argrepr: &str, seen: &Observed, rules: &SpecializeRules
                     ("float", "int") => "SPEC_FAIL_COMPARE_OP_FLOAT_LONG",
                     _ => "SPEC_FAIL_COMPARE_OP_DIFFERENT_TYPES",
                 };
-                return Verdict::Fails(Cause::CompareDifferentTypes { left, right }, Some(fail));
+                let pairs = vec![format!("{left} and {right}")];
+                return Verdict::Fails(Cause::CompareDifferentTypes { pairs }, Some(fail));
             }
             let op = argrepr
                 .trim_start_matches("bool(")
@@ -270,11 +298,18 @@ fn verdict(family: &str, argrepr: &str, seen: &Observed, rules: &SpecializeRules
             Cause::SetattrHook { class: kind(0) },
             Some("SPEC_FAIL_OVERRIDDEN"),
         ),
+        "STORE_ATTR" if has("mutable descriptor class") => Verdict::Fails(
+            Cause::MutableDescriptor {
+                class: kind(0),
+                found: kind(1),
+            },
+            Some("SPEC_FAIL_ATTR_MUTABLE_CLASS"),
+        ),
         "STORE_ATTR" => match kind(1).as_str() {
             "instance attribute" | "slot" => Verdict::Specializes,
             _ => no_rule(),
         },
-        "LOAD_ATTR" | "LOAD_METHOD" => load_attr(seen, rules, &no_rule),
+        "LOAD_ATTR" | "LOAD_METHOD" => load_attr(family, seen, rules, &no_rule),
         "CALL" | "PRECALL" => call(family, seen, rules, &no_rule),
         "LOAD_GLOBAL" => {
             if has("globals not dict") || has("builtins not dict") {
@@ -337,11 +372,12 @@ fn binary_op(argrepr: &str, left: String, right: String) -> Verdict {
         _ => None,
     };
     let op = argrepr.to_string();
+    let pairs = vec![format!("{left} {op} {right}")];
     match kind {
         Some(k) if k.ends_with("DIFFERENT_TYPES") => {
-            Verdict::Fails(Cause::BinaryDifferentTypes { op, left, right }, Some(k))
+            Verdict::Fails(Cause::BinaryDifferentTypes { op, pairs }, Some(k))
         }
-        Some(k) => Verdict::Fails(Cause::BinaryUnsupported { op, left, right }, Some(k)),
+        Some(k) => Verdict::Fails(Cause::BinaryUnsupported { op, pairs }, Some(k)),
         None => Verdict::Unknown(Cause::NoRule {
             family: "BINARY_OP".into(),
             kinds: format!("{left} {op} {right}"),
@@ -350,7 +386,12 @@ fn binary_op(argrepr: &str, left: String, right: String) -> Verdict {
 }
 
 /// LOAD_ATTR (and 3.11's LOAD_METHOD): `analyze_descriptor`.
-fn load_attr(seen: &Observed, rules: &SpecializeRules, no_rule: &dyn Fn() -> Verdict) -> Verdict {
+fn load_attr(
+    family: &str,
+    seen: &Observed,
+    rules: &SpecializeRules,
+    no_rule: &dyn Fn() -> Verdict,
+) -> Verdict {
     let has = |fact: &str| seen.facts.iter().any(|f| f == fact);
     let class = seen.kinds.first().cloned().unwrap_or_default();
     let found = seen.kinds.get(1).map(String::as_str).unwrap_or("");
@@ -402,6 +443,20 @@ fn load_attr(seen: &Observed, rules: &SpecializeRules, no_rule: &dyn Fn() -> Ver
             "instance attribute" => Verdict::Specializes,
             _ => no_rule(),
         };
+    }
+    if has("mutable descriptor class") {
+        let kind = if rules.precall_split.is_some() && family == "LOAD_METHOD" {
+            "SPEC_FAIL_LOAD_METHOD_MUTABLE_CLASS"
+        } else {
+            "SPEC_FAIL_ATTR_MUTABLE_CLASS"
+        };
+        return Verdict::Fails(
+            Cause::MutableDescriptor {
+                class,
+                found: found.to_string(),
+            },
+            Some(kind),
+        );
     }
     match found {
         "property" if has("getter not a python function") => Verdict::Fails(

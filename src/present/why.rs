@@ -97,6 +97,15 @@ pub fn evidence_line(ins: &Instruction, evidence: &Evidence) -> String {
     )
 }
 
+/// `a`, `a and b`, `a, b and c`.
+fn listed(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 fn forms(op: &str) -> &'static str {
     match op.trim_end_matches('=') {
         "+" => "int + int, float + float and str + str",
@@ -115,24 +124,27 @@ pub fn reason_words(d: &Diagnosis) -> String {
             "not reached while observed: the second run did not execute this site".to_string()
         }
         Cause::OperandsUnknown => "unknown: what reached it was computed by other instructions, and --why reads only values loaded straight from variables, constants, globals and cells".to_string(),
-        Cause::BinaryDifferentTypes { op, left, right } => {
+        Cause::BinaryDifferentTypes { op, pairs } => {
+            let pairs = listed(pairs);
             let f = forms(op);
             if f.is_empty() {
-                format!("operands of different types ({left} {op} {right}): BINARY_OP has no specialized form for {op}")
+                format!("operands of different types ({pairs}): BINARY_OP has no specialized form for {op}")
             } else {
-                format!("operands of different types ({left} {op} {right}): BINARY_OP specializes {op} only for {f}")
+                format!("operands of different types ({pairs}): BINARY_OP specializes {op} only for {f}")
             }
         }
-        Cause::BinaryUnsupported { op, left, right } => {
+        Cause::BinaryUnsupported { op, pairs } => {
+            let pairs = listed(pairs);
             let f = forms(op);
             if f.is_empty() {
-                format!("BINARY_OP has no specialized form for {op} ({left} {op} {right})")
+                format!("BINARY_OP has no specialized form for {op} ({pairs})")
             } else {
-                format!("{left} {op} {right}: BINARY_OP specializes {op} only for {f}")
+                format!("{pairs}: BINARY_OP specializes {op} only for {f}")
             }
         }
-        Cause::CompareDifferentTypes { left, right } => format!(
-            "operands of different types ({left} and {right}): COMPARE_OP specializes only int with int, float with float, and str with str for == and !="
+        Cause::CompareDifferentTypes { pairs } => format!(
+            "operands of different types ({}): COMPARE_OP specializes only int with int, float with float, and str with str for == and !=",
+            listed(pairs)
         ),
         Cause::CompareUnsupported { operand, op } => format!(
             "{operand} {op} {operand}: COMPARE_OP specializes only int, float, and str for == and !="
@@ -155,6 +167,9 @@ pub fn reason_words(d: &Diagnosis) -> String {
         ),
         Cause::PropertyWithGetattr { class } => format!(
             "a property of {class}, which defines __getattr__: {v} does not specialize a property when __getattr__ may be called"
+        ),
+        Cause::MutableDescriptor { class, found } => format!(
+            "{class} has this attribute as a {found}, an object of a class written in Python: specialize.c caches only what objects of immutable (built-in) classes describe, since such a class may change under the cache"
         ),
         Cause::Property { class } => format!("a property of {class}: {v} has no specialized form for properties"),
         Cause::PropertyGetterNotPython { class } => {
