@@ -3789,6 +3789,7 @@ class _Session:
         try:
             with _Captured(self, None), _Guard(self, self.request.get("timeout")):
                 self.in_phase += 1
+                why_progress_start(observer.left)
                 try:
                     watching.start()
                     with_hooks(self._run_again)
@@ -3803,6 +3804,7 @@ class _Session:
                 finally:
                     self.in_phase -= 1
                     watching.stop()
+                    why_progress_stop()
         except BaseException as e:
             outcome["ended"] = "failed: %s" % _error_text(e)
         finally:
@@ -4034,6 +4036,15 @@ def sample_counts(codes):
 
 def sample_clear():
     """Lets go of what the samples found."""
+
+
+def why_progress_start(sites):
+    """Shows a progress line on specscope's stderr (when a terminal) after
+    a second of observing `sites` sites. The native module replaces this."""
+
+
+def why_progress_stop():
+    """Ends (and clears) the progress line."""
 
 
 def take_over(reason):
