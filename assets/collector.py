@@ -2897,6 +2897,11 @@ class _Observer:
         self.version = version
         self.iterators = {}  # (id(frame), FOR_ITER offset) -> (frame, kind)
         self.events = 0
+        # Watching ends at this perf_counter() time (see `_Session.observe`):
+        # a site the second run never reaches would keep 3.11's trace
+        # function running for all of it.
+        self.deadline = None
+        self.cut_short = False
         for code, offsets in sites:
             watched = self._plan(code, offsets)
             if watched:
@@ -2949,8 +2954,15 @@ class _Observer:
             return True
         site["seen"] += 1
         self.events += 1
+        if self.deadline is not None and not self.events & 63 and _time.perf_counter() > self.deadline:
+            self.cut_short = True
+            self.left = 0
+        if self.left <= 0:
+            site["seen"] -= 1
+            return False
         if site["seen"] > WHY_PER_SITE:
-            self.left -= 1
+            if site["seen"] == WHY_PER_SITE + 1:
+                self.left -= 1
             return False
         key = self._kinds(site, frame, offset)
         counts = site["counts"]
@@ -3089,7 +3101,9 @@ class _Watching:
             return local
 
         def on_call(frame, event, arg):
-            if observer.left <= 0:
+            if observer.left <= 0 or (observer.deadline is not None and _time.perf_counter() > observer.deadline):
+                observer.cut_short = observer.cut_short or observer.left > 0
+                observer.left = 0
                 settrace(None)
                 return None
             if id(frame.f_code) not in codes:
@@ -3784,6 +3798,10 @@ class _Session:
         if not observer.codes:
             return outcome
         watching = _Watching(observer)
+        # Watching lasts as long as the first warm-up did (at least a
+        # second), then the run goes on unwatched.
+        first = self.report["warmup_seconds"] if self.call else self.report["program_seconds"]
+        observer.deadline = _time.perf_counter() + max(first, 1.0)
         saved_output = self.output
         self.output = _Output(0, [])
         try:
@@ -3810,6 +3828,8 @@ class _Session:
         finally:
             self.output = saved_output
         outcome["seconds"] = _time.perf_counter() - started
+        if observer.cut_short and outcome["ended"] == "completed":
+            outcome["ended"] = "completed; watching stopped after as long as the first run took"
         found = observer.report()
         outcome["sites"] = [found.get(id(entry[0]), []) for entry in selected]
         return outcome

@@ -47,6 +47,22 @@ pub fn explained(mut snapshot: Snapshot) -> Snapshot {
             }
         }
     }
+    // The last step of a timeline is the state the warm-up ended in: its
+    // sites show the same evidence.
+    if let Some(last) = snapshot.timeline.last_mut() {
+        for (step_code, code) in last.code_objects.iter_mut().zip(&snapshot.code_objects) {
+            if step_code.qualname != code.qualname {
+                continue;
+            }
+            for ins in &mut step_code.instructions {
+                ins.evidence = code
+                    .instructions
+                    .iter()
+                    .find(|i| i.offset == ins.offset && i.opname == ins.opname)
+                    .and_then(|i| i.evidence.clone());
+            }
+        }
+    }
     snapshot
 }
 

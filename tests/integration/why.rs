@@ -193,11 +193,17 @@ fn each_case_gets_the_kind_specialize_c_records_in_this_version() {
 
     // int + float: the same kind in every version.
     let (kind, reason) = failure(&doc, "add", "BINARY_OP");
-    assert_eq!(kind.as_deref(), Some("SPEC_FAIL_BINARY_OP_ADD_DIFFERENT_TYPES"));
+    assert_eq!(
+        kind.as_deref(),
+        Some("SPEC_FAIL_BINARY_OP_ADD_DIFFERENT_TYPES")
+    );
     assert!(reason.contains("int + float"), "{reason}");
     assert_eq!(first_kinds(&doc, "add", "BINARY_OP"), ["int", "float"]);
     let add = &site(&doc, "add", "BINARY_OP")["evidence"]["observed"][0];
-    assert_eq!(add["count"], 2000, "every execution, up to the limit: {add}");
+    assert_eq!(
+        add["count"], 2000,
+        "every execution, up to the limit: {add}"
+    );
 
     // A class with __getattr__, reading an attribute it does not have.
     let (kind, reason) = failure(&doc, "read", "LOAD_ATTR");
@@ -270,7 +276,10 @@ fn each_case_gets_the_kind_specialize_c_records_in_this_version() {
     let (kind, reason) = failure(&doc, "lookup", "BINARY_SUBSCR");
     assert_eq!(kind.as_deref(), Some("SPEC_FAIL_OTHER"));
     assert!(reason.contains("subclass of dict"), "{reason}");
-    assert_eq!(first_kinds(&doc, "lookup", "BINARY_SUBSCR"), ["Config", "str"]);
+    assert_eq!(
+        first_kinds(&doc, "lookup", "BINARY_SUBSCR"),
+        ["Config", "str"]
+    );
 
     // LOAD_GLOBAL with globals that are a dict subclass.
     let (kind, reason) = failure(&doc, "_in_space", "LOAD_GLOBAL");
@@ -383,7 +392,100 @@ fn without_call_the_program_runs_again() {
         .lines()
         .find(|l| l.trim_start().starts_with("why: "))
         .unwrap_or_else(|| panic!("a reason line:\n{text}"));
-    assert!(why.contains("operands of different types (int + float)"), "{why}");
-    assert!(why.contains("SPEC_FAIL_BINARY_OP_ADD_DIFFERENT_TYPES"), "{why}");
+    assert!(
+        why.contains("operands of different types (int + float)"),
+        "{why}"
+    );
+    assert!(
+        why.contains("SPEC_FAIL_BINARY_OP_ADD_DIFFERENT_TYPES"),
+        "{why}"
+    );
     assert!(why.contains("int + float 2,000×"), "{why}");
+}
+
+/// The polymorphism lesson, observed with --why, as the explorer gets it.
+fn polymorphism_lesson() -> specscope::model::Snapshot {
+    use clap::Parser;
+    let cli = specscope::cli::Cli::try_parse_from(["specscope", "--example", "polymorphism"])
+        .expect("the lesson's options parse");
+    let request = cli.target.request().expect("the lesson exists");
+    assert_eq!(
+        request.why,
+        Some(specscope::model::WhyScope::Failing),
+        "the lesson's Try: line asks for --why"
+    );
+    let snapshot = specscope::collect::python::collect(&request).expect("the lesson collects");
+    specscope::present::why::explained(snapshot)
+}
+
+#[test]
+fn the_explorer_detail_pane_and_summary_say_why() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use specscope::views::tui::{App, Theme, draw_frame};
+    let snapshot = polymorphism_lesson();
+    let code = snapshot
+        .code_objects
+        .iter()
+        .position(|c| c.qualname == "double")
+        .unwrap();
+    let at = snapshot.code_objects[code]
+        .instructions
+        .iter()
+        .position(|i| i.base_opname == "BINARY_OP")
+        .unwrap();
+    let text = |app: &App| {
+        let buf = draw_frame(app, 160, 60);
+        let area = buf.area;
+        (area.y..area.bottom())
+            .map(|y| {
+                (area.x..area.right())
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let steps = snapshot.timeline.len();
+    let mut app = App::new(snapshot, Theme::mono());
+    // The explorer opens on the first step; the evidence is of the last,
+    // the state the warm-up ended in.
+    for _ in 1..steps {
+        app.handle_key(KeyEvent::new(KeyCode::Char(']'), KeyModifiers::NONE));
+    }
+    app.open_code(code, at);
+    let screen = text(&app);
+    assert!(
+        screen.contains("why: tuple + tuple, list + list and bytes + bytes"),
+        "{screen}"
+    );
+    assert!(screen.contains("SPEC_FAIL_BINARY_OP_ADD_OTHER"), "{screen}");
+    assert!(screen.contains("seen: tuple + tuple 50×"), "{screen}");
+    app.handle_key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::NONE));
+    let summary = text(&app);
+    assert!(
+        summary.contains("return item + item  · why: tuple + tuple"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_handout_says_why_under_each_site_to_look_at() {
+    let out = specscope()
+        .args(["dump", "--format", "html", "--example", "polymorphism"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let page = String::from_utf8(out.stdout).unwrap();
+    let look = &page[page.find("<ol class=look>").expect("sites to look at")..];
+    let look = &look[..look.find("</ol>").unwrap()];
+    assert!(
+        look.contains("<span class=why>why: tuple + tuple, list + list and bytes + bytes"),
+        "{look}"
+    );
+    // In the stretch's title and in the bytecode table too.
+    assert!(page.contains("— why: tuple + tuple"), "a stretch's title");
+    assert!(
+        page.contains("<td colspan=5 class=why>why: "),
+        "the bytecode table"
+    );
 }

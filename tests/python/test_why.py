@@ -222,3 +222,24 @@ def test_parameters_are_listed_as_def_lists_them(collector):
 
     assert collector.why_parameters(f.__code__) == "a, b, *args, key, **kwargs"
     assert collector.why_parameters(g.__code__) == "a, *, only"
+
+
+def test_watching_ends_at_the_deadline(collector):
+    source = "def add(a, b):\n    return a + b\n"
+    namespace = {}
+    exec(compile(source, "<test>", "exec"), namespace)
+    code = namespace["add"].__code__
+    instrs, _ = rows_of(collector, code)
+    observer = collector._Observer([(code, [i.offset for i in instrs if i.opname == "BINARY_OP"])], V)
+    observer.deadline = 0.0  # long past
+    watching = collector._Watching(observer)
+    watching.start()
+    try:
+        for i in range(500):
+            namespace["add"](i, 0.5)
+    finally:
+        watching.stop()
+    seen = observer.report()[id(code)][0]["seen"]
+    # The deadline is checked every 64 executions (3.11: at every call too).
+    assert seen < 64
+    assert observer.cut_short
