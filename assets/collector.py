@@ -3757,9 +3757,15 @@ class _Session:
     # ---------------------------------------------------------------- why
 
     def _why_sites(self, selected):
-        """[(code, offsets)]: the instructions with an inline cache that are
-        not specialized (every one for `--why-all`), per selected code object."""
+        """[(code, offsets)]: per selected code object, the sites where
+        specialization failed, as the snapshot's counters say (every site
+        with an inline cache for `--why-all`). The same reading of the
+        counters as `decode_counter` in src/model/version.rs: on 3.12+ the
+        generic form with a backoff above the warm-up's 1; on 3.11 an
+        *_ADAPTIVE form with any backoff, or BINARY_OP and COMPARE_OP put
+        back for good in a quickened code object."""
         every = self.request.get("why") == "all"
+        v311 = _sys.version_info[:2] == (3, 11)
         ops = self.ops
         deopt = {}
         for base, members in ops.families.items():
@@ -3770,16 +3776,27 @@ class _Session:
         for entry in selected:
             code = entry[0]
             live = code._co_code_adaptive
+            quickened = live != code.co_code
             offsets = []
             i = 0
             while i < len(live):
                 name = names[live[i]]
                 base = deopt.get(name, name)
                 size = sum(s for _, s in ops.cache_format.get(base, ()))
-                if size and base in ops.families and (every or name == base or name.endswith("_ADAPTIVE")):
-                    offsets.append(i)
+                if size and base in ops.families:
+                    backoff = live[i + 2] & 15
+                    if every:
+                        failing = True
+                    elif v311:
+                        failing = (name.endswith("_ADAPTIVE") and backoff >= 1) or \
+                            (name == base and quickened and base in ("BINARY_OP", "COMPARE_OP"))
+                    else:
+                        failing = name == base and backoff >= 2
+                    if failing:
+                        offsets.append(i)
                 i += 2 + 2 * size
-            out.append((code, offsets))
+            if offsets:
+                out.append((code, offsets))
         return out
 
     def observe(self, selected):
@@ -3798,10 +3815,12 @@ class _Session:
         if not observer.codes:
             return outcome
         watching = _Watching(observer)
-        # Watching lasts as long as the first warm-up did (at least a
-        # second), then the run goes on unwatched.
+        # Watching lasts twice as long as the first warm-up took (and a
+        # fifth of a second), then the run goes on unwatched: however slow
+        # watching makes the code, the second run stays within about three
+        # times the first.
         first = self.report["warmup_seconds"] if self.call else self.report["program_seconds"]
-        observer.deadline = _time.perf_counter() + max(first, 1.0)
+        observer.deadline = _time.perf_counter() + 2 * first + 0.2
         saved_output = self.output
         self.output = _Output(0, [])
         try:
@@ -3829,7 +3848,7 @@ class _Session:
             self.output = saved_output
         outcome["seconds"] = _time.perf_counter() - started
         if observer.cut_short and outcome["ended"] == "completed":
-            outcome["ended"] = "completed; watching stopped after as long as the first run took"
+            outcome["ended"] = "completed; watching stopped after twice the time the first run took"
         found = observer.report()
         outcome["sites"] = [found.get(id(entry[0]), []) for entry in selected]
         return outcome
