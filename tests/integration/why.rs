@@ -199,10 +199,14 @@ fn each_case_gets_the_kind_specialize_c_records_in_this_version() {
     );
     assert!(reason.contains("int + float"), "{reason}");
     assert_eq!(first_kinds(&doc, "add", "BINARY_OP"), ["int", "float"]);
-    let add = &site(&doc, "add", "BINARY_OP")["evidence"]["observed"][0];
+    let add = &site(&doc, "add", "BINARY_OP")["evidence"];
     assert_eq!(
-        add["count"], 2000,
-        "every execution, up to the limit: {add}"
+        add["observed"][0]["count"], add["seen"],
+        "all of them: {add}"
+    );
+    assert!(
+        add["seen"].as_u64().unwrap() <= 2000,
+        "at most 2,000: {add}"
     );
 
     // A class with __getattr__, reading an attribute it does not have.
@@ -341,7 +345,14 @@ fn without_why_all_only_failing_sites_carry_evidence() {
     assert_eq!(all["why"]["scope"], "all");
     assert_eq!(doc["why"]["scope"], "failing");
     assert_eq!(doc["why"]["again"], "call");
-    assert_eq!(doc["why"]["ended"], "completed");
+    assert!(
+        doc["why"]["ended"]
+            .as_str()
+            .unwrap()
+            .starts_with("completed"),
+        "{}",
+        doc["why"]
+    );
 }
 
 /// The live instructions of every code object: opname and raw counter.
