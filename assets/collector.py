@@ -2926,7 +2926,10 @@ class _Observer:
                 # KW_NAMES (3.11, 3.12) names the last arguments.
                 for back in range(n - 1, max(n - 3, -1), -1):
                     if rows[back][0] == "KW_NAMES":
-                        site["kwnames"] = rows[back][2]
+                        # Its argument indexes co_consts (3.11's dis shows
+                        # no argval for it).
+                        names = code.co_consts[rows[back][1]]
+                        site["kwnames"] = names if type(names) is tuple else None
                         break
             else:
                 count = _WHY_OPERANDS.get(opname, 0)

@@ -243,3 +243,14 @@ def test_watching_ends_at_the_deadline(collector):
     # The deadline is checked every 64 executions (3.11: at every call too).
     assert seen < 64
     assert observer.cut_short
+
+
+def test_keyword_names_of_a_call(collector):
+    source = "def keywords(**kwargs):\n    return kwargs\ndef call(x):\n    return keywords(a=x)\n"
+    opnames = {"CALL"} if V < (3, 13) else {"CALL_KW"}
+    seen = observe(collector, source, "call", opnames, lambda ns: ns["call"](1))
+    if V >= (3, 13):
+        # CALL_KW has no inline cache: it is no site, but it can be watched.
+        return
+    assert seen["CALL"][0]["kinds"] == ["function keywords(**kwargs)", "0 positional, keywords a"]
+    assert "keywords" in seen["CALL"][0]["facts"]
