@@ -3818,12 +3818,13 @@ class _Session:
         if not observer.codes:
             return outcome
         watching = _Watching(observer)
-        # Watching lasts twice as long as the first warm-up took (and a
-        # fifth of a second), then the run goes on unwatched: however slow
-        # watching makes the code, the second run stays within about three
-        # times the first.
+        # Watching lasts as long as the first warm-up took (and a tenth of
+        # a second), then the run goes on unwatched: however slow watching
+        # makes the code (3.11's trace function runs at every instruction
+        # of a watched frame), the second run stays within about twice the
+        # first.
         first = self.report["warmup_seconds"] if self.call else self.report["program_seconds"]
-        observer.deadline = _time.perf_counter() + 2 * first + 0.2
+        observer.deadline = _time.perf_counter() + first + 0.1
         saved_output = self.output
         self.output = _Output(0, [])
         try:
@@ -3851,7 +3852,7 @@ class _Session:
             self.output = saved_output
         outcome["seconds"] = _time.perf_counter() - started
         if observer.cut_short and outcome["ended"] == "completed":
-            outcome["ended"] = "completed; watching stopped after twice the time the first run took"
+            outcome["ended"] = "completed; watching stopped after as long as the first run took"
         found = observer.report()
         outcome["sites"] = [found.get(id(entry[0]), []) for entry in selected]
         return outcome
