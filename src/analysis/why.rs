@@ -633,3 +633,152 @@ fn for_iter(seen: &Observed, no_rule: &dyn Fn() -> Verdict) -> Verdict {
     };
     Verdict::Fails(Cause::Iterator { iterator }, Some(kind))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::version::PythonVersion;
+    use crate::model::{Evidence, Status};
+
+    fn site(base: &str, argrepr: &str, observed: &[(&[&str], &[&str], u64)]) -> Instruction {
+        Instruction {
+            offset: 6,
+            line: Some(1),
+            starts_line: true,
+            positions: None,
+            opname: base.into(),
+            base_opname: base.into(),
+            arg: Some(0),
+            argrepr: argrepr.into(),
+            is_jump_target: false,
+            label: None,
+            jump_target: None,
+            status: Status::Adaptive,
+            caches: Vec::new(),
+            counter: None,
+            samples: 0,
+            evidence: Some(Evidence {
+                seen: observed.iter().map(|o| o.2).sum(),
+                observed: observed
+                    .iter()
+                    .map(|(kinds, facts, count)| Observed {
+                        kinds: kinds.iter().map(|k| k.to_string()).collect(),
+                        facts: facts.iter().map(|f| f.to_string()).collect(),
+                        count: *count,
+                    })
+                    .collect(),
+                reason: String::new(),
+                fail_kind: None,
+            }),
+        }
+    }
+
+    fn rules(minor: u8) -> Option<SpecializeRules> {
+        PythonVersion {
+            major: 3,
+            minor,
+            micro: 0,
+        }
+        .specialize_rules()
+    }
+
+    fn diagnosis(ins: &Instruction, minor: u8) -> Diagnosis {
+        diagnose(ins, Some(SiteState::BackingOff), rules(minor)).unwrap()
+    }
+
+    #[test]
+    fn int_plus_float_is_add_different_types_in_every_version() {
+        let ins = site(
+            "BINARY_OP",
+            "+",
+            &[(&["int", "float"], &[], 1520), (&["int", "int"], &[], 12)],
+        );
+        for minor in [11, 12, 13] {
+            let d = diagnosis(&ins, minor);
+            assert_eq!(d.fail_kind, Some("SPEC_FAIL_BINARY_OP_ADD_DIFFERENT_TYPES"));
+            assert_eq!((d.count, d.seen), (1520, 1532));
+        }
+    }
+
+    #[test]
+    fn failures_of_one_kind_are_named_together() {
+        let ins = site(
+            "BINARY_OP",
+            "+",
+            &[
+                (&["tuple", "tuple"], &[], 50),
+                (&["list", "list"], &[], 50),
+                (&["bytes", "bytes"], &[], 50),
+            ],
+        );
+        let d = diagnosis(&ins, 12);
+        assert_eq!(d.fail_kind, Some("SPEC_FAIL_BINARY_OP_ADD_OTHER"));
+        assert_eq!(d.count, 150);
+        let Cause::BinaryUnsupported { pairs, .. } = d.cause else {
+            panic!("{:?}", d.cause)
+        };
+        assert_eq!(pairs, ["tuple + tuple", "list + list", "bytes + bytes"]);
+    }
+
+    #[test]
+    fn kinds_that_each_specialize_make_a_polymorphic_site() {
+        let ins = site(
+            "BINARY_OP",
+            "+",
+            &[(&["int", "int"], &[], 10), (&["float", "float"], &[], 10)],
+        );
+        let d = diagnosis(&ins, 13);
+        assert_eq!(d.fail_kind, None);
+        assert!(matches!(d.cause, Cause::Polymorphic { ref kinds } if kinds.len() == 2));
+    }
+
+    #[test]
+    fn complex_parameters_fail_until_3_13() {
+        let ins = site(
+            "CALL",
+            "",
+            &[(
+                &["function f(*args)", "1 positional"],
+                &["python function", "complex parameters"],
+                5,
+            )],
+        );
+        assert_eq!(
+            diagnosis(&ins, 11).fail_kind,
+            Some("SPEC_FAIL_CALL_COMPLEX_PARAMETERS")
+        );
+        assert_eq!(
+            diagnosis(&ins, 12).fail_kind,
+            Some("SPEC_FAIL_CODE_COMPLEX_PARAMETERS")
+        );
+        assert!(matches!(
+            diagnosis(&ins, 13).cause,
+            Cause::WouldSpecialize { .. }
+        ));
+    }
+
+    #[test]
+    fn non_dict_globals_record_no_kind_in_3_11() {
+        let ins = site(
+            "LOAD_GLOBAL",
+            "",
+            &[(&["Namespace", "dict"], &["globals not dict"], 3)],
+        );
+        let d = diagnosis(&ins, 11);
+        assert_eq!(d.fail_kind, None);
+        assert!(d.records_no_kind);
+        assert_eq!(
+            diagnosis(&ins, 12).fail_kind,
+            Some("SPEC_FAIL_LOAD_GLOBAL_NON_DICT")
+        );
+    }
+
+    #[test]
+    fn unknown_operands_and_unknown_versions_are_said_as_such() {
+        let ins = site("BINARY_OP", "+", &[(&["unknown"], &[], 7)]);
+        assert_eq!(diagnosis(&ins, 12).cause, Cause::OperandsUnknown);
+        assert_eq!(diagnose(&ins, Some(SiteState::BackingOff), rules(14)), None);
+        let never = site("BINARY_OP", "+", &[]);
+        assert_eq!(diagnosis(&never, 12).cause, Cause::NotReached);
+    }
+}
