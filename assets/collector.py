@@ -2565,43 +2565,93 @@ def why_method_pushes(opname, arg, argval, version):
 
 _WHY_TRANSPARENT = frozenset(("NOP", "KW_NAMES", "PRECALL", "EXTENDED_ARG", "CACHE"))
 
+# (pops, pushes) of instructions that compute a value, for walking back
+# over them to an operand deeper in the stack (the callable under a call's
+# computed arguments). 3.11's PRECALL leaves the stack as it is (the
+# compiler books part of CALL's effect on it); its CALL takes all.
+_WHY_TWO_TO_ONE = frozenset(("BINARY_OP", "COMPARE_OP", "CONTAINS_OP", "IS_OP", "BINARY_SUBSCR",
+                             "FORMAT_WITH_SPEC"))
+_WHY_ONE_TO_ONE = frozenset(("UNARY_NEGATIVE", "UNARY_NOT", "UNARY_INVERT", "TO_BOOL", "GET_ITER",
+                             "FORMAT_SIMPLE", "CONVERT_VALUE"))
+_WHY_N_TO_ONE = frozenset(("BUILD_TUPLE", "BUILD_LIST", "BUILD_SET", "BUILD_STRING", "BUILD_SLICE"))
+
+
+def why_effect(opname, arg, version):
+    """(pops, pushes) of an instruction that computes values; None for
+    the others (the walk stops there)."""
+    if opname in _WHY_TWO_TO_ONE:
+        return 2, 1
+    if opname in _WHY_ONE_TO_ONE:
+        return 1, 1
+    if opname in _WHY_N_TO_ONE:
+        return arg, 1
+    if opname == "BUILD_MAP":
+        return 2 * arg, 1
+    if opname == "BUILD_CONST_KEY_MAP":
+        return arg + 1, 1
+    if opname == "BINARY_SLICE":
+        return 3, 1
+    if opname == "FORMAT_VALUE":
+        return 1 + bool(arg & 4), 1
+    if opname == "LOAD_ATTR":
+        return 1, 1 + (arg & 1 if version >= (3, 12) else 0)
+    if opname == "LOAD_METHOD":
+        return 1, 2
+    if opname == "CALL":
+        return arg + 2, 1
+    if opname == "CALL_KW":
+        return arg + 3, 1
+    if opname == "CALL_FUNCTION_EX":
+        return 3 + (arg & 1), 1
+    return None
+
 
 def why_operand_sources(instrs, index, count, version):
     """Where each of the `count` operands of instrs[index] came from, bottom
     first: a recipe (see `why_pushes`) or None (unknown). `instrs` are
-    (opname, arg, argval, is_jump_target) of the base bytecode. A value is
-    traced back only over instructions that every path to the site runs:
-    the walk stops before a jump target."""
+    (opname, arg, argval, is_jump_target) of the base bytecode. The walk
+    goes back over the instructions that every path to the site runs
+    (it stops before a jump target), keeping track of each operand's
+    place on the stack, until a plain load pushed it (a recipe), another
+    instruction computed it (unknown), or an instruction whose stack
+    effect it does not know comes first (unknown)."""
     sources = [None] * count
     if count == 0 or instrs[index][3]:
         return sources
-    pos = count - 1
+    # Place from the top of the stack -> operand (0 is the bottom one).
+    pending = {count - 1 - j: j for j in range(count)}
     i = index - 1
-    while pos >= 0 and i >= 0:
+    while pending and i >= 0:
         opname, arg, argval, target = instrs[i]
+        pops = 0
         if opname in _WHY_TRANSPARENT:
             pushed = []
         else:
             pushed = why_pushes(opname, arg, argval, version)
             if pushed is None:
                 name = why_method_pushes(opname, arg, argval, version)
-                if name is None or i == 0:
-                    break
-                # The owner must itself come from a plain load just before.
-                owner = why_pushes(*instrs[i - 1][:3], version)
-                if owner is None or len(owner) != 1 or target:
-                    break
-                callable_first = version >= (3, 13)
-                pushed = [("method", 0, owner[0], name), ("method", 1, owner[0], name)]
-                if callable_first:
-                    pushed = [("method", 2, owner[0], name), ("method", 3, owner[0], name)]
-                i -= 1
-                opname, arg, argval, target = instrs[i]
-        for recipe in reversed(pushed):
-            if pos < 0:
-                break
-            sources[pos] = recipe
-            pos -= 1
+                owner = why_pushes(*instrs[i - 1][:3], version) if name is not None and i > 0 else None
+                if owner is not None and len(owner) == 1 and not target:
+                    # A method loaded from a plain load's value: the pair
+                    # (method or NULL, owner) (3.13: (method, owner or NULL)).
+                    first = 2 if version >= (3, 13) else 0
+                    pushed = [("method", first, owner[0], name), ("method", first + 1, owner[0], name)]
+                    i -= 1
+                    target = instrs[i][3]
+                else:
+                    effect = why_effect(opname, arg, version)
+                    if effect is None:
+                        break
+                    pops, n = effect
+                    pushed = [None] * n
+        n = len(pushed)
+        still = {}
+        for place, j in pending.items():
+            if place < n:
+                sources[j] = pushed[n - 1 - place]
+            else:
+                still[place - n + pops] = j
+        pending = still
         if target:
             break
         i -= 1

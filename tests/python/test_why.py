@@ -32,8 +32,19 @@ def test_an_operand_computed_by_another_instruction_is_unknown(collector):
     code = function_code("def f(a, b, c):\n    return a + b * c\n", "f")
     instrs, rows = rows_of(collector, code)
     n = [i for i, ins in enumerate(instrs) if ins.opname == "BINARY_OP"][-1]
-    # The walk does not know how many values `b * c` took: both are unknown.
-    assert collector.why_operand_sources(rows, n, 2, V) == [None, None]
+    # `b * c` is computed: unknown; `a` is found below it.
+    assert collector.why_operand_sources(rows, n, 2, V) == [("fast", "a"), None]
+
+
+def test_a_callable_is_found_under_computed_arguments(collector):
+    code = function_code("def f(x, y):\n    return g(x + y, -y)\n", "f")
+    instrs, rows = rows_of(collector, code)
+    n = next(i for i, ins in enumerate(instrs) if ins.opname == "CALL")
+    sources = collector.why_operand_sources(rows, n, 4, V)
+    if V >= (3, 13):
+        assert sources == [("global", "g"), ("null",), None, None]
+    else:
+        assert sources == [("null",), ("global", "g"), None, None]
 
 
 def test_no_operand_is_traced_back_over_a_jump_target(collector):
