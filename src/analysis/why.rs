@@ -215,7 +215,9 @@ fn is_unknown(seen: &Observed) -> bool {
 }
 
 fn verdict(family: &str, argrepr: &str, seen: &Observed, rules: &SpecializeRules) -> Verdict {
-    if is_unknown(seen) && !matches!(family, "LOAD_GLOBAL") {
+    // BINARY_OP fails with one kind per operator for most operators,
+    // whatever the operands: those need no operand read.
+    if is_unknown(seen) && !matches!(family, "LOAD_GLOBAL" | "BINARY_OP") {
         return Verdict::Unknown(Cause::OperandsUnknown);
     }
     let has = |fact: &str| seen.facts.iter().any(|f| f == fact);
@@ -331,6 +333,11 @@ fn verdict(family: &str, argrepr: &str, seen: &Observed, rules: &SpecializeRules
 /// and float (their in-place forms too).
 fn binary_op(argrepr: &str, left: String, right: String) -> Verdict {
     let op = argrepr.trim_end_matches('=');
+    let by_types = matches!(op, "+" | "-" | "*" | "/" | "&");
+    if by_types && (left == "unknown" || right == "unknown" || left.is_empty() || right.is_empty())
+    {
+        return Verdict::Unknown(Cause::OperandsUnknown);
+    }
     let same = left == right;
     let specializes = same
         && match op {
@@ -771,6 +778,17 @@ mod tests {
             diagnosis(&ins, 12).fail_kind,
             Some("SPEC_FAIL_LOAD_GLOBAL_NON_DICT")
         );
+    }
+
+    #[test]
+    fn an_operator_without_forms_needs_no_operand_read() {
+        let ins = site("BINARY_OP", "%", &[(&["unknown", "int"], &[], 9)]);
+        assert_eq!(
+            diagnosis(&ins, 12).fail_kind,
+            Some("SPEC_FAIL_BINARY_OP_REMAINDER")
+        );
+        let add = site("BINARY_OP", "+", &[(&["unknown", "int"], &[], 9)]);
+        assert_eq!(diagnosis(&add, 12).cause, Cause::OperandsUnknown);
     }
 
     #[test]
