@@ -500,3 +500,20 @@ fn the_handout_says_why_under_each_site_to_look_at() {
         "the bytecode table"
     );
 }
+
+#[test]
+fn the_unspecializable_lesson_names_the_mutable_descriptor_class() {
+    let out = specscope()
+        .args(["dump", "--example", "unspecializable", "-f", "read"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let why = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("why: "))
+        .unwrap_or_else(|| panic!("a reason line:\n{text}"));
+    // analyze_descriptor: the descriptor's class is not immutable (MUTABLE).
+    assert!(why.contains("SPEC_FAIL_ATTR_MUTABLE_CLASS"), "{why}");
+    assert!(why.contains("a Celsius"), "{why}");
+}
