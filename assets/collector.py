@@ -2845,6 +2845,8 @@ def why_attribute(owner, name, store):
             found = "class attribute"
         return found, facts + [found]
     facts = []
+    if getattr(cls, "__flags__", 0) & (1 << 4):  # Py_TPFLAGS_MANAGED_DICT
+        facts.append("managed dict")
     if store:
         setattr_ = _why_lookup(cls, "__setattr__")
         if setattr_ is not _UNKNOWN and setattr_ is not object.__dict__["__setattr__"]:

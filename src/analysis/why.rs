@@ -44,6 +44,10 @@ pub enum Cause {
     /// in Python (a descriptor or any value): `analyze_descriptor` calls it
     /// MUTABLE, since such a class may change under the cache.
     MutableDescriptor { class: String, found: String },
+    /// A method read as a value, not called.
+    MethodNotCalled { class: String },
+    /// A plain value on the class read through an instance (3.12).
+    ClassValueThroughInstance { class: String },
     /// 3.11: LOAD_ATTR of a property.
     Property { class: String },
     /// A property whose getter is not a Python function.
@@ -146,7 +150,11 @@ pub fn diagnose(
     let mut specializes: Vec<&Observed> = Vec::new();
     let mut unknown: Vec<(Cause, u64)> = Vec::new();
     for seen in &evidence.observed {
-        match verdict(&ins.base_opname, &ins.argrepr, seen, &rules) {
+        // 3.12+'s LOAD_ATTR with the low bit of its argument set loads a
+        // method for a call (3.11 has LOAD_METHOD for that).
+        let method_form = ins.base_opname == "LOAD_METHOD"
+            || (rules.method_bit_in_load_attr && ins.arg.is_some_and(|a| a & 1 == 1));
+        match verdict(&ins.base_opname, (&ins.argrepr, method_form), seen, &rules) {
             Verdict::Fails(cause, kind) => {
                 let same = fails.iter_mut().find(|(c, k, _)| {
                     *k == kind && std::mem::discriminant(c) == std::mem::discriminant(&cause)
@@ -214,7 +222,12 @@ fn is_unknown(seen: &Observed) -> bool {
     seen.kinds.iter().any(|k| k == "unknown" || k == "other")
 }
 
-fn verdict(family: &str, argrepr: &str, seen: &Observed, rules: &SpecializeRules) -> Verdict {
+fn verdict(
+    family: &str,
+    (argrepr, method_form): (&str, bool),
+    seen: &Observed,
+    rules: &SpecializeRules,
+) -> Verdict {
     // BINARY_OP fails with one kind per operator for most operators,
     // whatever the operands: those need no operand read.
     if is_unknown(seen) && !matches!(family, "LOAD_GLOBAL" | "BINARY_OP") {
@@ -311,7 +324,7 @@ fn verdict(family: &str, argrepr: &str, seen: &Observed, rules: &SpecializeRules
             "instance attribute" | "slot" => Verdict::Specializes,
             _ => no_rule(),
         },
-        "LOAD_ATTR" | "LOAD_METHOD" => load_attr(family, seen, rules, &no_rule),
+        "LOAD_ATTR" | "LOAD_METHOD" => load_attr(family, method_form, seen, rules, &no_rule),
         "CALL" | "PRECALL" => call(family, seen, rules, &no_rule),
         "LOAD_GLOBAL" => {
             if has("globals not dict") || has("builtins not dict") {
@@ -395,6 +408,7 @@ fn binary_op(argrepr: &str, left: String, right: String) -> Verdict {
 /// LOAD_ATTR (and 3.11's LOAD_METHOD): `analyze_descriptor`.
 fn load_attr(
     family: &str,
+    method_form: bool,
     seen: &Observed,
     rules: &SpecializeRules,
     no_rule: &dyn Fn() -> Verdict,
@@ -477,6 +491,25 @@ fn load_attr(
         "property" if rules.property_specializes => Verdict::Specializes,
         "property" => Verdict::Fails(Cause::Property { class }, Some("SPEC_FAIL_ATTR_PROPERTY")),
         "instance attribute" | "slot" => Verdict::Specializes,
+        // A method read as a value (`f = obj.method`), not called.
+        "method" if !method_form && family == "LOAD_ATTR" => Verdict::Fails(
+            Cause::MethodNotCalled { class },
+            Some("SPEC_FAIL_ATTR_METHOD"),
+        ),
+        // A plain value on the class read through an instance.
+        "class attribute" if !method_form && family == "LOAD_ATTR" => {
+            match rules.class_attribute_through_instance {
+                Some(kind) if has("managed dict") => {
+                    Verdict::Fails(Cause::ClassValueThroughInstance { class }, Some(kind))
+                }
+                Some(_) => Verdict::Fails(
+                    Cause::ClassValueThroughInstance { class },
+                    Some("SPEC_FAIL_ATTR_NOT_MANAGED_DICT"),
+                ),
+                None if rules.class_value_specializes => Verdict::Specializes,
+                None => no_rule(),
+            }
+        }
         _ => no_rule(),
     }
 }
@@ -778,6 +811,28 @@ mod tests {
             diagnosis(&ins, 12).fail_kind,
             Some("SPEC_FAIL_LOAD_GLOBAL_NON_DICT")
         );
+    }
+
+    #[test]
+    fn a_class_value_read_through_an_instance() {
+        let ins = site(
+            "LOAD_ATTR",
+            "LIMIT",
+            &[(
+                &["Box", "class attribute"],
+                &["class attribute", "managed dict"],
+                4,
+            )],
+        );
+        assert_eq!(
+            diagnosis(&ins, 12).fail_kind,
+            Some("SPEC_FAIL_ATTR_CLASS_ATTR_SIMPLE")
+        );
+        assert!(matches!(
+            diagnosis(&ins, 13).cause,
+            Cause::WouldSpecialize { .. }
+        ));
+        assert!(matches!(diagnosis(&ins, 11).cause, Cause::NoRule { .. }));
     }
 
     #[test]

@@ -115,6 +115,17 @@ pub struct SpecializeRules {
     pub str_subscript_specializes: bool,
     /// COMPARE_OP specializes only before a conditional jump (3.11).
     pub compare_needs_jump: bool,
+    /// A plain value on the class read through an instance (LOAD_ATTR's
+    /// NON_DESCRIPTOR) fails with this kind when the class keeps a managed
+    /// dict (3.12); None: 3.13 specializes it
+    /// (LOAD_ATTR_NONDESCRIPTOR_*), and 3.11 looks in the instance's
+    /// dictionary, where it is not.
+    pub class_attribute_through_instance: Option<&'static str>,
+    /// 3.13 specializes that read (LOAD_ATTR_NONDESCRIPTOR_*).
+    pub class_value_specializes: bool,
+    /// LOAD_ATTR's low argument bit asks for a method to call (3.12+;
+    /// 3.11 has LOAD_METHOD).
+    pub method_bit_in_load_attr: bool,
     /// 3.11 splits a call in two: PRECALL specializes C callables, classes
     /// and bound methods, CALL only Python functions. The family that
     /// takes the others: `Some("PRECALL")`.
@@ -146,6 +157,10 @@ impl PythonVersion {
             str_subscript_specializes: v313,
             compare_needs_jump: v == (3, 11),
             precall_split: (v == (3, 11)).then_some("PRECALL"),
+            class_attribute_through_instance: (v == (3, 12))
+                .then_some("SPEC_FAIL_ATTR_CLASS_ATTR_SIMPLE"),
+            class_value_specializes: v313,
+            method_bit_in_load_attr: v != (3, 11),
         })
     }
 

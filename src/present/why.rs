@@ -187,6 +187,12 @@ pub fn reason_words(d: &Diagnosis) -> String {
         Cause::MutableDescriptor { class, found } => format!(
             "{class} has this attribute as a {found}, an object of a class written in Python: specialize.c caches only what objects of immutable (built-in) classes describe, since such a class may change under the cache"
         ),
+        Cause::MethodNotCalled { class } => format!(
+            "a method of {class} read as a value, not called: LOAD_ATTR specializes methods only where they are called (the method-loading form)"
+        ),
+        Cause::ClassValueThroughInstance { class } => format!(
+            "a plain value of the class {class} read through an instance: {v} has no specialized form for it"
+        ),
         Cause::Property { class } => format!("a property of {class}: {v} has no specialized form for properties"),
         Cause::PropertyGetterNotPython { class } => {
             format!("a property of {class} whose getter is not a Python function")

@@ -53,6 +53,17 @@ class Countdown:
 class Namespace(dict):
     pass
 
+class Box:
+    LIMIT = 10
+    def method(self):
+        return 1
+
+def limit(b):
+    return b.LIMIT
+
+def unbound(b):
+    return b.method
+
 def add(a, b):
     return a + b
 
@@ -102,6 +113,7 @@ objs = [A(), B(), C()]
 cfg = Config(k=1)
 wrapper = (1).__add__
 proxy = Proxy(3)
+box = Box()
 count = 0
 
 def main():
@@ -118,6 +130,8 @@ def main():
     store(Logged(), count)
     lookup(cfg)
     in_space()
+    limit(box)
+    unbound(box)
 
 print("ran once")
 "#;
@@ -294,6 +308,23 @@ fn each_case_gets_the_kind_specialize_c_records_in_this_version() {
         assert_eq!(kind.as_deref(), Some("SPEC_FAIL_LOAD_GLOBAL_NON_DICT"));
     }
     assert!(reason.contains("Namespace"), "{reason}");
+
+    // A method read without a call: every version records ATTR_METHOD.
+    let (kind, _) = failure(&doc, "unbound", "LOAD_ATTR");
+    assert_eq!(kind.as_deref(), Some("SPEC_FAIL_ATTR_METHOD"));
+
+    // A plain class value read through an instance.
+    match v {
+        12 => assert_eq!(
+            failure(&doc, "limit", "LOAD_ATTR").0.as_deref(),
+            Some("SPEC_FAIL_ATTR_CLASS_ATTR_SIMPLE")
+        ),
+        // 3.13: LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES.
+        13 => assert!(specialized(&doc, "limit", "LOAD_ATTR")),
+        // 3.11 looks for it in the instance: which kind it records there
+        // is not told apart, and the reason says so.
+        _ => assert!(failure(&doc, "limit", "LOAD_ATTR").1.starts_with("unknown"), "{doc}"),
+    }
 }
 
 #[test]
