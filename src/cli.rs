@@ -51,6 +51,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         specscope dump app.py --call 'main()' -n 500 -f 'Point.*'\n  \
         specscope dump app.py --format summary          where specialization failed\n  \
+        specscope dump app.py --call 'main()' --why     and why, site by site\n  \
         specscope dump -m mypkg.cli -f 'mypkg.**:*' --only failing\n  \
         specscope dump --example deoptimization --format html > handout.html")]
     Dump(DumpArgs),
@@ -199,8 +200,7 @@ pub struct TargetArgs {
     /// reached each and the reason
     #[arg(long)]
     pub why: bool,
-    /// As --why, for every specializable site that is not specialized
-    /// and every specialized one too
+    /// As --why, for every specializable site, specialized or not
     #[arg(long = "why-all")]
     pub why_all: bool,
     /// Arguments for the program (its sys.argv[1:])

@@ -323,7 +323,10 @@ fn each_case_gets_the_kind_specialize_c_records_in_this_version() {
         13 => assert!(specialized(&doc, "limit", "LOAD_ATTR")),
         // 3.11 looks for it in the instance: which kind it records there
         // is not told apart, and the reason says so.
-        _ => assert!(failure(&doc, "limit", "LOAD_ATTR").1.starts_with("unknown"), "{doc}"),
+        _ => assert!(
+            failure(&doc, "limit", "LOAD_ATTR").1.starts_with("unknown"),
+            "{doc}"
+        ),
     }
 }
 
