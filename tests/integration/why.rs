@@ -551,3 +551,56 @@ fn the_unspecializable_lesson_names_the_mutable_descriptor_class() {
     assert!(why.contains("SPEC_FAIL_ATTR_MUTABLE_CLASS"), "{why}");
     assert!(why.contains("a Celsius"), "{why}");
 }
+
+/// A warm-up of about a second and a half, and its failing `+`.
+const SLOW: &str = "\
+import time
+
+def add(a, b):
+    return a + b
+
+def work():
+    t = 0
+    end = time.perf_counter() + 1.5
+    while time.perf_counter() < end:
+        t = add(1, 0.5)
+    return t
+";
+
+#[test]
+fn a_progress_line_on_a_terminal_only_while_observing_lasts() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "slow.py", SLOW);
+    let bin = assert_cmd::cargo::cargo_bin("specscope");
+    let command = format!(
+        "{} dump {} --call 'work()' -n 1 --why -f add > /dev/null",
+        bin.display(),
+        script
+    );
+    // `script` gives the command a terminal and copies what it shows.
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .expect("script(1) runs");
+    assert!(out.status.success(), "{out:?}");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("specscope --why: running the warm-up again, watching 1 site · 1."),
+        "{shown:?}"
+    );
+    // Cleared at the end.
+    assert!(
+        shown.trim_end_matches(['\r', '\n']).ends_with("\r\x1b[K"),
+        "{shown:?}"
+    );
+    // Not on a pipe.
+    let piped = specscope()
+        .current_dir(dir.path())
+        .args(["dump", "--call", "work()", "-n", "1", "--why", "-f", "add"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("specscope --why:"));
+}
