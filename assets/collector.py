@@ -3363,6 +3363,10 @@ class _Session:
         self.taking_over = False
         self.elsewhere = False  # taken over from another thread than the program's
         self.reply = None  # what `run` returned, once it did
+        # --why's second run, while it runs (see `observe`), and the
+        # program's output that it set aside.
+        self.observing = None
+        self.saved_output = None
         # Milliseconds between samples of where the program runs (0: none);
         # the switch interval it replaced, and the one it set, while it
         # samples (see `_Sampling`).
@@ -3695,6 +3699,10 @@ class _Session:
     def take_over(self, reason):
         """See the module's `take_over`."""
         if self.reply is not None:
+            if self.observing is not None:
+                # --why's second run would not stop: the snapshot (taken
+                # before it) with what was observed until now.
+                self.reply = self._observed_so_far(reason)
             return self.reply
         if not self.under_way:
             return None
@@ -3798,7 +3806,7 @@ class _Session:
                 # The snapshot is what it was before observing: were the run
                 # taken over while the program runs again, it is the reply.
                 self.reply = _dumps(snapshot)
-                snapshot["why"] = self.observe(selected)
+                snapshot["why"] = self.observe(selected, snapshot)
             return _dumps(snapshot)
         finally:
             self.sampling.clear()
@@ -3854,7 +3862,7 @@ class _Session:
                 out.append((code, offsets))
         return out
 
-    def observe(self, selected):
+    def observe(self, selected, snapshot):
         """--why: runs the warm-up again (the program, when there is no
         --call) with each selected code object's unspecialized sites
         watched, and says what reached them. The program's output of this
@@ -3870,6 +3878,7 @@ class _Session:
         if not observer.codes:
             return outcome
         watching = _Watching(observer)
+        self.observing = (observer, watching, selected, snapshot, outcome, started)
         # Watching lasts as long as the first warm-up took (and a tenth of
         # a second), then the run goes on unwatched: however slow watching
         # makes the code (3.11's trace function runs at every instruction
@@ -3877,7 +3886,7 @@ class _Session:
         # first.
         first = self.report["warmup_seconds"] if self.call else self.report["program_seconds"]
         observer.deadline = _time.perf_counter() + first + 0.1
-        saved_output = self.output
+        self.saved_output = self.output
         self.output = _Output(0, [])
         try:
             with _Captured(self, None), _Guard(self, self.request.get("timeout")):
@@ -3901,13 +3910,43 @@ class _Session:
         except BaseException as e:
             outcome["ended"] = "failed: %s" % _error_text(e)
         finally:
-            self.output = saved_output
+            self.output = self.saved_output
+            self.observing = None
         outcome["seconds"] = _time.perf_counter() - started
         if observer.cut_short and outcome["ended"] == "completed":
             outcome["ended"] = "completed; watching stopped after as long as the first run took"
         found = observer.report()
         outcome["sites"] = [found.get(id(entry[0]), []) for entry in selected]
         return outcome
+
+    def _observed_so_far(self, reason):
+        """The reply when the second run of --why is taken over: its
+        captures ended, the snapshot with the evidence so far."""
+        observer, watching, selected, snapshot, outcome, started = self.observing
+        self.observing = None
+        self.taking_over = True
+        self.elsewhere = _thread.get_ident() != self.thread
+        for step in (watching.stop, why_progress_stop):
+            try:
+                step()
+            except Exception:
+                pass
+        captures = self.captures
+        while captures:
+            capture = captures[-1]
+            try:
+                capture.__exit__(None, None, None)
+            except Exception:
+                pass
+            if captures and captures[-1] is capture:
+                captures.pop()
+        self.output = self.saved_output
+        outcome["ended"] = "stopped: " + reason
+        outcome["seconds"] = _time.perf_counter() - started
+        found = observer.report()
+        outcome["sites"] = [found.get(id(entry[0]), []) for entry in selected]
+        snapshot["why"] = outcome
+        return _dumps(snapshot)
 
     def _run_again(self):
         """The warm-up again: --call (and --then) as many times as before,

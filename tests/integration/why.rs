@@ -604,3 +604,35 @@ fn a_progress_line_on_a_terminal_only_while_observing_lasts() {
     assert_eq!(piped.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("specscope --why:"));
 }
+
+#[test]
+fn a_second_run_that_will_not_stop_keeps_what_was_observed() {
+    // The 51st call never returns and swallows every exception, --timeout's
+    // included: the watchdog ends it.
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "hang.py",
+        "n = 0\n\
+         def add(a, b):\n    return a + b\n\
+         def work():\n    global n\n    n += 1\n    for i in range(200):\n        add(i, 0.5)\n\
+         \x20   if n > 50:\n        while True:\n            try:\n                while True:\n                    pass\n\
+         \x20           except BaseException:\n                pass\n",
+    );
+    let out = specscope()
+        .current_dir(dir.path())
+        .args(["dump", "--format", "json", "--call", "work()", "-n", "50"])
+        .args(["--why", "--timeout", "1", "-f", "add"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(doc["why"]["ended"], "stopped: timeout", "{}", doc["why"]);
+    // The snapshot is the first run's, which ended well.
+    assert_eq!(doc["run"]["stopped"], Value::Null);
+    let (kind, _) = failure(&doc, "add", "BINARY_OP");
+    assert_eq!(
+        kind.as_deref(),
+        Some("SPEC_FAIL_BINARY_OP_ADD_DIFFERENT_TYPES")
+    );
+}
