@@ -2554,10 +2554,10 @@ def why_pushes(opname, arg, argval, version):
 
 
 def why_method_pushes(opname, arg, argval, version):
-    """(count, order) for an attribute load that pushes a method and its
-    owner (3.11's LOAD_METHOD, 3.12+'s LOAD_ATTR with the low bit): 3.11
-    and 3.12 push (method or NULL, owner or attribute), 3.13 (attribute or
-    method, owner or NULL). None for other instructions."""
+    """The attribute's name, for an attribute load that pushes a method and
+    its owner (3.11's LOAD_METHOD, 3.12+'s LOAD_ATTR with the low bit):
+    3.11 and 3.12 push (method or NULL, owner or attribute), 3.13
+    (attribute or method, owner or NULL). None for other instructions."""
     if opname == "LOAD_METHOD" or (opname == "LOAD_ATTR" and version >= (3, 12) and arg & 1):
         return argval
     return None
@@ -2681,8 +2681,15 @@ def _why_type_name(cls):
 
 
 def _why_frame_value(frame, name):
+    """A local (or cell) of a live frame, read through `f_locals` when that
+    is a dict (a function's, 3.11 and 3.12) or 3.13's proxy of the frame's
+    own variables: a class body's namespace may be any mapping, whose
+    `__getitem__` is the program's code."""
     try:
-        return frame.f_locals[name]
+        space = frame.f_locals
+        if type(space) is not dict and _class_name(type(space)) != "FrameLocalsProxy":
+            return _UNKNOWN
+        return space[name]
     except Exception:
         return _UNKNOWN
 

@@ -118,7 +118,7 @@ def test_getattr_class_and_missing_attribute(collector):
             ns["read"](p)
 
     seen = observe(collector, source, "read", {"LOAD_ATTR"}, run)["LOAD_ATTR"]
-    assert seen == [{"kinds": ["Proxy", "missing"], "facts": ["missing", "__getattr__"], "count": 5}]
+    assert seen == [{"kinds": ["Proxy", "missing"], "facts": ["missing", "managed dict", "__getattr__"], "count": 5}]
 
 
 def test_setattr_class_on_store_attr(collector):
@@ -265,3 +265,14 @@ def test_keyword_names_of_a_call(collector):
         return
     assert seen["CALL"][0]["kinds"] == ["function keywords(**kwargs)", "0 positional, keywords a"]
     assert "keywords" in seen["CALL"][0]["facts"]
+
+
+def test_a_class_body_namespace_is_not_read(collector):
+    class Namespace(dict):
+        def __getitem__(self, key):
+            raise AssertionError("the program's __getitem__ ran")
+
+    class Frame:
+        f_locals = Namespace(x=1)
+
+    assert collector.why_resolve(("fast", "x"), Frame()) is collector._UNKNOWN
