@@ -3064,6 +3064,9 @@ class _Observer:
             facts = []
             if family == "BINARY_SUBSCR" and values[0] is not _UNKNOWN:
                 facts = self._container_facts(values[0])
+                index = values[1]
+                if type(index) is int and not 0 <= index < (1 << 30):
+                    facts.append("negative or large index")
             elif family == "STORE_SUBSCR" and values[1] is not _UNKNOWN:
                 facts = self._container_facts(values[1])
             elif family == "COMPARE_OP":

@@ -31,6 +31,9 @@ pub enum Cause {
     CompareNotBeforeJump,
     /// Subscription of a dict subclass without a `__getitem__` in Python.
     DictSubclass { class: String },
+    /// Subscription with a negative index, or one of more than one digit
+    /// (3.13).
+    IndexOutOfRange { container: String },
     /// Subscription of a container, or with an index, that has no form.
     SubscriptUnsupported { container: String, index: String },
     /// LOAD_ATTR on an instance of a class that has its own
@@ -296,6 +299,15 @@ fn verdict(
                 return Verdict::Fails(
                     Cause::DictSubclass { class: container },
                     Some("SPEC_FAIL_OTHER"),
+                );
+            }
+            if rules.subscript_index_checked
+                && has("negative or large index")
+                && matches!(container.as_str(), "list" | "tuple" | "str")
+            {
+                return Verdict::Fails(
+                    Cause::IndexOutOfRange { container },
+                    Some("SPEC_FAIL_OUT_OF_RANGE"),
                 );
             }
             let fail = match (container.as_str(), index.as_str()) {

@@ -172,6 +172,9 @@ pub fn reason_words(d: &Diagnosis) -> String {
         Cause::DictSubclass { class } => format!(
             "{class} is a subclass of dict: BINARY_SUBSCR_DICT takes exactly dict, and {class} has no __getitem__ written in Python (BINARY_SUBSCR_GETITEM)"
         ),
+        Cause::IndexOutOfRange { container } => format!(
+            "a negative or large index into a {container}: {v} specializes only indexes from 0 to 2**30 - 1"
+        ),
         Cause::SubscriptUnsupported { container, index } => {
             format!("{container}[{index}]: BINARY_SUBSCR has no specialized form for it in {v}")
         }

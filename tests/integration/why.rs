@@ -64,6 +64,9 @@ def limit(b):
 def unbound(b):
     return b.method
 
+def last(xs):
+    return xs[-1]
+
 def add(a, b):
     return a + b
 
@@ -132,6 +135,7 @@ def main():
     in_space()
     limit(box)
     unbound(box)
+    last(objs)
 
 print("ran once")
 "#;
@@ -312,6 +316,13 @@ fn each_case_gets_the_kind_specialize_c_records_in_this_version() {
     // A method read without a call: every version records ATTR_METHOD.
     let (kind, _) = failure(&doc, "unbound", "LOAD_ATTR");
     assert_eq!(kind.as_deref(), Some("SPEC_FAIL_ATTR_METHOD"));
+
+    // A negative index: 3.13 checks it when it specializes (before, the
+    // specialized form checks it at run time and misses).
+    if v == 13 {
+        let (kind, _) = failure(&doc, "last", "BINARY_SUBSCR");
+        assert_eq!(kind.as_deref(), Some("SPEC_FAIL_OUT_OF_RANGE"));
+    }
 
     // A plain class value read through an instance.
     match v {
