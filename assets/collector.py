@@ -3888,6 +3888,14 @@ class _Session:
         if not observer.codes:
             return outcome
         watching = _Watching(observer)
+        try:
+            watching.start()
+        except Exception as e:
+            # Every sys.monitoring tool id taken, a replaced sys.settrace:
+            # nothing to watch with, so the program does not run again.
+            watching.stop()
+            outcome["ended"] = "could not watch: %s" % _error_text(e)
+            return outcome
         self.observing = (observer, watching, selected, snapshot, outcome, started)
         # Watching lasts as long as the first warm-up took (and a tenth of
         # a second), then the run goes on unwatched: however slow watching
@@ -3903,7 +3911,6 @@ class _Session:
                 self.in_phase += 1
                 why_progress_start(observer.left)
                 try:
-                    watching.start()
                     with_hooks(self._run_again)
                 except _Stop as e:
                     outcome["ended"] = "stopped: " + e.reason

@@ -647,3 +647,41 @@ fn a_second_run_that_will_not_stop_keeps_what_was_observed() {
         Some("SPEC_FAIL_BINARY_OP_ADD_DIFFERENT_TYPES")
     );
 }
+
+#[test]
+fn no_tool_id_left_means_no_second_run() {
+    if minor() < 12 {
+        return; // sys.monitoring is 3.12's
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "greedy.py",
+        "import sys\n\
+         for tool in range(6):\n    if sys.monitoring.get_tool(tool) is None:\n        sys.monitoring.use_tool_id(tool, 'mine')\n\
+         def add(a, b):\n    return a + b\n\
+         for i in range(3000):\n    add(i, 0.5)\n\
+         print('ran')\n",
+    );
+    let out = specscope()
+        .current_dir(dir.path())
+        .args(["dump", "--format", "json", "--why", "-f", "add"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ended = doc["why"]["ended"].as_str().unwrap();
+    if minor() == 12 {
+        // specscope's own watcher of which code ran held tool 4 during the
+        // first run and gave it back: --why watches with it.
+        assert_eq!(ended, "completed");
+    } else {
+        assert_eq!(
+            ended,
+            "could not watch: RuntimeError: every sys.monitoring tool id is taken"
+        );
+        // The program did not run again.
+        assert_eq!(program_output(&out.stderr).matches("ran").count(), 1);
+    }
+}
