@@ -32,8 +32,10 @@ pub enum Cause {
     /// Subscription of a dict subclass without a `__getitem__` in Python.
     DictSubclass { class: String },
     /// Subscription with a negative index, or one of more than one digit
-    /// (3.13).
+    /// (3.12+).
     IndexOutOfRange { container: String },
+    /// 3.11: the same index, which the specialized form's guard misses on.
+    IndexGuardMisses { container: String },
     /// Subscription of a container, or with an index, that has no form.
     SubscriptUnsupported { container: String, index: String },
     /// LOAD_ATTR on an instance of a class that has its own
@@ -301,10 +303,13 @@ fn verdict(
                     Some("SPEC_FAIL_OTHER"),
                 );
             }
-            if rules.subscript_index_checked
-                && has("negative or large index")
-                && matches!(container.as_str(), "list" | "tuple" | "str")
-            {
+            let checked = matches!(container.as_str(), "list" | "tuple")
+                || (container == "str" && rules.str_subscript_specializes);
+            if has("negative or large index") && checked && index == "int" {
+                if !rules.subscript_index_checked {
+                    // 3.11: specializing succeeds; the guard misses later.
+                    return Verdict::Fails(Cause::IndexGuardMisses { container }, None);
+                }
                 return Verdict::Fails(
                     Cause::IndexOutOfRange { container },
                     Some("SPEC_FAIL_OUT_OF_RANGE"),

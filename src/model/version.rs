@@ -113,9 +113,10 @@ pub struct SpecializeRules {
     pub property_specializes: bool,
     /// `str[int]` specializes (BINARY_SUBSCR_STR_INT, 3.13).
     pub str_subscript_specializes: bool,
-    /// List, tuple and str subscription specializes only for an index
-    /// from 0 to 2**30 - 1, and records SPEC_FAIL_OUT_OF_RANGE otherwise
-    /// (3.13; before, it specializes and misses at run time).
+    /// List and tuple (3.13: and str) subscription specializes only for an
+    /// index from 0 to 2**30 - 1, and records SPEC_FAIL_OUT_OF_RANGE
+    /// otherwise (3.12+); 3.11 specializes for any int, and the
+    /// specialized form's guard misses on such an index.
     pub subscript_index_checked: bool,
     /// COMPARE_OP specializes only before a conditional jump (3.11).
     pub compare_needs_jump: bool,
@@ -159,7 +160,7 @@ impl PythonVersion {
             getattr_fails_at_once: v == (3, 11),
             property_specializes: v != (3, 11),
             str_subscript_specializes: v313,
-            subscript_index_checked: v313,
+            subscript_index_checked: v != (3, 11),
             compare_needs_jump: v == (3, 11),
             precall_split: (v == (3, 11)).then_some("PRECALL"),
             class_attribute_through_instance: (v == (3, 12))

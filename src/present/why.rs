@@ -175,6 +175,9 @@ pub fn reason_words(d: &Diagnosis) -> String {
         Cause::IndexOutOfRange { container } => format!(
             "a negative or large index into a {container}: {v} specializes only indexes from 0 to 2**30 - 1"
         ),
+        Cause::IndexGuardMisses { container } => format!(
+            "a negative or large index into a {container}: {v} specializes the subscription for any int, but the specialized form's guard misses on such an index, and 53 misses de-optimize it (no SPEC_FAIL kind: specializing succeeds; the counter then reads (31, 5), as after five failures)"
+        ),
         Cause::SubscriptUnsupported { container, index } => {
             format!("{container}[{index}]: BINARY_SUBSCR has no specialized form for it in {v}")
         }
