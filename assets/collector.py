@@ -3887,6 +3887,13 @@ class _Session:
             return outcome
         if not observer.codes:
             return outcome
+        # Watching lasts as long as the first warm-up took (and a tenth of
+        # a second), then the run goes on unwatched: however slow watching
+        # makes the code (while a trace function is set, 3.11 runs every
+        # instruction of the thread through its tracing path, in generic
+        # form), the second run stays within about twice the first.
+        first = self.report["warmup_seconds"] if self.call else self.report["program_seconds"]
+        observer.deadline = _time.perf_counter() + first + 0.1
         watching = _Watching(observer)
         try:
             watching.start()
@@ -3897,13 +3904,6 @@ class _Session:
             outcome["ended"] = "could not watch: %s" % _error_text(e)
             return outcome
         self.observing = (observer, watching, selected, snapshot, outcome, started)
-        # Watching lasts as long as the first warm-up took (and a tenth of
-        # a second), then the run goes on unwatched: however slow watching
-        # makes the code (3.11's trace function runs at every instruction
-        # of a watched frame), the second run stays within about twice the
-        # first.
-        first = self.report["warmup_seconds"] if self.call else self.report["program_seconds"]
-        observer.deadline = _time.perf_counter() + first + 0.1
         self.saved_output = self.output
         self.output = _Output(0, [])
         try:
