@@ -2769,7 +2769,8 @@ def why_callable(value, nargs):
         function = value if kind is _types.FunctionType else _method_func(value)
         if type(function) is not _types.FunctionType:
             return "bound method of %s" % _why_type_name(type(function)), ["bound method of a C function"]
-        code = function.__code__
+        # (Read without `__code__`'s audit event: see `function_code`.)
+        code = function_code(function)[0]
         facts = ["python function" if kind is _types.FunctionType else "bound method"]
         flags = code.co_flags
         if flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_kwonlyargcount:
@@ -2793,7 +2794,7 @@ def why_callable(value, nargs):
             facts.append("python class")
             init = _why_lookup(value, "__init__")
             if type(init) is _types.FunctionType:
-                code = init.__code__
+                code = function_code(init)[0]
                 if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) or code.co_kwonlyargcount:
                     facts.append("__init__ not simple")
                 elif code.co_argcount != nargs + 1:
@@ -2920,7 +2921,7 @@ def why_iterator(iterable):
     method = _why_lookup(cls, "__iter__")
     if type(method) is not _types.FunctionType:
         return None
-    code = method.__code__
+    code = function_code(method)[0]
     if code.co_flags & _CO_GENERATOR:
         return "generator", ["iterator generator"]
     if _why_returns_self(code):
