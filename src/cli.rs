@@ -52,6 +52,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         specscope dump app.py --call 'main()' -n 500 -f 'Point.*'\n  \
         specscope dump app.py --format summary          where specialization failed\n  \
+        specscope dump app.py --call 'main()' --why     and why, site by site\n  \
         specscope dump -m mypkg.cli -f 'mypkg.**:*' --only failing\n  \
         specscope dump --example deoptimization --format html > handout.html")]
     Dump(DumpArgs),
@@ -270,6 +271,14 @@ pub struct TargetArgs {
         default_value_t = crate::collect::request::DEFAULT_SAMPLE_INTERVAL_MS
     )]
     pub sample_interval: f64,
+    /// Say why sites did not specialize: run the warm-up again (the
+    /// program, without --call) watching the failing sites, and show what
+    /// reached each and the reason
+    #[arg(long)]
+    pub why: bool,
+    /// As --why, for every specializable site, specialized or not
+    #[arg(long = "why-all")]
+    pub why_all: bool,
     /// Arguments for the program (its sys.argv[1:])
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<String>,
@@ -302,6 +311,7 @@ impl TargetArgs {
                     };
                     args.then = lesson.then;
                     args.then_calls = lesson.then_calls;
+                    args.why = self.why || lesson.why;
                 }
             }
             let mut request = args.request()?;
@@ -337,6 +347,13 @@ impl TargetArgs {
         request.timeout = self.timeout.filter(|t| *t > 0.0);
         request.stdin = self.stdin.as_deref().map(stdin_file).transpose()?;
         request.sample_interval_ms = self.sample_interval;
+        request.why = if self.why_all {
+            Some(crate::model::WhyScope::All)
+        } else if self.why {
+            Some(crate::model::WhyScope::Failing)
+        } else {
+            None
+        };
         Ok(request)
     }
 }
@@ -567,10 +584,12 @@ fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
     // (When the program will not stop, the collection is ended from
     // outside it and this runs there.)
     Ok(python::collect_then(&request, move |collected| {
-        let collected = collected.map(|s| match only {
-            Some(only) => keep_only(s, only.into()),
-            None => s,
-        });
+        let collected = collected
+            .map(crate::present::why::explained)
+            .map(|s| match only {
+                Some(only) => keep_only(s, only.into()),
+                None => s,
+            });
         finish(show_dump(collected, format, color, err_paint), err_paint)
     }))
 }
@@ -682,12 +701,15 @@ fn show_dump(
 fn explore(request: &Request, theme: crate::views::tui::ThemeName, only: Option<Only>) -> u8 {
     let ahead = crate::views::tui::warm_up(request);
     python::collect_then(request, move |collected| {
-        let explored = collected.map_err(with_hint).and_then(|snapshot| {
-            let code = outcome_code(&snapshot);
-            crate::views::tui::explore_snapshot(snapshot, ahead, theme, only)
-                .map(|()| code)
-                .map_err(Error::Terminal)
-        });
+        let explored = collected
+            .map(crate::present::why::explained)
+            .map_err(with_hint)
+            .and_then(|snapshot| {
+                let code = outcome_code(&snapshot);
+                crate::views::tui::explore_snapshot(snapshot, ahead, theme, only)
+                    .map(|()| code)
+                    .map_err(Error::Terminal)
+            });
         finish(explored, stderr_paint(true))
     })
 }

@@ -6,9 +6,12 @@ instance values, slots, modules, classes, methods and properties, but not for
 arbitrary data descriptors, so every attempt fails and the instruction stays
 LOAD_ATTR, backing off. `t.kelvin` on the same object is a plain instance
 attribute and specializes at once: the difference is the class, not the
-object.
+object. `--why` says why in CPython's own terms: the descriptor's class is
+written in Python, so specialize.c calls it mutable and caches nothing
+(SPEC_FAIL_ATTR_MUTABLE_CLASS), for the read and for the assignment in
+__init__ alike.
 
-Try: --call "work()" -n 200
+Try: --call "work()" -n 200 --why
 """
 
 

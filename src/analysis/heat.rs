@@ -329,6 +329,7 @@ mod tests {
                 .collect(),
             counter,
             samples: 0,
+            evidence: None,
         }
     }
 

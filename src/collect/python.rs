@@ -16,6 +16,7 @@ use crate::collect::request::Request;
 use crate::model::Snapshot;
 use crate::model::version::PythonVersion;
 
+mod progress;
 mod resolve;
 mod sampler;
 mod watchdog;
@@ -260,6 +261,8 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(sampler::sample_pause, &module)?)?;
     module.add_function(wrap_pyfunction!(sampler::sample_counts, &module)?)?;
     module.add_function(wrap_pyfunction!(sampler::sample_clear, &module)?)?;
+    module.add_function(wrap_pyfunction!(progress::why_progress_start, &module)?)?;
+    module.add_function(wrap_pyfunction!(progress::why_progress_stop, &module)?)?;
     Ok(module)
 }
 

@@ -147,6 +147,27 @@ pub struct RawSnapshot {
     pub misses: Vec<PatternMiss>,
     #[serde(default)]
     sampling: Option<Sampling>,
+    /// `--why`'s observation pass, when there was one.
+    #[serde(default)]
+    why: Option<RawWhy>,
+}
+
+#[derive(Deserialize)]
+struct RawWhy {
+    scope: WhyScope,
+    again: String,
+    per_site: u64,
+    seconds: f64,
+    ended: String,
+    /// Per code object (in `code_objects` order), its observed sites.
+    sites: Vec<Vec<RawSite>>,
+}
+
+#[derive(Deserialize)]
+struct RawSite {
+    offset: u32,
+    seen: u64,
+    observed: Vec<Observed>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -272,6 +293,31 @@ impl RawSnapshot {
             })
             .collect::<Result<Vec<_>, String>>()?;
         settle_backoff_5(&mut timeline, &mut code_objects);
+        let why = self.why.map(|why| {
+            for (code, sites) in code_objects.iter_mut().zip(why.sites) {
+                for site in sites {
+                    if let Some(ins) = code
+                        .instructions
+                        .iter_mut()
+                        .find(|i| i.offset == site.offset)
+                    {
+                        ins.evidence = Some(Evidence {
+                            seen: site.seen,
+                            observed: site.observed,
+                            reason: String::new(),
+                            fail_kind: None,
+                        });
+                    }
+                }
+            }
+            WhyRun {
+                scope: why.scope,
+                again: why.again,
+                per_site: why.per_site,
+                seconds: why.seconds,
+                ended: why.ended,
+            }
+        });
         Ok(Snapshot {
             schema: SCHEMA_VERSION,
             python: PythonInfo {
@@ -294,6 +340,7 @@ impl RawSnapshot {
             code_objects,
             timeline,
             sampling: self.sampling,
+            why,
             run: RunReport {
                 output: self
                     .run
@@ -411,6 +458,7 @@ fn convert_code(
                 caches,
                 counter,
                 samples: 0,
+                evidence: None,
             }
         })
         .collect();
@@ -557,6 +605,7 @@ mod tests {
             caches: Vec::new(),
             counter: None,
             samples: 0,
+            evidence: None,
         }
     }
 

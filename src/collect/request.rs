@@ -43,6 +43,8 @@ pub struct Request {
     pub decoder: Decoder,
     /// Milliseconds between samples of where the program runs; 0: none.
     pub sample_interval_ms: f64,
+    /// `--why` (the failing sites) or `--why-all`: observe the warm-up again.
+    pub why: Option<crate::model::WhyScope>,
 }
 
 /// `--sample-interval` when none is given, in milliseconds.
@@ -71,6 +73,7 @@ impl Request {
             stdin: None,
             decoder: Decoder::Auto,
             sample_interval_ms: DEFAULT_SAMPLE_INTERVAL_MS,
+            why: None,
         }
     }
 
@@ -120,6 +123,8 @@ impl Request {
             cache_layouts: serde_json::Map<String, serde_json::Value>,
             decoder: &'a str,
             sample_interval_ms: f64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            why: Option<crate::model::WhyScope>,
             /// The opcode tables made at build time, passed on as they are.
             #[serde(skip_serializing_if = "Option::is_none")]
             optable: Option<&'a serde_json::value::RawValue>,
@@ -169,6 +174,7 @@ impl Request {
                 .map(|(base, layout, _)| (base.to_string(), serde_json::json!(layout)))
                 .collect(),
             sample_interval_ms: self.sample_interval_ms,
+            why: self.why,
             optable,
         })
         .expect("a request always serializes")

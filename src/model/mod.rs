@@ -59,6 +59,69 @@ pub struct Snapshot {
     /// when sampling was off.
     #[serde(default)]
     pub sampling: Option<Sampling>,
+    /// How `--why` observed the program again; `None` without `--why`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<WhyRun>,
+}
+
+/// `--why`'s observation pass: after the snapshot was taken, the warm-up
+/// ran again (the `--call`, or the program itself) with the sites that had
+/// not specialized watched.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WhyRun {
+    /// The sites that get evidence: `failing` (backing off or given up) or
+    /// `all` (every specializable site, `--why-all`).
+    pub scope: WhyScope,
+    /// What ran again: `call` (`--call`, and `--then`) or `program`.
+    pub again: String,
+    /// Executions observed per site, at most.
+    pub per_site: u64,
+    /// Wall time of the second run, observed.
+    pub seconds: f64,
+    /// How the second run ended: `completed`, `stopped: timeout`, `raised
+    /// ValueError`, ...
+    pub ended: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WhyScope {
+    Failing,
+    All,
+}
+
+/// What reached one site while `--why` observed it, and the reason it did
+/// not specialize (or keeps failing) that this implies in the linked
+/// version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Evidence {
+    /// Executions of the site observed.
+    pub seen: u64,
+    /// What reached it, most frequent first.
+    pub observed: Vec<Observed>,
+    /// The reason in words; empty until [`crate::analysis`] has read the
+    /// evidence.
+    #[serde(default)]
+    pub reason: String,
+    /// The `SPEC_FAIL_*` kind `Python/specialize.c` of this version records
+    /// for that reason (None: it records none, or the reason is not a
+    /// failure to specialize, or it is unknown).
+    #[serde(default)]
+    pub fail_kind: Option<String>,
+}
+
+/// One kind of what reached a site, and how often.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Observed {
+    /// As shown: the operands' types (`["int", "float"]`), or the
+    /// receiver's class and what the lookup found (`["Proxy", "missing"]`),
+    /// or what was called and the arguments' shape.
+    pub kinds: Vec<String>,
+    /// The facts the reason is read from (`"dict subclass"`,
+    /// `"__getattr__"`, `"complex parameters"`, ...).
+    #[serde(default)]
+    pub facts: Vec<String>,
+    pub count: u64,
 }
 
 /// The sampling of a run: every `interval_ms` the instruction running on
@@ -232,6 +295,10 @@ pub struct Instruction {
     /// [`Snapshot::sampling`]); 0 without sampling.
     #[serde(default)]
     pub samples: u64,
+    /// What reached this site while `--why` observed it, and why it did not
+    /// specialize; `None` without `--why` or for a site not observed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -90,7 +90,96 @@ pub const ADAPTIVE_START_311: (u16, u8) = (31, 5);
 pub const WARMUP: (u16, u8) = (1, 1);
 pub const COOLDOWN: (u16, u8) = (52, 0);
 
+/// What `Python/specialize.c` of a version does in the cases `--why`
+/// explains, where versions differ: the `SPEC_FAIL_*` kind it records, or
+/// that it specializes after all. (Kinds that all three versions share are
+/// in `analysis::why` itself.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpecializeRules {
+    /// `(major, minor)`, to name the source the reasons come from.
+    pub version: (u8, u8),
+    /// A call of a Python function with `*args`, `**kwargs` or
+    /// keyword-only parameters (`function_kind`); None: it specializes
+    /// (3.13's CALL_PY_GENERAL).
+    pub complex_parameters: Option<&'static str>,
+    /// A call with the wrong number of arguments for a Python function;
+    /// None: it specializes (CALL_PY_GENERAL).
+    pub wrong_number_of_arguments: Option<&'static str>,
+    /// 3.13 specializes a call of any other callable to
+    /// CALL_NON_PY_GENERAL.
+    pub general_calls: bool,
+    /// Keyword arguments to a Python function (`kwnames`); None: such a
+    /// call is CALL_KW, which has no inline cache (3.13).
+    pub keyword_arguments: Option<&'static str>,
+    /// Globals or builtins that are not exactly a dict; None: LOAD_GLOBAL
+    /// fails without recording a kind (3.11's `goto fail`).
+    pub non_dict_globals: Option<&'static str>,
+    /// A class with its own `__getattr__` or `__getattribute__` fails
+    /// LOAD_ATTR at once (3.11: `tp_getattro` is not the generic one);
+    /// 3.12+ looks further when only `__getattr__` is defined.
+    pub getattr_fails_at_once: bool,
+    /// LOAD_ATTR of a property specializes (LOAD_ATTR_PROPERTY, 3.12+);
+    /// 3.11 records SPEC_FAIL_ATTR_PROPERTY.
+    pub property_specializes: bool,
+    /// `str[int]` specializes (BINARY_SUBSCR_STR_INT, 3.13).
+    pub str_subscript_specializes: bool,
+    /// List and tuple (3.13: and str) subscription specializes only for an
+    /// index from 0 to 2**30 - 1, and records SPEC_FAIL_OUT_OF_RANGE
+    /// otherwise (3.12+); 3.11 specializes for any int, and the
+    /// specialized form's guard misses on such an index.
+    pub subscript_index_checked: bool,
+    /// COMPARE_OP specializes only before a conditional jump (3.11).
+    pub compare_needs_jump: bool,
+    /// A plain value on the class read through an instance (LOAD_ATTR's
+    /// NON_DESCRIPTOR) fails with this kind when the class keeps a managed
+    /// dict (3.12); None: 3.13 specializes it
+    /// (LOAD_ATTR_NONDESCRIPTOR_*), and 3.11 looks in the instance's
+    /// dictionary, where it is not.
+    pub class_attribute_through_instance: Option<&'static str>,
+    /// 3.13 specializes that read (LOAD_ATTR_NONDESCRIPTOR_*).
+    pub class_value_specializes: bool,
+    /// LOAD_ATTR's low argument bit asks for a method to call (3.12+;
+    /// 3.11 has LOAD_METHOD).
+    pub method_bit_in_load_attr: bool,
+    /// 3.11 splits a call in two: PRECALL specializes C callables, classes
+    /// and bound methods, CALL only Python functions. The family that
+    /// takes the others: `Some("PRECALL")`.
+    pub precall_split: Option<&'static str>,
+}
+
 impl PythonVersion {
+    /// The rules of `specialize.c` for this version; None for a version
+    /// whose rules specscope does not know.
+    pub fn specialize_rules(&self) -> Option<SpecializeRules> {
+        let v = (self.major, self.minor);
+        let (old, v313) = (v <= (3, 12), v == (3, 13));
+        if !(v == (3, 11) || v == (3, 12) || v313) {
+            return None;
+        }
+        Some(SpecializeRules {
+            version: v,
+            complex_parameters: match v {
+                (3, 11) => Some("SPEC_FAIL_CALL_COMPLEX_PARAMETERS"),
+                (3, 12) => Some("SPEC_FAIL_CODE_COMPLEX_PARAMETERS"),
+                _ => None,
+            },
+            wrong_number_of_arguments: old.then_some("SPEC_FAIL_WRONG_NUMBER_ARGUMENTS"),
+            general_calls: v313,
+            keyword_arguments: old.then_some("SPEC_FAIL_CALL_KWNAMES"),
+            non_dict_globals: (v != (3, 11)).then_some("SPEC_FAIL_LOAD_GLOBAL_NON_DICT"),
+            getattr_fails_at_once: v == (3, 11),
+            property_specializes: v != (3, 11),
+            str_subscript_specializes: v313,
+            subscript_index_checked: v != (3, 11),
+            compare_needs_jump: v == (3, 11),
+            precall_split: (v == (3, 11)).then_some("PRECALL"),
+            class_attribute_through_instance: (v == (3, 12))
+                .then_some("SPEC_FAIL_ATTR_CLASS_ATTR_SIMPLE"),
+            class_value_specializes: v313,
+            method_bit_in_load_attr: v != (3, 11),
+        })
+    }
+
     pub fn facts(&self) -> VersionFacts {
         let (counter, dis) = match (self.major, self.minor) {
             (3, 11) => (CounterLayout::Split311, DisStyle::Py311),

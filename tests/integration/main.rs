@@ -29,4 +29,5 @@ mod summary;
 mod truth;
 mod tui;
 mod tui_tmux;
+mod why;
 mod world;

@@ -179,6 +179,7 @@ fn instruction() -> impl Strategy<Value = Instruction> {
                     misses_left: None,
                 }),
                 samples: u64::from(offset % 7),
+                evidence: None,
             },
         )
 }
@@ -279,6 +280,7 @@ fn snapshots() -> impl Strategy<Value = Snapshot> {
                     interval_ms: 1.0,
                     total: v as u64 * 10,
                 }),
+                why: None,
                 run: RunReport {
                     output: output
                         .into_iter()

@@ -25,6 +25,7 @@ const CLOSED_SETS: &[&str] = &[
     ".run.exception.phase",
     ".run.exit.phase",
     ".run.stopped.phase",
+    ".why.scope",
 ];
 
 fn walk(value: &Value, path: &str, shape: &mut BTreeMap<String, BTreeSet<String>>) {
@@ -72,6 +73,26 @@ fn json_keeps_schema_1() {
         .expect("the lesson's options parse");
         requests.push(cli.target.request().expect("the lesson exists"));
     }
+    // --why on the polymorphism lesson, and --why-all on the demo.
+    for (name, scope) in [
+        (Some("polymorphism"), specscope::model::WhyScope::Failing),
+        (None, specscope::model::WhyScope::All),
+    ] {
+        let mut request = match name {
+            Some(name) => <specscope::cli::Cli as clap::Parser>::try_parse_from([
+                "specscope",
+                "--example",
+                name,
+            ])
+            .expect("the lesson's options parse")
+            .target
+            .request()
+            .expect("the lesson exists"),
+            None => Request::new(Target::Demo),
+        };
+        request.why = Some(scope);
+        requests.push(request);
+    }
     // How a run can end: an exception, sys.exit with output on both
     // streams, os._exit, and a --timeout.
     // A run without sampling.
@@ -89,6 +110,7 @@ fn json_keeps_schema_1() {
     let mut minor = 0;
     for request in &requests {
         let snapshot = specscope::collect::python::collect(request).expect("it collects");
+        let snapshot = specscope::present::why::explained(snapshot);
         assert!(snapshot.run.collection_error.is_none(), "{request:?}");
         minor = snapshot.python.version.minor;
         let json: Value =

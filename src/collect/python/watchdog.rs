@@ -111,6 +111,12 @@ static BUILT: AtomicBool = AtomicBool::new(false);
 /// collection redirects them (-1: none).
 static REAL_FDS: [AtomicI32; 3] = [AtomicI32::new(-1), AtomicI32::new(-1), AtomicI32::new(-1)];
 
+/// specscope's own stderr while a collection runs (its copy taken before
+/// the program's output was redirected), or -1.
+pub(super) fn real_stderr() -> RawFd {
+    REAL_FDS[2].load(SeqCst)
+}
+
 fn lock() -> MutexGuard<'static, Watch> {
     WATCH.lock().unwrap_or_else(|e| e.into_inner())
 }

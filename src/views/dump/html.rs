@@ -72,6 +72,7 @@ tbody tr { border-bottom: 1px solid #eef1f4; }
 td.S { color: var(--spec); } td.W { color: var(--warm); } td.B { color: var(--back); } td.G { color: var(--gave); }
 .ix td:empty::before { content: "·"; color: #c4c9cf; }
 ol.look li { margin-bottom: 6px; } ol.look code.l { display: block; white-space: pre-wrap; color: #424a53; }
+.why { display: block; color: #0b5e78; white-space: pre-wrap; }
 .src { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px 6px 0; margin: 0 0 10px; line-height: 1.45; counter-reset: ln; }
 .src p { margin: 0; padding-left: 7ch; text-indent: -7ch; white-space: pre-wrap; overflow-wrap: anywhere; counter-increment: ln; }
 .src p::before { content: counter(ln); display: inline-block; width: 5.5ch; margin-right: 1.5ch; text-align: right; color: var(--dim); text-indent: 0; user-select: none; }
@@ -408,6 +409,11 @@ impl<'a> Page<'a> {
                 esc_into(out, &clip(text.trim(), 120));
                 out.push_str("</code>");
             }
+            if let Some(evidence) = &ins.evidence {
+                out.push_str("<span class=why>");
+                esc_into(out, &crate::present::why::evidence_line(ins, evidence));
+                out.push_str("</span>");
+            }
             out.push('\n');
         }
         out.push_str("</ol>\n");
@@ -554,6 +560,10 @@ impl<'a> Page<'a> {
                 let ins = &self.snapshot.code_objects[site.code].instructions[site.instruction];
                 let _ = write!(out, "<mark class={} title=\"", state_class(class));
                 esc_into(out, &site_words(ins, site.state));
+                if let Some(evidence) = &ins.evidence {
+                    out.push_str(" — why: ");
+                    esc_into(out, &evidence.reason);
+                }
                 out.push_str("\">");
                 open.push((*site, class));
             }
@@ -883,6 +893,11 @@ fn bytecode_table(code: &CodeObject, out: &mut String) {
             caches_html(ins, out);
         }
         out.push('\n');
+        if let Some(evidence) = &ins.evidence {
+            out.push_str("<tr><td><td><td colspan=5 class=why>");
+            esc_into(out, &crate::present::why::evidence_line(ins, evidence));
+            out.push('\n');
+        }
     }
     out.push_str("</tbody></table>");
 }

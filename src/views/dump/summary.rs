@@ -163,6 +163,10 @@ fn look_at_first(snapshot: &Snapshot, paint: Paint, out: &mut String) {
                 let _ = writeln!(out, "    {}", paint.wrap("2", "(source not kept)"));
             }
         }
+        if let Some(evidence) = &ins.evidence {
+            let line = crate::present::why::evidence_line(ins, evidence);
+            let _ = writeln!(out, "    {}", paint.wrap("36", &sanitize_line(&line)));
+        }
     }
     if sites.len() > SHOWN_SITES {
         let _ = writeln!(

@@ -197,6 +197,10 @@ fn code_object(
         );
         out.push_str(row.trim_end());
         out.push('\n');
+        if let Some(evidence) = &ins.evidence {
+            let line = crate::present::why::evidence_line(ins, evidence);
+            let _ = writeln!(out, "{:>16}{}", "", paint.wrap("36", &sanitize_line(&line)));
+        }
     }
 }
 

@@ -87,6 +87,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             )),
         ]));
     }
+    if let Some(evidence) = &ins.evidence {
+        lines.push(Line::from(vec![
+            Span::styled("why: ", t.label()),
+            Span::raw(sanitize_line(&evidence.reason).into_owned()),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("seen: ", t.label()),
+            Span::raw(
+                sanitize_line(&crate::present::why::observed_words(ins, evidence)).into_owned(),
+            ),
+        ]));
+    }
     if ins.caches.is_empty() {
         lines.push(Line::styled("no inline cache", t.dim()));
     } else {

@@ -134,8 +134,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     .lines()
                     .nth(n.checked_sub(1)? as usize)
             })
-            .map(|l| clip(&sanitize_line(l.trim()), width.saturating_sub(4)))
+            .map(|l| sanitize_line(l.trim()).into_owned())
             .unwrap_or_else(|| "(source not kept)".into());
+        // With --why, the reason follows the source (the detail pane, after
+        // Enter, has it whole).
+        let text = match &ins.evidence {
+            Some(evidence) => format!("{text}  · why: {}", sanitize_line(&evidence.reason)),
+            None => text,
+        };
+        let text = clip(&text, width.saturating_sub(4));
         let mut second = Line::styled(format!("    {text}"), t.dim());
         if i == selected {
             first = first.patch_style(t.selection(focused));
