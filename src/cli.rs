@@ -204,7 +204,7 @@ pub struct TargetArgs {
         value_name = "FILE",
         conflicts_with_all = [
             "script", "example", "module", "code", "call", "calls", "steps", "then",
-            "patterns", "timeout", "stdin", "sample_interval", "args"
+            "patterns", "timeout", "stdin", "sample_interval", "why", "why_all", "args"
         ]
     )]
     pub load: Option<PathBuf>,

@@ -565,6 +565,19 @@ fn what_cannot_be_compared_is_said_in_one_line() {
         .output()
         .unwrap();
     assert_eq!(both.status.code(), Some(2), "{both:?}");
+    for option in ["--why", "--why-all", "--timeout=5", "--sample-interval=2"] {
+        let refused = specscope()
+            .args(["dump", "--load"])
+            .arg(&good)
+            .arg(option)
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{option}: {refused:?}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("cannot be used with"),
+            "{option}: {refused:?}"
+        );
+    }
 }
 
 /// The table is coloured on request and plain under NO_COLOR; the HTML
