@@ -1589,6 +1589,25 @@ def _qualname(obj):
     return name
 
 
+def _release_tool(tool, code_objects, event):
+    """Gives a sys.monitoring tool id back: its local events off on every
+    code object it watched, its callback for `event` removed, the id freed.
+    Each step is tried on its own: the program may have freed the id or
+    turned the events off itself."""
+    mon = _sys.monitoring
+    for code in code_objects:
+        try:
+            mon.set_local_events(tool, code, 0)
+        except Exception:
+            pass
+    for step in (lambda: mon.register_callback(tool, event, None),
+                 lambda: mon.free_tool_id(tool)):
+        try:
+            step()
+        except Exception:
+            pass
+
+
 class _Starts:
     """Which code objects started running, seen without changing what the
     interpreter specializes.
@@ -1649,18 +1668,7 @@ class _Starts:
         tool, self.tool = self.tool, None
         if tool is None:
             return
-        mon = _sys.monitoring
-        for code in self.watched.values():
-            try:
-                mon.set_local_events(tool, code, 0)
-            except Exception:
-                pass
-        for step in (lambda: mon.register_callback(tool, mon.events.PY_START, None),
-                     lambda: mon.free_tool_id(tool)):
-            try:
-                step()
-            except Exception:
-                pass
+        _release_tool(tool, self.watched.values(), _sys.monitoring.events.PY_START)
 
     def ran(self, code):
         """True or False when known, None when this version cannot say."""
@@ -3188,18 +3196,7 @@ class _Watching:
         tool, self.tool = self.tool, None
         if tool is None:
             return
-        mon = _sys.monitoring
-        for code in self.observer.code_objects:
-            try:
-                mon.set_local_events(tool, code, 0)
-            except Exception:
-                pass
-        for step in (lambda: mon.register_callback(tool, mon.events.INSTRUCTION, None),
-                     lambda: mon.free_tool_id(tool)):
-            try:
-                step()
-            except Exception:
-                pass
+        _release_tool(tool, self.observer.code_objects, _sys.monitoring.events.INSTRUCTION)
 
 
 # ---------------------------------------------------------------- a run
