@@ -52,6 +52,39 @@ fn start() {
     });
 }
 
+/// Set when specscope runs inside an interpreter that was already running
+/// (the Python package's extension module): nothing is started, and the
+/// interpreter's world (its `sys.executable`, `sys.prefix`, `sys.path`,
+/// virtualenv) is the program's as it is.
+static HOSTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Says that specscope runs inside the interpreter that loaded it, which is
+/// running (see [`HOSTED`]). Called by the extension module's entry.
+pub fn host() {
+    // SAFETY: `Py_IsInitialized` may be called at any time.
+    assert!(
+        unsafe { pyo3::ffi::Py_IsInitialized() } != 0,
+        "specscope is hosted only by a running interpreter"
+    );
+    HOSTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether specscope runs inside an interpreter that loaded it.
+pub fn hosted() -> bool {
+    HOSTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// The hosting interpreter's `sys.executable`, when it has one.
+pub fn host_executable() -> Option<String> {
+    attach(|py| {
+        py.import("sys")
+            .and_then(|sys| sys.getattr("executable"))
+            .and_then(|e| e.extract::<String>())
+            .ok()
+            .filter(|e| !e.is_empty())
+    })
+}
+
 /// `Python::attach`, after [`start`].
 fn attach<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
     start();
@@ -617,9 +650,15 @@ pub fn call_runner(runner: &str, function: &str, arguments: &str) -> Result<Stri
     })
 }
 
-/// Stops when the active virtualenv was made for another Python version.
-/// (A matching one was entered when the interpreter started.)
+/// Stops when the active virtualenv was made for another Python version
+/// (a matching one was entered when the interpreter started); never inside
+/// a running interpreter.
 fn check_virtualenv(py: Python<'_>) -> Result<(), CollectError> {
+    if hosted() {
+        // The interpreter is the one its virtualenv was made for, or none
+        // was entered: either way the program sees what python would.
+        return Ok(());
+    }
     let linked = linked_in(py);
     match active_venv() {
         Some(venv) if !venv.matches((linked.major, linked.minor)) => {
