@@ -36,6 +36,13 @@ pub fn run(args: Vec<OsString>) -> u8 {
                 crate::exit::INTERNAL
             }
         });
+    // Inside an interpreter the process may end without Rust's own way out,
+    // which flushes what is left in stdout's buffer.
+    {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+    }
     // Our hook holds the only other reference: once it is dropped, the
     // previous hook goes back in place.
     drop(std::panic::take_hook());

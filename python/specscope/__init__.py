@@ -1,8 +1,8 @@
 """specscope: see what CPython's specializing adaptive interpreter (PEP 659)
 did to your code.
 
-The `specscope` command, run inside this interpreter: `main()` is what the
-`specscope` console script and `python -m specscope` call. The command runs
+The `specscope` command, run inside this interpreter: the `specscope`
+console script and `python -m specscope` call `console()`. The command runs
 the program it is given in this interpreter's world as it is: its
 `sys.executable`, its virtualenv, its `sys.path`.
 """
@@ -14,20 +14,35 @@ import threading
 
 from ._specscope import __version__, run
 
-__all__ = ["__version__", "main"]
+__all__ = ["__version__", "console", "main"]
+
+
+def console():
+    """The `specscope` command: runs `specscope` with `sys.argv[1:]` and
+    ends the process with its exit code, as the binary does. The process
+    ends at once, without the interpreter's way out: what the program left
+    behind in this interpreter (threads still running, audit hooks, gc
+    callbacks) must not run after specscope is done, and specscope has
+    already run the program's `atexit` functions as part of its run."""
+    code = _run(sys.argv[1:], restore=False)
+    os._exit(code)
 
 
 def main(argv=None):
-    """Runs the specscope command line `argv` (default: `sys.argv[1:]`) and
-    returns its exit code (the console script raises SystemExit with it).
+    """Runs the specscope command line `argv` (default: `sys.argv[1:]`) in
+    this interpreter and returns its exit code. What specscope changed of
+    the interpreter while the program ran is put back before this returns:
+    `sys.argv`, `sys.path`, the `sys` streams, `__main__` and the signal
+    handlers; what the program itself left behind (threads, hooks, imported
+    modules) stays. `console()` is the command that ends the process."""
+    return _run(sys.argv[1:] if argv is None else list(argv), restore=True)
 
-    specscope writes to the standard file descriptors itself, sets up the
-    program's `__main__`, `sys.argv`, `sys.path` and streams, and installs
+
+def _run(args, restore):
+    """specscope writes to the standard file descriptors itself, and sets
+    up the program's `__main__`, `sys.argv`, `sys.path` and streams, and
     signal handlers of its own while it runs, as the binary does in the
-    interpreter it embeds. What it changed of this interpreter is put back
-    before this returns: `sys.argv`, `sys.path`, the `sys` streams,
-    `__main__` and the signal handlers."""
-    args = sys.argv[1:] if argv is None else list(argv)
+    interpreter it embeds."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -38,7 +53,7 @@ def main(argv=None):
     saved_main = sys.modules.get("__main__")
     main_thread = threading.current_thread() is threading.main_thread()
     saved_signals = {}
-    if main_thread:
+    if main_thread and restore:
         for number in signal.valid_signals():
             try:
                 handler = signal.getsignal(number)
@@ -50,24 +65,26 @@ def main(argv=None):
     # then the interpreter's path, without the folder python added for the
     # command that runs specscope (the console script's, or the current
     # folder for `python -m specscope`).
-    if sys.path and not getattr(sys.flags, "safe_path", False):
+    if sys.path and not sys.flags.safe_path:
         del sys.path[0]
     # As in the binary, Ctrl-C outside the program's run ends specscope at
-    # once; while the program runs, specscope turns it into a
-    # KeyboardInterrupt in the program.
+    # once; while the program runs, specscope makes it a KeyboardInterrupt
+    # in the program.
     if main_thread:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+    argv = ["specscope", *(os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args)]
     try:
-        return run(["specscope", *(os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args)])
+        return run(argv)
     finally:
-        sys.argv[:] = saved_argv
-        sys.path[:] = saved_path
-        sys.stdin, sys.stdout, sys.stderr = saved_streams
-        if saved_main is not None:
-            sys.modules["__main__"] = saved_main
-        for number, handler in saved_signals.items():
-            try:
-                if signal.getsignal(number) is not handler:
-                    signal.signal(number, handler)
-            except (OSError, ValueError, TypeError):
-                pass
+        if restore:
+            sys.argv[:] = saved_argv
+            sys.path[:] = saved_path
+            sys.stdin, sys.stdout, sys.stderr = saved_streams
+            if saved_main is not None:
+                sys.modules["__main__"] = saved_main
+            for number, handler in saved_signals.items():
+                try:
+                    if signal.getsignal(number) is not handler:
+                        signal.signal(number, handler)
+                except (OSError, ValueError, TypeError):
+                    pass

@@ -1,8 +1,6 @@
 """`python -m specscope`: the specscope command in this interpreter."""
 
-import sys
-
-from specscope import main
+from specscope import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
