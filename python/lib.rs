@@ -12,11 +12,19 @@ use pyo3::prelude::*;
 /// Runs the specscope command line `argv` (`argv[0]` is the program's
 /// name) and returns its exit code. The interpreter is left to other
 /// threads while it runs: specscope attaches where it runs Python code, as
-/// the binary does.
+/// the binary does. With `end_process`, the process ends with the exit
+/// code right here, as the binary's does when its `main` returns, without
+/// going back to Python: no code of the interpreter runs after the
+/// program's (its trace, monitoring and audit hooks would run on it).
 #[pyfunction]
-fn run(py: Python<'_>, argv: Vec<OsString>) -> u8 {
+#[pyo3(signature = (argv, end_process = false))]
+fn run(py: Python<'_>, argv: Vec<OsString>, end_process: bool) -> u8 {
     specscope::collect::python::host();
-    py.detach(|| specscope::entry::run(argv))
+    let code = py.detach(|| specscope::entry::run(argv));
+    if end_process {
+        std::process::exit(i32::from(code));
+    }
+    code
 }
 
 #[pymodule]

@@ -21,11 +21,11 @@ def console():
     """The `specscope` command: runs `specscope` with `sys.argv[1:]` and
     ends the process with its exit code, as the binary does. The process
     ends at once, without the interpreter's way out: what the program left
-    behind in this interpreter (threads still running, audit hooks, gc
-    callbacks) must not run after specscope is done, and specscope has
-    already run the program's `atexit` functions as part of its run."""
-    code = _run(sys.argv[1:], restore=False)
-    os._exit(code)
+    behind in this interpreter (threads still running, trace, monitoring
+    and audit hooks, gc callbacks) must not run after specscope is done, and
+    specscope has already run the program's `atexit` functions as part of
+    its run."""
+    _run(sys.argv[1:], restore=False, end_process=True)
 
 
 def main(argv=None):
@@ -35,10 +35,10 @@ def main(argv=None):
     `sys.argv`, `sys.path`, the `sys` streams, `__main__` and the signal
     handlers; what the program itself left behind (threads, hooks, imported
     modules) stays. `console()` is the command that ends the process."""
-    return _run(sys.argv[1:] if argv is None else list(argv), restore=True)
+    return _run(sys.argv[1:] if argv is None else list(argv), restore=True, end_process=False)
 
 
-def _run(args, restore):
+def _run(args, restore, end_process):
     """specscope writes to the standard file descriptors itself, and sets
     up the program's `__main__`, `sys.argv`, `sys.path` and streams, and
     signal handlers of its own while it runs, as the binary does in the
@@ -74,7 +74,7 @@ def _run(args, restore):
         signal.signal(signal.SIGINT, signal.SIG_DFL)
     argv = ["specscope", *(os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args)]
     try:
-        return run(argv)
+        return run(argv, end_process)
     finally:
         if restore:
             sys.argv[:] = saved_argv

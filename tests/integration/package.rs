@@ -195,13 +195,20 @@ fn threads_and_hooks_the_program_leaves_do_not_outlive_the_command() {
             "-c",
             "import sys, threading, time\n\
              sys.addaudithook(lambda e, a: print('AUDIT', e))\n\
-             threading.Thread(target=time.sleep, args=(60,)).start()\n",
+             threading.Thread(target=time.sleep, args=(60,)).start()\n\
+             sys.setprofile(lambda *a: print('PROFILE'))\n",
         ])
         .assert()
         .success();
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     let stdout = String::from_utf8_lossy(&out.get_output().stdout);
     assert!(!stdout.contains("AUDIT"), "{stdout}");
+    assert!(!stdout.contains("PROFILE"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr);
+    assert!(
+        stderr.ends_with("── end of program output ──\n"),
+        "nothing after the program's output: {stderr}"
+    );
 }
 
 #[test]
