@@ -2,7 +2,7 @@
 """specscope's benchmark harness.
 
     python3 benches/harness.py [--python 3.11,3.12,3.13] [-n 15] [--no-build]
-                               [--rows abcdefgh] [--no-frame]
+                               [--rows abcdefghi] [--no-frame]
 
 For each Python version asked, it builds specscope linked against that
 version (target/py3.X, release), then runs, interleaved, N times each:
@@ -28,6 +28,9 @@ version (target/py3.X, release), then runs, interleaved, N times each:
                                    .` into target/py3.X/package-venv, a
                                    virtualenv of the same Python): the same
                                    code run inside that interpreter
+  i  the workload in h's venv      python SCRIPT with the python of h's
+                                   virtualenv (which starts without the base
+                                   installation's site-packages)
 
 on two targets: the built-in demo (assets/demo.py) and every code object of
 `typing` after `import typing` (and, with --targets demo,typing,large, a
@@ -366,6 +369,8 @@ def measure_target(name, python, specscope, runs, tmp, env, rows, venv, package)
     }
     if package:
         cases["h"] = lambda: run_to_file([package, "dump", "--format", "dis"] + target, files["h"], env)
+        package_python = os.path.join(os.path.dirname(package), "python")
+        cases["i"] = lambda: run_to_file([package_python] + a_tail, os.devnull, env)
     # The HTML page, and specialist's, in one virtualenv: without it, a
     # .pth file of some installations imports typing before the program
     # (3.11 here), and specscope would see only its functions.
@@ -461,12 +466,13 @@ def report_target(name, times, cpu, rss, sizes, lines):
         "f": "f  specscope dump --format html",
         "g": "g  specialist 0.7, its page",
         "h": "h  package: dump --format dis",
+        "i": "i  workload alone, h's venv",
     }
     def ratio(x, base):
         return "%6.2f" % (x / base) if base else "%6s" % "–"
 
     rows = []
-    for k in "abcdefgh":
+    for k in "abcdefghi":
         if k not in med:
             continue
         extra = ""
@@ -498,7 +504,7 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use target/py3.X/release/specscope as it is")
     parser.add_argument("--interpreter", action="append", default=[], metavar="VER=PATH")
     parser.add_argument("--targets", default="demo,typing,sampling")
-    parser.add_argument("--rows", default="abcdefgh", help="which rows to run (default all: abcdefgh)")
+    parser.add_argument("--rows", default="abcdefghi", help="which rows to run (default all: abcdefghi)")
     parser.add_argument("--no-frame", action="store_true", help="leave out cargo bench --bench frame")
     args = parser.parse_args()
     given = dict(item.split("=", 1) for item in args.interpreter)
@@ -516,7 +522,7 @@ def main():
         else:
             specscope = build(version, python)
         venv = specialist_venv(version, python) if "g" in args.rows else None
-        package = package_venv(version, python, not args.no_build) if "h" in args.rows else None
+        package = package_venv(version, python, not args.no_build) if set("hi") & set(args.rows) else None
         print("\n=== Python %s  (%s)" % (version, python))
         frames, info = ({}, []) if args.no_frame else frame_bench(version, python, args.frames)
         sampling = None
@@ -547,6 +553,10 @@ def main():
             checks.append(
                 ("h <= 1.2 x a (demo, the package)", "%.2f x (cpu %.2f x)" % (med["h"] / med["a"], cpu["h"] / cpu["a"]), med["h"] <= 1.2 * med["a"])
             )
+            if "i" in med:
+                checks.append(
+                    ("h <= 1.2 x i (demo, both in the package's venv)", "%.2f x (cpu %.2f x)" % (med["h"] / med["i"], cpu["h"] / cpu["i"]), med["h"] <= 1.2 * med["i"])
+                )
             checks.append(("peak RSS of the explorer <= 60 MB (demo)", "%.1f MB" % peak["e"], peak["e"] <= 60))
         if "typing" in results:
             med, cpu, _, sizes = results["typing"]
