@@ -209,9 +209,10 @@ def specialist_venv(version, python):
 
 def package_venv(version, python, build):
     """The `specscope` command of the Python package, installed with `pip
-    install .` into a virtualenv of `python` under target/py3.X (the
-    build shares target/py3.X); made again unless `build` is false and it
-    is there."""
+    install .` into a virtualenv of `python` under target/py3.X; made again
+    unless `build` is false and it is there. pip builds it as a user's `pip
+    install .` does, in the clone's target/ (its `wheel` profile), which all
+    versions share: switching versions rebuilds pyo3 and specscope only."""
     venv = os.path.join(ROOT, "target", "py" + version, "package-venv")
     command = os.path.join(venv, "bin", "specscope")
     if build or not os.access(command, os.X_OK):
@@ -219,7 +220,8 @@ def package_venv(version, python, build):
         subprocess.run([python, "-m", "venv", "--clear", venv], check=True, capture_output=True)
         subprocess.run(
             [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ROOT],
-            env=cargo_env(version, python), check=True,
+            env={k: v for k, v in os.environ.items() if k not in ("CARGO_TARGET_DIR", "PYO3_PYTHON", "VIRTUAL_ENV")},
+            check=True,
         )
     return command
 
