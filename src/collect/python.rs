@@ -31,7 +31,9 @@ static LOCK: Mutex<()> = Mutex::new(());
 /// interpreter, or the active virtualenv's python when its version matches,
 /// so that the interpreter's own path configuration and `site` give the
 /// program the `sys.prefix` and `sys.path` that python would. Every entry
-/// point of this module calls it first.
+/// point of this module calls it first. Inside an interpreter that is
+/// already running (the Python package, see [`host`]) it does nothing: that
+/// interpreter's own configuration is the program's.
 fn start() {
     static STARTED: OnceLock<()> = OnceLock::new();
     STARTED.get_or_init(|| {
