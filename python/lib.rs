@@ -3,7 +3,7 @@
 //! as the binary's, inside the interpreter that imported it: the program
 //! runs in that interpreter's world as it is (its `sys.executable`, its
 //! virtualenv, its `sys.path`). `specscope/__init__.py` calls it for the
-//! `specscope` console script and `python -m specscope`.
+//! `specscope` script and `python -m specscope`.
 
 use std::ffi::OsString;
 

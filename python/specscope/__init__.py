@@ -2,15 +2,16 @@
 did to your code.
 
 The `specscope` command, run inside this interpreter: the `specscope`
-console script and `python -m specscope` call `console()`. The command runs
+script and `python -m specscope` call `console()`. The command runs
 the program it is given in this interpreter's world as it is: its
 `sys.executable`, its virtualenv, its `sys.path`.
 """
 
+# `_signal`, the C module: `signal` imports `enum`, which would add
+# milliseconds to every start.
+import _signal
 import os
-import signal
 import sys
-import threading
 
 from ._specscope import __version__, run
 
@@ -51,27 +52,29 @@ def _run(args, restore, end_process):
     saved_argv, saved_path = list(sys.argv), list(sys.path)
     saved_streams = (sys.stdin, sys.stdout, sys.stderr)
     saved_main = sys.modules.get("__main__")
-    main_thread = threading.current_thread() is threading.main_thread()
     saved_signals = {}
-    if main_thread and restore:
-        for number in signal.valid_signals():
+    if restore:
+        for number in _signal.valid_signals():
             try:
-                handler = signal.getsignal(number)
+                handler = _signal.getsignal(number)
             except (OSError, ValueError):
                 continue
             if handler is not None:
                 saved_signals[number] = handler
     # The program's sys.path is what python gives it: its own folder first,
     # then the interpreter's path, without the folder python added for the
-    # command that runs specscope (the console script's, or the current
+    # command that runs specscope (the `specscope` script's, or the current
     # folder for `python -m specscope`).
     if sys.path and not sys.flags.safe_path:
         del sys.path[0]
     # As in the binary, Ctrl-C outside the program's run ends specscope at
     # once; while the program runs, specscope makes it a KeyboardInterrupt
-    # in the program.
-    if main_thread:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # in the program. (Only the main thread may set handlers: elsewhere
+    # they stay as they are.)
+    try:
+        _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+    except ValueError:
+        pass
     argv = ["specscope", *(os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args)]
     try:
         return run(argv, end_process)
@@ -84,7 +87,7 @@ def _run(args, restore, end_process):
                 sys.modules["__main__"] = saved_main
             for number, handler in saved_signals.items():
                 try:
-                    if signal.getsignal(number) is not handler:
-                        signal.signal(number, handler)
+                    if _signal.getsignal(number) is not handler:
+                        _signal.signal(number, handler)
                 except (OSError, ValueError, TypeError):
                     pass
