@@ -20,11 +20,15 @@ use pyo3::prelude::*;
 #[pyo3(signature = (argv, end_process = false))]
 fn run(py: Python<'_>, argv: Vec<OsString>, end_process: bool) -> u8 {
     specscope::collect::python::host();
-    let code = py.detach(|| specscope::entry::run(argv));
-    if end_process {
-        std::process::exit(i32::from(code));
-    }
-    code
+    py.detach(|| {
+        let code = specscope::entry::run(argv);
+        if end_process {
+            // Without taking the interpreter back: threads the program left
+            // running would get their turn while this thread waits for it.
+            std::process::exit(i32::from(code));
+        }
+        code
+    })
 }
 
 #[pymodule]
