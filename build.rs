@@ -20,8 +20,14 @@ fn main() {
 /// `python3` is on `PATH` when specscope runs). A virtualenv's python used
 /// for the build is recorded as its base interpreter, so that the build's
 /// virtualenv does not follow the binary around. Empty when unknown; the
-/// binary checks the file still exists before using it.
+/// binary checks the file still exists before using it. Empty in the
+/// extension module.
 fn record_interpreter() {
+    // The extension module runs inside whichever interpreter imports it.
+    if std::env::var_os("CARGO_FEATURE_EXTENSION_MODULE").is_some() {
+        println!("cargo:rustc-env=SPECSCOPE_LINKED_PYTHON=");
+        return;
+    }
     let path = pyo3_build_config::get()
         .executable()
         .and_then(|python| {

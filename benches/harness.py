@@ -2,7 +2,7 @@
 """specscope's benchmark harness.
 
     python3 benches/harness.py [--python 3.11,3.12,3.13] [-n 15] [--no-build]
-                               [--rows abcdefg] [--no-frame]
+                               [--rows abcdefghi] [--no-frame]
 
 For each Python version asked, it builds specscope linked against that
 version (target/py3.X, release), then runs, interleaved, N times each:
@@ -23,6 +23,14 @@ version (target/py3.X, release), then runs, interleaved, N times each:
                                    filled from PyPI on first use); f runs in
                                    that virtualenv too, so that both see the
                                    same interpreter start
+  h  the package's command         `specscope dump --format dis` as the
+                                   Python package installs it (`pip install
+                                   .` into target/py3.X/package-venv, a
+                                   virtualenv of the same Python): the same
+                                   code run inside that interpreter
+  i  the workload in h's venv      python SCRIPT with the python of h's
+                                   virtualenv (which starts without the base
+                                   installation's site-packages)
 
 on two targets: the built-in demo (assets/demo.py) and every code object of
 `typing` after `import typing` (and, with --targets demo,typing,large, a
@@ -130,7 +138,7 @@ SAMPLING_CALLS = "200"
 SPECIALIST = "specialist==0.7.0"
 
 GOALS = """\
-targets: c <= 1.3 x a (demo) · c <= 0.4 x b (typing) · e <= a + 80 ms (demo) · e <= a + 300 ms (typing)
+targets: c <= 1.3 x a (demo) · h <= 1.2 x a (demo, the package) · c <= 0.4 x b (typing) · e <= a + 80 ms (demo) · e <= a + 300 ms (typing)
          warm-up sampled every 1 ms <= 1.10 x unsampled (sampling)
          warm-up observed by --why <= 3 x the warm-up itself (why)
          f <= g and f's page <= 1 MB (typing: the HTML page against specialist 0.7's)
@@ -204,6 +212,25 @@ def specialist_venv(version, python):
             print("  specialist not available: %s" % (e.stderr or e).strip().splitlines()[-1:], flush=True)
             return None
     return venv
+
+
+def package_venv(version, python, build):
+    """The `specscope` command of the Python package, installed with `pip
+    install .` into a virtualenv of `python` under target/py3.X; made again
+    unless `build` is false and it is there. pip builds it as a user's `pip
+    install .` does, in the clone's target/ (its `wheel` profile), which all
+    versions share: switching versions rebuilds pyo3 and specscope only."""
+    venv = os.path.join(ROOT, "target", "py" + version, "package-venv")
+    command = os.path.join(venv, "bin", "specscope")
+    if build or not os.access(command, os.X_OK):
+        print("installing the specscope package (pip install .) into %s ..." % venv, flush=True)
+        subprocess.run([python, "-m", "venv", "--clear", venv], check=True, capture_output=True)
+        subprocess.run(
+            [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", ROOT],
+            env={k: v for k, v in os.environ.items() if k not in ("CARGO_TARGET_DIR", "PYO3_PYTHON", "VIRTUAL_ENV")},
+            check=True,
+        )
+    return command
 
 
 def stdlib_of(python):
@@ -339,9 +366,9 @@ def run_tui(argv, env):
         os.close(fd)
 
 
-def measure_target(name, python, specscope, runs, tmp, env, rows, venv):
+def measure_target(name, python, specscope, runs, tmp, env, rows, venv, package):
     a_tail, b_tail, target = TARGETS[name]
-    files = {k: os.path.join(tmp, "%s-%s.txt" % (name, k)) for k in "abcdf"}
+    files = {k: os.path.join(tmp, "%s-%s.txt" % (name, k)) for k in "abcdfh"}
     cases = {
         "a": lambda: run_to_file([python] + a_tail, files["a"], env),
         "b": lambda: run_to_file([python, HANDWRITTEN] + b_tail + [files["b"]], os.devnull, env),
@@ -349,6 +376,10 @@ def measure_target(name, python, specscope, runs, tmp, env, rows, venv):
         "d": lambda: run_to_file([specscope, "dump", "--format", "json"] + target, files["d"], env),
         "e": lambda: run_tui([specscope] + target, env),
     }
+    if package:
+        cases["h"] = lambda: run_to_file([package, "dump", "--format", "dis"] + target, files["h"], env)
+        package_python = os.path.join(os.path.dirname(package), "python")
+        cases["i"] = lambda: run_to_file([package_python] + a_tail, os.devnull, env)
     # The HTML page, and specialist's, in one virtualenv: without it, a
     # .pth file of some installations imports typing before the program
     # (3.11 here), and specscope would see only its functions.
@@ -374,7 +405,7 @@ def measure_target(name, python, specscope, runs, tmp, env, rows, venv):
             cpu[key].append(c)
             rss[key].append(m)
     sizes = {k: os.path.getsize(files[k]) for k in "bcdfg" if k in cases}
-    lines = {k: sum(1 for _ in open(files[k])) for k in "bc" if k in cases}
+    lines = {k: sum(1 for _ in open(files[k])) for k in "bch" if k in cases}
     return times, cpu, rss, sizes, lines
 
 
@@ -480,12 +511,14 @@ def report_target(name, times, cpu, rss, sizes, lines):
         "e": "e  explorer, first frame",
         "f": "f  specscope dump --format html",
         "g": "g  specialist 0.7, its page",
+        "h": "h  package: dump --format dis",
+        "i": "i  workload alone, h's venv",
     }
     def ratio(x, base):
         return "%6.2f" % (x / base) if base else "%6s" % "–"
 
     rows = []
-    for k in "abcdefg":
+    for k in "abcdefghi":
         if k not in med:
             continue
         extra = ""
@@ -517,7 +550,7 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use target/py3.X/release/specscope as it is")
     parser.add_argument("--interpreter", action="append", default=[], metavar="VER=PATH")
     parser.add_argument("--targets", default="demo,typing,sampling")
-    parser.add_argument("--rows", default="abcdefg", help="which rows to run (default all: abcdefg)")
+    parser.add_argument("--rows", default="abcdefghi", help="which rows to run (default all: abcdefghi)")
     parser.add_argument("--no-frame", action="store_true", help="leave out cargo bench --bench frame")
     args = parser.parse_args()
     given = dict(item.split("=", 1) for item in args.interpreter)
@@ -535,6 +568,7 @@ def main():
         else:
             specscope = build(version, python)
         venv = specialist_venv(version, python) if "g" in args.rows else None
+        package = package_venv(version, python, not args.no_build) if set("hi") & set(args.rows) else None
         print("\n=== Python %s  (%s)" % (version, python))
         frames, info = ({}, []) if args.no_frame else frame_bench(version, python, args.frames)
         sampling = None
@@ -551,7 +585,7 @@ def main():
                     why = report_why(measure_why(specscope, args.runs, tmp, env))
                     continue
                 results[name] = report_target(
-                    name, *measure_target(name, python, specscope, args.runs, tmp, env, args.rows, venv))
+                    name, *measure_target(name, python, specscope, args.runs, tmp, env, args.rows, venv, package))
         if info:
             print("\nframe drawing (cargo bench --bench frame)")
         for line in info:
@@ -565,6 +599,15 @@ def main():
             checks.append(("e <= a + 80 ms (demo)", "a + %.1f ms" % ms(med["e"] - med["a"]), med["e"] - med["a"] <= 0.080))
             checks.append(("peak RSS of c <= 60 MB (demo)", "%.1f MB" % peak["c"], peak["c"] <= 60))
             checks.append(("peak RSS of the explorer <= 60 MB (demo)", "%.1f MB" % peak["e"], peak["e"] <= 60))
+        if "demo" in results and "h" in results["demo"][0] and "a" in results["demo"][0]:
+            med, cpu, _, _ = results["demo"]
+            checks.append(
+                ("h <= 1.2 x a (demo, the package)", "%.2f x (cpu %.2f x)" % (med["h"] / med["a"], cpu["h"] / cpu["a"]), med["h"] <= 1.2 * med["a"])
+            )
+            if "i" in med:
+                checks.append(
+                    ("h <= 1.2 x i (demo, both in the package's venv)", "%.2f x (cpu %.2f x)" % (med["h"] / med["i"], cpu["h"] / cpu["i"]), med["h"] <= 1.2 * med["i"])
+                )
         if "typing" in results:
             med, cpu, _, sizes = results["typing"]
             if "b" in med and "c" in med:

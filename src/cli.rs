@@ -429,8 +429,10 @@ fn stdin_file(path: &std::path::Path) -> Result<PathBuf, String> {
     Ok(path.to_path_buf())
 }
 
-pub fn main() -> u8 {
-    let cli = match Cli::try_parse() {
+/// The command line `args` (the first is the program's name) run; its
+/// exit code.
+pub fn main_from(args: Vec<std::ffi::OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             if e.use_stderr() {
@@ -514,7 +516,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
             .map(|()| exit::OK)
             .map_err(Error::Terminal);
     }
-    if !matches!(cli.command, Some(Command::Examples)) {
+    // (Inside a running interpreter there is nothing left to start.)
+    if !matches!(cli.command, Some(Command::Examples)) && !python::hosted() {
         python::check_environment().map_err(|problem| Error::Environment(problem.to_string()))?;
     }
     match cli.command {
@@ -795,6 +798,14 @@ pub fn report_error(error: &Error, paint: Paint) -> std::io::Result<()> {
 /// version and path) and how it runs it.
 fn version_text() -> String {
     let python = python::linked_version_text();
+    if python::hosted() {
+        return format!(
+            "specscope {}\nPython {python} ({}), inside that interpreter: \
+             the specscope package's extension module\n",
+            env!("CARGO_PKG_VERSION"),
+            python::host_executable().unwrap_or_else(|| "path unknown".into())
+        );
+    }
     let path = crate::collect::built::LINKED_PYTHON;
     let path = if path.is_empty() {
         "path unknown".to_string()

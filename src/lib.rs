@@ -13,12 +13,14 @@
 //!
 //! Beside them: [`explain`] (the texts that teach each specialization, and
 //! the experiments that prove them), [`examples`] (the built-in lessons),
-//! [`cli`] (arguments to a request, a snapshot to a view), [`error`] (the
+//! [`cli`] (arguments to a request, a snapshot to a view), [`entry`] (the
+//! process's entry, in the binary or inside an interpreter), [`error`] (the
 //! one error type) and [`exit`] (the documented exit codes).
 
 pub mod analysis;
 pub mod cli;
 pub mod collect;
+pub mod entry;
 pub mod error;
 pub mod examples;
 pub mod exit;

@@ -32,7 +32,9 @@ static LOCK: Mutex<()> = Mutex::new(());
 /// interpreter, or the active virtualenv's python when its version matches,
 /// so that the interpreter's own path configuration and `site` give the
 /// program the `sys.prefix` and `sys.path` that python would. Every entry
-/// point of this module calls it first.
+/// point of this module calls it first. Inside an interpreter that is
+/// already running (the Python package, see [`host`]) it does nothing: that
+/// interpreter's own configuration is the program's.
 fn start() {
     static STARTED: OnceLock<()> = OnceLock::new();
     STARTED.get_or_init(|| {
@@ -51,6 +53,39 @@ fn start() {
             Python::attach(|py| set_executable(py, venv.as_ref(), given));
         }
     });
+}
+
+/// Set when specscope runs inside an interpreter that was already running
+/// (the Python package's extension module): nothing is started, and the
+/// interpreter's world (its `sys.executable`, `sys.prefix`, `sys.path`,
+/// virtualenv) is the program's as it is.
+static HOSTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Says that specscope runs inside the interpreter that loaded it, which is
+/// running (see [`HOSTED`]). Called by the extension module's entry.
+pub fn host() {
+    // SAFETY: `Py_IsInitialized` may be called at any time.
+    assert!(
+        unsafe { pyo3::ffi::Py_IsInitialized() } != 0,
+        "specscope is hosted only by a running interpreter"
+    );
+    HOSTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether specscope runs inside an interpreter that loaded it.
+pub fn hosted() -> bool {
+    HOSTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// The hosting interpreter's `sys.executable`, when it has one.
+pub fn host_executable() -> Option<String> {
+    attach(|py| {
+        py.import("sys")
+            .and_then(|sys| sys.getattr("executable"))
+            .and_then(|e| e.extract::<String>())
+            .ok()
+            .filter(|e| !e.is_empty())
+    })
 }
 
 /// `Python::attach`, after [`start`].
@@ -620,9 +655,15 @@ pub fn call_runner(runner: &str, function: &str, arguments: &str) -> Result<Stri
     })
 }
 
-/// Stops when the active virtualenv was made for another Python version.
-/// (A matching one was entered when the interpreter started.)
+/// Stops when the active virtualenv was made for another Python version
+/// (a matching one was entered when the interpreter started); never inside
+/// a running interpreter.
 fn check_virtualenv(py: Python<'_>) -> Result<(), CollectError> {
+    if hosted() {
+        // The interpreter is the one its virtualenv was made for, or none
+        // was entered: either way the program sees what python would.
+        return Ok(());
+    }
     let linked = linked_in(py);
     match active_venv() {
         Some(venv) if !venv.matches((linked.major, linked.minor)) => {

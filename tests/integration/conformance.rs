@@ -5,7 +5,7 @@
 //! there the reference is dis's own layout with each field read from its own
 //! units, and a separate test shows the unpatched `dis` is wrong.
 
-use specscope::collect::python::{collect, reference_dis};
+use crate::common::installed::{collect, reference_dis};
 use specscope::collect::request::{Request, Target};
 use specscope::model::Snapshot;
 use specscope::views::dump::dis::disassemble;

@@ -1,6 +1,6 @@
 //! Facts a person would check about what the adaptive interpreter did.
 
-use specscope::collect::python::collect;
+use crate::common::installed::collect;
 use specscope::collect::request::{Request, Target};
 use specscope::model::{CodeObject, CounterState, Instruction, Phase, Snapshot, Status};
 

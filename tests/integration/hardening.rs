@@ -147,7 +147,7 @@ fn threads_left_running_do_not_keep_specscope_alive() {
 
 #[test]
 fn ctrl_c_stops_the_warm_up_and_shows_what_ran() {
-    let bin = assert_cmd::cargo::cargo_bin("specscope");
+    let bin = crate::common::installed::program();
     let child = Process::new(bin)
         .args([
             "dump",

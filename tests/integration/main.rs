@@ -21,6 +21,7 @@ mod large;
 mod layers;
 mod lessons;
 mod meanings;
+mod package;
 mod properties;
 mod reach;
 mod sampling;

@@ -13,7 +13,7 @@ fn explorer_runs_in_a_terminal_and_gives_it_back() {
     };
     let command = format!(
         "'{}' --theme dark; echo specscope-exit=$?",
-        env!("CARGO_BIN_EXE_specscope")
+        crate::common::installed::program().display()
     );
     tmux.send(&[&command, "Enter"]);
     // The first frame may be caught half drawn: wait for its bytecode.
@@ -55,7 +55,7 @@ fn explorer_says_when_the_terminal_is_too_small_and_redraws_on_resize() {
     );
     let command = format!(
         "'{}'; echo specscope-exit=$?",
-        env!("CARGO_BIN_EXE_specscope")
+        crate::common::installed::program().display()
     );
     tmux.send(&[&command, "Enter"]);
     tmux.wait_for("the size message", |s| s.contains("at least 80×24"));
@@ -87,7 +87,7 @@ fn stepping_through_the_deoptimization_lesson_at_80x24() {
     };
     let command = format!(
         "'{}' --example deoptimization; echo specscope-exit=$?",
-        env!("CARGO_BIN_EXE_specscope")
+        crate::common::installed::program().display()
     );
     tmux.send(&[&command, "Enter"]);
     let screen = tmux.wait_for("the lesson", |s| s.contains("Code objects"));
@@ -141,7 +141,7 @@ fn sigterm_and_sighup_give_the_terminal_back_whatever_the_program_did() {
         tmux.send(&["clear", "Enter"]);
         let command = format!(
             "'{}' '{}'; echo specscope-exit=$?",
-            env!("CARGO_BIN_EXE_specscope"),
+            crate::common::installed::program().display(),
             script.display()
         );
         tmux.send(&[&command, "Enter"]);
@@ -194,7 +194,7 @@ fn threads_the_program_left_running_neither_print_over_the_explorer_nor_end_it()
     .unwrap();
     let command = format!(
         "'{}' '{}'; echo specscope-exit=$?",
-        env!("CARGO_BIN_EXE_specscope"),
+        crate::common::installed::program().display(),
         script.display()
     );
     tmux.send(&[&command, "Enter"]);

@@ -2,6 +2,7 @@
 //! of them.
 #![allow(dead_code)]
 
+pub mod installed;
 pub mod tmux;
 
 use std::path::Path;
@@ -10,11 +11,12 @@ use std::time::Duration;
 use assert_cmd::Command;
 use specscope::model::version::PythonVersion;
 
-/// The binary, as a user runs it: no `NO_COLOR`, no active virtualenv, no
-/// faulthandler from the test's environment, and a generous limit so that
-/// a hang fails the test instead of the run.
+/// The binary (or the installed command `SPECSCOPE_COMMAND` names, see
+/// [`installed`]), as a user runs it: no `NO_COLOR`, no active virtualenv,
+/// no faulthandler from the test's environment, and a generous limit so
+/// that a hang fails the test instead of the run.
 pub fn specscope() -> Command {
-    let mut cmd = Command::cargo_bin("specscope").expect("the binary is built");
+    let mut cmd = Command::new(installed::program());
     cmd.env_remove("NO_COLOR")
         .env_remove("VIRTUAL_ENV")
         .env_remove("PYTHONFAULTHANDLER")
