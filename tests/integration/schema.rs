@@ -101,7 +101,10 @@ fn json_keeps_schema_1() {
     requests.push(unsampled);
     for code in [
         "def f():\n    raise ValueError('no')\nf()\n",
-        "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)\n",
+        // (Written to the descriptor too: the "fd" stream. Collecting here
+        // takes the process's descriptors, so a line other tests print
+        // meanwhile can land there as well; it must not change the schema.)
+        "import os, sys\nprint('out')\nprint('err', file=sys.stderr)\nos.write(1, b'fd\\n')\nsys.exit(3)\n",
         "import os\nos._exit(4)\n",
     ] {
         requests.push(Request::new(Target::Code(code.into())));
