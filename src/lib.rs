@@ -7,7 +7,8 @@
 //!    interpreter did (the only layer that uses pyo3);
 //! 2. [`model`]: the plain data of a [`model::Snapshot`] and the facts that
 //!    differ between Python versions ([`model::version`]);
-//! 3. [`analysis`]: what a snapshot adds up to (marks, timeline changes);
+//! 3. [`analysis`]: what a snapshot adds up to (marks, timeline changes, what
+//!    changed between two snapshots, why a site did not specialize);
 //! 4. [`present`]: the words, safe text, highlighting every view shares;
 //! 5. [`views`]: the dumps and the explorer.
 //!
