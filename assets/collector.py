@@ -3732,6 +3732,15 @@ class _Session:
             self._adopt(_frames_of(_sys._current_frames().get(self.thread)))
         except Exception:  # an audit hook of the program refused it
             pass
+        self._close_captures()
+        self._end_program()
+        if report.get("stopped") is None:
+            report["stopped"] = {"phase": phase, "reason": reason}
+        return self.finish()
+
+    def _close_captures(self):
+        """Ends the captures still open, innermost first, when a run is
+        taken over: an exit that fails is left behind, not retried."""
         captures = self.captures
         while captures:
             capture = captures[-1]
@@ -3741,10 +3750,6 @@ class _Session:
                 pass
             if captures and captures[-1] is capture:
                 captures.pop()
-        self._end_program()
-        if report.get("stopped") is None:
-            report["stopped"] = {"phase": phase, "reason": reason}
-        return self.finish()
 
     def _quiet_signals(self):
         """While a run is taken over, no timer goes off and no signal handler of
@@ -3946,15 +3951,7 @@ class _Session:
                 step()
             except Exception:
                 pass
-        captures = self.captures
-        while captures:
-            capture = captures[-1]
-            try:
-                capture.__exit__(None, None, None)
-            except Exception:
-                pass
-            if captures and captures[-1] is capture:
-                captures.pop()
+        self._close_captures()
         self.output = self.saved_output
         outcome["ended"] = "stopped: " + reason
         outcome["seconds"] = _time.perf_counter() - started
