@@ -88,7 +88,7 @@ fn precompile_collector() {
 /// loads it (src/collect/python.rs), so that a module that fails to load
 /// fails the build.
 const PRECOMPILE: &str = "\
-import marshal, sys
+import json, marshal, sys
 collector_py, dis_py, collector_out, dis_out, table_out = sys.argv[1:]
 def compiled(path, filename):
     with open(path, encoding='utf-8') as f:
@@ -98,7 +98,7 @@ dis_code = compiled(dis_py, '<specscope collector dis>')
 collector = {'__name__': '_specscope_collector', '__file__': '<specscope collector>'}
 exec(marshal.loads(collector_code), collector)
 collector['_DIS_PATH_CODE'] = dis_code
-table = collector['_dumps'](collector['_dis_path']().op_table())
+table = json.dumps(collector['_dis_path']().op_table(), separators=(',', ':'))
 for path, data in ((collector_out, collector_code), (dis_out, dis_code), (table_out, table.encode())):
     with open(path, 'wb') as f:
         f.write(data)

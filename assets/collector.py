@@ -1,9 +1,11 @@
 """The Python half of specscope's collector.
 
 specscope embeds CPython and loads this module from its own binary. `run`
-takes a request (a JSON string), runs the target program, warms it up with
-`--call`, and returns the raw snapshot as a JSON string. Everything here is
-plain data gathering; decoding of counters and cache values happens in Rust.
+takes a request (plain data: dicts, lists, strings, numbers), runs the
+target program, warms it up with `--call`, and returns the raw snapshot as
+plain data of the same kinds, which Rust reads without JSON text in between
+(src/collect/python/objects.rs). Everything here is plain data gathering;
+decoding of counters and cache values happens in Rust.
 
 Each run is a `_Session`, in four steps: resolve the target, execute it
 (and its warm-up), select the code objects asked for, describe them. What
@@ -25,7 +27,6 @@ may be looking at.
 """
 
 import io as _io
-import _json as _cjson
 import builtins as _builtins
 import codecs as _codecs
 import os as _os
@@ -166,41 +167,16 @@ def _lazy(name):
     return module
 
 
-# JSON goes through the C accelerator directly: importing the json package
-# costs start-up time (it compiles regular expressions), and its encoder is
-# Python code whose counters a user may be looking at.
-def _not_serializable(obj):
-    raise TypeError("not JSON serializable: %s" % type(obj).__name__)
-
-
-_encode = _cjson.make_encoder(
-    None, _not_serializable, _cjson.encode_basestring_ascii, None, ":", ",", False, False, True
-)
-
-
-def _dumps(obj):
-    return "".join(_encode(obj, 0))
-
-
-class _ScanContext:
-    strict = True
-    object_hook = None
-    object_pairs_hook = None
-    parse_float = float
-    parse_int = int
-    memo = None
-
-    @staticmethod
-    def parse_constant(name):
-        raise ValueError("unexpected constant %s" % name)
-
-
-_scan = _cjson.make_scanner(_ScanContext())
-
-
-def _loads(text):
-    value, _end = _scan(text, 0)
+def _plain_copy(value):
+    """A copy of plain data (dicts, lists, and what they hold) that later
+    changes to `value` leave as it is."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _plain_copy(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_plain_copy(item) for item in value]
     return value
+
 
 # Code flags (Include/cpython/code.h).
 _CO_OPTIMIZED = 0x1
@@ -1756,7 +1732,7 @@ def _raw_code(code, ops, namespace, resolver):
             "locals": _localsplus(code),
             "linetable": code.co_linetable.hex(),
             "first_line": code.co_firstlineno,
-            "meanings": _cache_meanings(code, ops, namespace, resolver),
+            "meanings": {} if resolver is None else _cache_meanings(code, ops, namespace, resolver),
         },
     }
 
@@ -3381,11 +3357,11 @@ class _Session:
         self.sampling = _Sampling(request.get("sample_interval_ms", 0), self.problems)
 
     def run(self):
-        """The reply (a JSON string): the snapshot, or why there is none."""
+        """The reply (plain data): the snapshot, or why there is none."""
         try:
             self.resolve()
         except TargetError as e:
-            return _dumps({"error": e.as_error()})
+            return {"error": e.as_error()}
         self.execute()
         return self.finish()
 
@@ -3805,7 +3781,7 @@ class _Session:
         report["output_dropped_bytes"] = self.output.dropped
         if self.missing is not None:
             # -m named no module: the message, and what the packages printed.
-            return _dumps({"error": self.missing.as_error(output=self.output.chunks)})
+            return {"error": self.missing.as_error(output=self.output.chunks)}
         try:
             selected, misses = self.select()
         except Exception as e:
@@ -3818,9 +3794,9 @@ class _Session:
             if self.request.get("why") and self.code is not None and self._may_observe():
                 # The snapshot is what it was before observing: were the run
                 # taken over while the program runs again, it is the reply.
-                self.reply = _dumps(snapshot)
+                self.reply = _plain_copy(snapshot)
                 snapshot["why"] = self.observe(selected, snapshot)
-            return _dumps(snapshot)
+            return snapshot
         finally:
             self.sampling.clear()
 
@@ -3958,7 +3934,7 @@ class _Session:
         found = observer.report()
         outcome["sites"] = [found.get(id(entry[0]), []) for entry in selected]
         snapshot["why"] = outcome
-        return _dumps(snapshot)
+        return snapshot
 
     def _run_again(self):
         """The warm-up again: --call (and --then) as many times as before,
@@ -3991,7 +3967,11 @@ class _Session:
         """The snapshot: the selected code objects described, the files they
         come from, and how the run went."""
         report = self.report
-        files, unkept = self._files(selected)
+        if self.request.get("bytecode_only"):
+            # Only dis's text wanted: it shows no source.
+            files, unkept = {}, {id(entry[0]) for entry in selected}
+        else:
+            files, unkept = self._files(selected)
         snapshot = {
             "python": {
                 "version": _VERSION,
@@ -4075,7 +4055,8 @@ class _Session:
             spaces = {id(main_namespace): main_namespace}
             for entry in selected:
                 spaces[id(entry[3])] = entry[3]
-            resolver = _Resolver(list(spaces.values()))
+            # Only dis's text wanted: no one reads what cache entries refer to.
+            resolver = None if self.request.get("bytecode_only") else _Resolver(list(spaces.values()))
             samples = self.sampling.counts([entry[0] for entry in selected])
             for (c, p, e, space, name), found in zip(selected, samples):
                 try:
@@ -4113,10 +4094,10 @@ class _Session:
 # and the `sample_*` functions once this module is loaded.
 
 
-def run(request_json):
-    """Runs the program the request (JSON) names and returns the reply, a
-    JSON string: the raw snapshot src/collect/raw.rs reads, or an error."""
-    session = _Session(_loads(request_json))
+def run(request):
+    """Runs the program the request names and returns the reply, plain
+    data: the raw snapshot src/collect/raw.rs reads, or an error."""
+    session = _Session(request)
     _lasting.session = session
     return session.run()
 
@@ -4211,5 +4192,5 @@ def take_over(reason):
 
 def reference_dis(fix_cache_values):
     """dis.dis text of each code object of the last collection, in this
-    interpreter, as a JSON list (see `DisPath.reference` in the dis half)."""
-    return _dumps(_dis_path().reference(_lasting.last_code_objects, fix_cache_values))
+    interpreter, as a list (see `DisPath.reference` in the dis half)."""
+    return _dis_path().reference(_lasting.last_code_objects, fix_cache_values)

@@ -239,7 +239,7 @@ class DisPath:
     def _resolve_caches(row, resolver, namespace):
         """Sets the meaning of each cache entry of an instruction."""
         caches = row["caches"]
-        if not caches:
+        if not caches or resolver is None:
             return
         fields = {}
         for cache in caches:

@@ -581,7 +581,10 @@ fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
         write_stdout(&text).map_err(Error::Output)?;
         return Ok(exit::OK);
     }
-    let request = args.target.request().map_err(Error::Usage)?;
+    let mut request = args.target.request().map_err(Error::Usage)?;
+    if args.format == Format::Dis {
+        request.detail = crate::collect::request::Detail::Bytecode;
+    }
     let err_paint = stderr_paint(args.color != ColorChoice::Never);
     let (format, color, only) = (args.format, args.color, args.target.only);
     // (When the program will not stop, the collection is ended from

@@ -16,6 +16,7 @@ use crate::collect::request::Request;
 use crate::model::Snapshot;
 use crate::model::version::PythonVersion;
 
+mod objects;
 mod progress;
 mod resolve;
 mod sampler;
@@ -513,21 +514,20 @@ fn linked_in(py: Python<'_>) -> PythonVersion {
 
 /// Runs the request's program and collects the selected code objects.
 pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
-    snapshot_from(&collect_reply(request)?)
+    snapshot_from(collect_reply(request)?)
 }
 
 /// The collector's reply for `request`: all the part of a collection that
 /// runs Python. Turning it into a snapshot is Rust's alone.
-fn collect_reply(request: &Request) -> Result<String, CollectError> {
+fn collect_reply(request: &Request) -> Result<serde_json::Value, CollectError> {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    attach(|py| -> Result<String, CollectError> {
+    attach(|py| -> Result<serde_json::Value, CollectError> {
         check_virtualenv(py)?;
         let collector = load_collector(py).map_err(|e| internal(py, e))?;
         let _hooks_off = HooksOff::new(py);
-        let reply = collector
-            .getattr("run")
-            .and_then(|run| run.call1((request.to_json(&linked_in(py).facts()),)))
-            .and_then(|reply| reply.extract::<String>())
+        let reply = objects::to_python(py, &request.to_value(&linked_in(py).facts()))
+            .and_then(|request| collector.getattr("run")?.call1((request,)))
+            .and_then(|reply| objects::from_python(&reply))
             .map_err(|e| internal(py, e));
         sampler::end(py);
         reply
@@ -548,8 +548,8 @@ pub fn collect_then(
 }
 
 /// The snapshot (or the error) a collector reply describes.
-pub(crate) fn snapshot_from(reply: &str) -> Result<Snapshot, CollectError> {
-    let raw = match RawReply::parse(reply)
+pub(crate) fn snapshot_from(reply: serde_json::Value) -> Result<Snapshot, CollectError> {
+    let raw = match RawReply::from_value(reply)
         .map_err(|e| CollectError::Internal(format!("unreadable collector reply: {e}")))?
     {
         RawReply::Error(error) => return Err(CollectError::Target(Box::new(error))),
@@ -574,12 +574,11 @@ pub fn reference_dis(fix_cache_values: bool) -> Result<Vec<String>, CollectError
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     attach(|py| {
         let collector = load_collector(py).map_err(|e| internal(py, e))?;
-        let text: String = collector
+        collector
             .getattr("reference_dis")
             .and_then(|f| f.call1((fix_cache_values,)))
             .and_then(|r| r.extract())
-            .map_err(|e| internal(py, e))?;
-        serde_json::from_str(&text).map_err(|e| CollectError::Internal(e.to_string()))
+            .map_err(|e| internal(py, e))
     })
 }
 

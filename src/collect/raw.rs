@@ -1,4 +1,4 @@
-//! Turns the collector's raw JSON into the [`Snapshot`] model, decoding cache
+//! Turns the collector's raw reply into the [`Snapshot`] model, decoding cache
 //! values and counters with the facts of the Python version that produced it.
 
 use std::collections::BTreeMap;
@@ -10,26 +10,19 @@ use crate::model::version::{CounterSite, PythonVersion, VersionFacts};
 use crate::model::*;
 
 /// The collector's reply: a snapshot, or `{"error": …}` when the target
-/// could not run. (Told apart by the first key rather than with
-/// `#[serde(flatten)]`, which buffers the whole document first.)
+/// could not run.
 pub enum RawReply {
     Error(RawTargetError),
     Snapshot(Box<RawSnapshot>),
 }
 
 impl RawReply {
-    pub fn parse(text: &str) -> Result<RawReply, serde_json::Error> {
-        #[derive(Deserialize)]
-        struct ErrorReply {
-            error: RawTargetError,
-        }
-        let text = &*escape_lone_surrogates(text);
-        if text.starts_with("{\"error\"") {
-            Ok(RawReply::Error(
-                serde_json::from_str::<ErrorReply>(text)?.error,
-            ))
-        } else {
-            Ok(RawReply::Snapshot(Box::new(serde_json::from_str(text)?)))
+    /// The reply the collector's plain data (`collect::python::objects`)
+    /// reads as.
+    pub fn from_value(mut value: serde_json::Value) -> Result<RawReply, serde_json::Error> {
+        match value.get_mut("error").map(serde_json::Value::take) {
+            Some(error) => Ok(RawReply::Error(serde_json::from_value(error)?)),
+            None => Ok(RawReply::Snapshot(Box::new(serde_json::from_value(value)?))),
         }
     }
 }
@@ -88,48 +81,6 @@ fn position<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Er
         .and_then(serde_json::Value::as_u64)
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| *n > 0))
-}
-
-/// Python strings can hold lone surrogates (a file name that is not UTF-8,
-/// `"\udcff"` in a message); the collector's JSON writes them as `\udcff`
-/// escapes, which are not text. Each becomes the six characters `\udcff`,
-/// as Python's `backslashreplace` shows it; surrogate pairs stay as they are.
-pub fn escape_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
-    let bytes = json.as_bytes();
-    let unit = |at: usize| -> Option<u16> {
-        let escape = bytes.get(at..at + 6)?;
-        if escape[0] != b'\\' || escape[1] != b'u' {
-            return None;
-        }
-        u16::from_str_radix(std::str::from_utf8(&escape[2..]).ok()?, 16).ok()
-    };
-    let mut lone = Vec::new();
-    let mut at = 0;
-    while let Some(found) = json[at..].find('\\') {
-        let i = at + found;
-        match unit(i) {
-            Some(0xD800..=0xDBFF) if matches!(unit(i + 6), Some(0xDC00..=0xDFFF)) => at = i + 12,
-            Some(0xD800..=0xDFFF) => {
-                lone.push(i);
-                at = i + 6;
-            }
-            // Any other escape: the backslash and the character it escapes
-            // (the rest of a \u escape holds no backslash).
-            _ => at = i + 1 + json[i + 1..].chars().next().map_or(0, char::len_utf8),
-        }
-    }
-    if lone.is_empty() {
-        return std::borrow::Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + lone.len());
-    let mut from = 0;
-    for i in lone {
-        out.push_str(&json[from..i]);
-        out.push('\\');
-        from = i;
-    }
-    out.push_str(&json[from..]);
-    std::borrow::Cow::Owned(out)
 }
 
 #[derive(Deserialize)]
@@ -634,19 +585,5 @@ mod tests {
         assert_eq!(cache_value(&[832]), 832);
         assert_eq!(cache_value(&[]), 0);
         assert_eq!(cache_value(&[1, 2, 3, 4, 5]), 0x0004_0003_0002_0001);
-    }
-
-    #[test]
-    fn lone_surrogates_become_text_and_pairs_stay() {
-        use super::escape_lone_surrogates as fix;
-        assert_eq!(fix(r#"["a\udcffb"]"#), r#"["a\\udcffb"]"#);
-        assert_eq!(fix(r#"["\ud83c\udf00"]"#), r#"["\ud83c\udf00"]"#);
-        // An escaped backslash before "udcff" is already text.
-        assert_eq!(fix(r#"["\\udcff"]"#), r#"["\\udcff"]"#);
-        assert_eq!(fix(r#"["\ud800\ud800"]"#), r#"["\\ud800\\ud800"]"#);
-        for text in [r#"["\udcff"]"#, r#"["\ud800x"]"#] {
-            let fixed: Vec<String> = serde_json::from_str(&fix(text)).unwrap();
-            assert!(fixed[0].starts_with("\\ud"));
-        }
     }
 }

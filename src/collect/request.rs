@@ -45,10 +45,24 @@ pub struct Request {
     pub sample_interval_ms: f64,
     /// `--why` (the failing sites) or `--why-all`: observe the warm-up again.
     pub why: Option<crate::model::WhyScope>,
+    /// How much the view will show of what ran.
+    pub detail: Detail,
 }
 
 /// `--sample-interval` when none is given, in milliseconds.
 pub const DEFAULT_SAMPLE_INTERVAL_MS: f64 = 1.0;
+
+/// How much a collection gathers besides the bytecode itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Everything a view can show: what each cache entry refers to, the
+    /// source files, where the program spent its time.
+    #[default]
+    Full,
+    /// Only what `dis` prints: the instructions, their raw cache entries
+    /// and line numbers. No cache meanings, no file texts, no sampling.
+    Bytecode,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Decoder {
@@ -74,6 +88,7 @@ impl Request {
             decoder: Decoder::Auto,
             sample_interval_ms: DEFAULT_SAMPLE_INTERVAL_MS,
             why: None,
+            detail: Detail::Full,
         }
     }
 
@@ -106,7 +121,7 @@ impl Request {
 
     /// The request as the collector reads it, for an interpreter whose
     /// version facts are `facts`.
-    pub fn to_json(&self, facts: &crate::model::version::VersionFacts) -> String {
+    pub fn to_value(&self, facts: &crate::model::version::VersionFacts) -> serde_json::Value {
         #[derive(Serialize)]
         struct Wire<'a> {
             target: serde_json::Value,
@@ -125,6 +140,9 @@ impl Request {
             sample_interval_ms: f64,
             #[serde(skip_serializing_if = "Option::is_none")]
             why: Option<crate::model::WhyScope>,
+            /// Present (true) when only the bytecode is wanted.
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            bytecode_only: bool,
             /// The opcode tables made at build time, passed on as they are.
             #[serde(skip_serializing_if = "Option::is_none")]
             optable: Option<&'a serde_json::value::RawValue>,
@@ -151,7 +169,7 @@ impl Request {
             Target::Module(m) => serde_json::json!({"kind": "module", "module": m}),
             Target::Code(c) => serde_json::json!({"kind": "code", "code": c}),
         };
-        serde_json::to_string(&Wire {
+        serde_json::to_value(Wire {
             target,
             args: &self.args,
             call: self.call.as_deref(),
@@ -173,8 +191,12 @@ impl Request {
                 .iter()
                 .map(|(base, layout, _)| (base.to_string(), serde_json::json!(layout)))
                 .collect(),
-            sample_interval_ms: self.sample_interval_ms,
+            sample_interval_ms: match self.detail {
+                Detail::Full => self.sample_interval_ms,
+                Detail::Bytecode => 0.0,
+            },
             why: self.why,
+            bytecode_only: self.detail == Detail::Bytecode,
             optable,
         })
         .expect("a request always serializes")

@@ -154,7 +154,7 @@ pub fn collect_then(request: &Request, then: Then) -> u8 {
     if let Some(watchdog) = watchdog {
         let _ = watchdog.join();
     }
-    then(reply.and_then(|reply| super::snapshot_from(&reply)))
+    then(reply.and_then(super::snapshot_from))
 }
 
 fn begin(then: Then) {
@@ -399,14 +399,17 @@ fn take_over(
                 .bind(py)
                 .getattr("take_over")
                 .and_then(|f| f.call1((reason.key(),)))
-                .and_then(|r| r.extract::<Option<String>>())
+                .and_then(|r| match r.is_none() {
+                    true => Ok(None),
+                    false => super::objects::from_python(&r).map(Some),
+                })
                 .map_err(|e| super::internal(py, e)),
             None => Ok(None),
         };
         restore_real_fds();
         BUILT.store(true, SeqCst);
         let collected = match reply {
-            Ok(Some(reply)) => super::snapshot_from(&reply),
+            Ok(Some(reply)) => super::snapshot_from(reply),
             Ok(None) => Err(CollectError::Internal(
                 "the run was stopped before the program started".into(),
             )),
