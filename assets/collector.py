@@ -3795,6 +3795,10 @@ class _Session:
                 # The snapshot is what it was before observing: were the run
                 # taken over while the program runs again, it is the reply.
                 self.reply = _plain_copy(snapshot)
+                try:
+                    salvage(self.reply)
+                except Exception as e:
+                    self.problems.append("keeping the snapshot for a crash failed: %s" % _error_text(e))
                 snapshot["why"] = self.observe(selected, snapshot)
             return snapshot
         finally:
@@ -4163,6 +4167,13 @@ def sample_counts(codes):
 
 def sample_clear():
     """Lets go of what the samples found."""
+
+
+def salvage(snapshot):
+    """Hands the snapshot (plain data) to Rust before --why runs the program
+    a second time: should that run crash the interpreter, the crash report
+    still shows it (src/collect/capture.rs). The native module replaces
+    this; without it, nothing."""
 
 
 def why_progress_start(sites):

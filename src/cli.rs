@@ -587,18 +587,42 @@ fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
     }
     let err_paint = stderr_paint(args.color != ColorChoice::Never);
     let (format, color, only) = (args.format, args.color, args.target.only);
+    let shown = move |snapshot: Snapshot| {
+        let snapshot = crate::present::why::explained(snapshot);
+        match only {
+            Some(only) => keep_only(snapshot, only.into()),
+            None => snapshot,
+        }
+    };
+    if request.why.is_some() {
+        // Should --why's second run crash the interpreter, the dump of the
+        // snapshot taken before it is still printed.
+        python::salvage_with(move |snapshot| {
+            let snapshot = shown(snapshot);
+            let mut note = SALVAGE_NOTE.as_bytes().to_vec();
+            dump::report_program(&snapshot, &mut note, err_paint);
+            let output = dump::render(&snapshot, format, color.enabled()).into_bytes();
+            Some(python::Salvage {
+                note,
+                output,
+                output_fd: -1,
+            })
+        });
+    }
     // (When the program will not stop, the collection is ended from
     // outside it and this runs there.)
     Ok(python::collect_then(&request, move |collected| {
-        let collected = collected
-            .map(crate::present::why::explained)
-            .map(|s| match only {
-                Some(only) => keep_only(s, only.into()),
-                None => s,
-            });
-        finish(show_dump(collected, format, color, err_paint), err_paint)
+        finish(
+            show_dump(collected.map(shown), format, color, err_paint),
+            err_paint,
+        )
     }))
 }
+
+/// What a crash in `--why`'s second run adds to its report, before the
+/// snapshot taken ahead of that run is shown.
+const SALVAGE_NOTE: &str = "specscope: --why ran the warm-up a second time, and that run crashed; \
+     what follows is the snapshot taken before it, without why's evidence.\n";
 
 /// The snapshot in the file at `path`, with only the code objects `only`
 /// keeps.
@@ -706,7 +730,32 @@ fn show_dump(
 /// ended from outside it and the explorer opens there.)
 fn explore(request: &Request, theme: crate::views::tui::ThemeName, only: Option<Only>) -> u8 {
     let ahead = crate::views::tui::warm_up(request);
+    // Should --why's second run crash the interpreter, the snapshot taken
+    // before it is left in a file for `--load`.
+    let kept = request.why.map(|_| {
+        std::env::temp_dir().join(format!("specscope-{}-before-why.json", std::process::id()))
+    });
+    if let Some(path) = kept.clone() {
+        python::salvage_with(move |snapshot| {
+            let json = dump::render(&snapshot, Format::Json, false);
+            std::fs::write(&path, json).ok()?;
+            let shown = path.display().to_string();
+            let note = format!(
+                "specscope: --why ran the warm-up a second time, and that run crashed; the snapshot \
+                 taken before it (without why's evidence) is in {shown}: open it with \
+                 `specscope --load {shown}`.\n"
+            );
+            Some(python::Salvage {
+                note: note.into_bytes(),
+                output: Vec::new(),
+                output_fd: -1,
+            })
+        });
+    }
     python::collect_then(request, move |collected| {
+        if let Some(path) = &kept {
+            let _ = std::fs::remove_file(path);
+        }
         let explored = collected
             .map(crate::present::why::explained)
             .map_err(with_hint)

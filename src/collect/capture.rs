@@ -122,6 +122,9 @@ static PIPE_FD: AtomicI32 = AtomicI32::new(-1);
 static STDERR_FD: AtomicI32 = AtomicI32::new(-1);
 /// Bytes were taken from the pipe and are not in `kept` yet.
 static BUSY: AtomicBool = AtomicBool::new(false);
+/// What a crash still shows when a snapshot was taken before the run that
+/// crashed (`--why`'s second run; see [`set_salvage`]).
+static SALVAGE: AtomicPtr<Salvage> = AtomicPtr::new(std::ptr::null_mut());
 /// The crash handler has started: the store must not change any more.
 static CRASHED: AtomicBool = AtomicBool::new(false);
 /// A thread is reporting a crash; another that crashes meanwhile waits.
@@ -497,6 +500,33 @@ fn write_all(fd: RawFd, mut data: &[u8]) {
     }
 }
 
+/// What a crash report ends with when something was collected before the
+/// run that crashed: `note` for specscope's stderr, after the report, and
+/// `output` (the view of what was collected) for file descriptor `output_fd`.
+pub struct Salvage {
+    pub note: Vec<u8>,
+    pub output: Vec<u8>,
+    pub output_fd: RawFd,
+}
+
+/// From now on a crash report ends with `salvage` (until [`clear_salvage`]).
+pub fn set_salvage(salvage: Salvage) {
+    let old = SALVAGE.swap(Box::into_raw(Box::new(salvage)), SeqCst);
+    if !old.is_null() {
+        // SAFETY: made by Box::into_raw here and no longer published.
+        drop(unsafe { Box::from_raw(old) });
+    }
+}
+
+/// A crash report ends as it did before [`set_salvage`].
+pub fn clear_salvage() {
+    let old = SALVAGE.swap(std::ptr::null_mut(), SeqCst);
+    if !old.is_null() {
+        // SAFETY: made by Box::into_raw in `set_salvage`; no longer published.
+        drop(unsafe { Box::from_raw(old) });
+    }
+}
+
 // ---------------------------------------------------------------- crashes
 
 /// A signal that ends the process by default and that a program can bring
@@ -812,12 +842,21 @@ fn report(fatal: &Fatal) -> ! {
     out.raw(fatal.name.as_bytes());
     out.raw(b" (");
     out.raw(fatal.what.as_bytes());
-    out.raw(if out.shown {
-        b"). Its output up to then is shown above; nothing could be collected.\n"
-    } else {
-        b"). It printed nothing; nothing could be collected.\n"
+    let salvage = SALVAGE.load(SeqCst);
+    out.raw(match (out.shown, salvage.is_null()) {
+        (true, true) => b"). Its output up to then is shown above; nothing could be collected.\n",
+        (false, true) => b"). It printed nothing; nothing could be collected.\n",
+        (true, false) => b"). Its output up to then is shown above.\n",
+        (false, false) => b"). It printed nothing.\n",
     });
     out.flush();
+    if !salvage.is_null() {
+        // SAFETY: published by `set_salvage` and never freed while set; only
+        // read here, with write, which is async-signal-safe.
+        let salvage = unsafe { &*salvage };
+        write_all(STDERR_FD.load(SeqCst), &salvage.note);
+        write_all(salvage.output_fd, &salvage.output);
+    }
     // SAFETY: _exit is async-signal-safe and ends the process.
     unsafe { libc::_exit(crate::exit::CRASHED as c_int) }
 }

@@ -11,6 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use pyo3::prelude::*;
 use pyo3::types::{PyFunction, PyModule, PyType};
 
+pub use crate::collect::capture::Salvage;
 use crate::collect::raw::{PatternMiss, RawReply, RawTargetError};
 use crate::collect::request::Request;
 use crate::model::Snapshot;
@@ -297,6 +298,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(sampler::sample_pause, &module)?)?;
     module.add_function(wrap_pyfunction!(sampler::sample_counts, &module)?)?;
     module.add_function(wrap_pyfunction!(sampler::sample_clear, &module)?)?;
+    module.add_function(wrap_pyfunction!(salvage, &module)?)?;
     module.add_function(wrap_pyfunction!(progress::why_progress_start, &module)?)?;
     module.add_function(wrap_pyfunction!(progress::why_progress_stop, &module)?)?;
     Ok(module)
@@ -529,9 +531,46 @@ fn collect_reply(request: &Request) -> Result<serde_json::Value, CollectError> {
             .and_then(|request| collector.getattr("run")?.call1((request,)))
             .and_then(|reply| objects::from_python(&reply))
             .map_err(|e| internal(py, e));
+        crate::collect::capture::clear_salvage();
         sampler::end(py);
         reply
     })
+}
+
+/// How a view shows a snapshot whose collection then crashes: see
+/// [`salvage_with`].
+type Salvager = Box<dyn Fn(Snapshot) -> Option<Salvage> + Send>;
+
+static SALVAGER: Mutex<Option<Salvager>> = Mutex::new(None);
+
+/// What a crash shows when a snapshot was taken before the run that crashed
+/// (`--why` runs the warm-up a second time, after the snapshot): the
+/// view's text of that snapshot, made by `salvager` before the second run
+/// starts (a crash handler cannot make it), for stdout, and a note for
+/// stderr (`Salvage::output_fd` is filled in here). Holds for every later
+/// collection of this process.
+pub fn salvage_with(salvager: impl Fn(Snapshot) -> Option<Salvage> + Send + 'static) {
+    *SALVAGER.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(salvager));
+}
+
+/// Called by the collector with the snapshot (its plain data) before a run
+/// that follows it: the view's salvage is made of it (see [`salvage_with`]).
+#[pyfunction]
+fn salvage(reply: &Bound<'_, PyAny>) -> PyResult<()> {
+    let salvager = SALVAGER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(salvager) = salvager.as_ref() else {
+        return Ok(());
+    };
+    let snapshot = match snapshot_from(objects::from_python(reply)?) {
+        Ok(snapshot) => snapshot,
+        Err(CollectError::Selection { snapshot, .. }) => *snapshot,
+        Err(_) => return Ok(()),
+    };
+    if let Some(mut made) = salvager(snapshot) {
+        made.output_fd = watchdog::real_stdout();
+        crate::collect::capture::set_salvage(made);
+    }
+    Ok(())
 }
 
 /// Runs the request's program and collects, like [`collect`], then hands

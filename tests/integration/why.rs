@@ -692,3 +692,149 @@ fn no_tool_id_left_means_no_second_run() {
         assert_eq!(program_output(&out.stderr).matches("ran").count(), 1);
     }
 }
+
+/// Runs the warm-up of `add` once; when run a second time in the same
+/// interpreter (as --why does), it aborts the interpreter.
+const ABORTS_THE_SECOND_TIME: &str = "\
+import builtins, os
+
+def add(a, b):
+    return a + b
+
+for i in range(100):
+    add(i, 0.5)
+print('second run' if getattr(builtins, 'ran_once', False) else 'first run')
+if getattr(builtins, 'ran_once', False):
+    os.abort()
+builtins.ran_once = True
+";
+
+#[test]
+fn a_crash_in_the_second_run_still_prints_the_snapshot_taken_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "aborts.py", ABORTS_THE_SECOND_TIME);
+    let out = specscope()
+        .args(["dump", "--why", "-f", "add", "--format", "json"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    // The crash decides the exit code; the snapshot is there all the same.
+    assert_eq!(out.status.code(), Some(14), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("SIGABRT"), "{stderr}");
+    let note = stderr
+        .find("that run crashed; what follows is the snapshot taken before it")
+        .unwrap_or_else(|| panic!("no note in:\n{stderr}"));
+    // After the crash report, the first run's output as a dump reports it.
+    assert_eq!(program_output(&stderr[note..]), "first run\n", "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("the dump is whole JSON");
+    let add = &doc["code_objects"][0];
+    assert_eq!(add["qualname"], "add");
+    let binary_op = add["instructions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["base_opname"] == "BINARY_OP")
+        .expect("add's BINARY_OP");
+    // int + float: not specialized, with its failures counted.
+    assert_eq!(binary_op["opname"], "BINARY_OP");
+    assert!(
+        doc.get("why").is_none_or(Value::is_null),
+        "no evidence: {doc}"
+    );
+
+    // The table too.
+    let out = specscope()
+        .args(["dump", "--why", "-f", "add"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(14));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("add (function, "), "{table}");
+    assert!(!table.contains("why:"), "{table}");
+}
+
+#[test]
+fn a_crash_in_the_second_run_leaves_the_explorer_s_snapshot_in_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "aborts.py", ABORTS_THE_SECOND_TIME);
+    let command = format!(
+        "'{}' --why '{}'",
+        crate::common::installed::program().display(),
+        script
+    );
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // The explorer wants a terminal: `script` gives it one.
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("script(1) runs");
+    assert_eq!(out.status.code(), Some(14), "{out:?}");
+    let shown = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    let at = shown
+        .find("specscope --load ")
+        .unwrap_or_else(|| panic!("no file named in:\n{shown}"));
+    let path: String = shown[at + "specscope --load ".len()..]
+        .chars()
+        .take_while(|c| *c != '`')
+        .collect();
+    assert!(
+        path.starts_with(tmp.to_str().unwrap()) && path.ends_with("-before-why.json"),
+        "{path}"
+    );
+    let loaded = specscope()
+        .args(["dump", "--format", "json", "--load", &path])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(loaded.status.code(), Some(0), "{loaded:?}");
+    let doc: Value = serde_json::from_slice(&loaded.stdout).unwrap();
+    let names: Vec<&str> = doc["code_objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["qualname"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"add"), "{names:?}");
+}
+
+#[test]
+fn without_a_crash_the_explorer_leaves_no_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "fine.py",
+        "def add(a, b):\n    return a + b\nfor i in range(100):\n    add(i, 0.5)\n",
+    );
+    let command = format!(
+        "'{}' --why '{}'",
+        crate::common::installed::program().display(),
+        script
+    );
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // The explorer opens and `q` (already waiting on stdin) closes it.
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("printf q | script -qec \"{command}\" /dev/null"),
+        ])
+        .current_dir(dir.path())
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("script(1) runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    // It took the screen (and quit at the `q` waiting for it).
+    assert!(
+        shown.contains("\x1b[?1049h"),
+        "the explorer opened: {shown:?}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

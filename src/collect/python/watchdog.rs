@@ -117,6 +117,11 @@ pub(super) fn real_stderr() -> RawFd {
     REAL_FDS[2].load(SeqCst)
 }
 
+/// specscope's own stdout while a collection runs, like [`real_stderr`].
+pub(super) fn real_stdout() -> RawFd {
+    REAL_FDS[1].load(SeqCst)
+}
+
 fn lock() -> MutexGuard<'static, Watch> {
     WATCH.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -409,7 +414,10 @@ fn take_over(
         restore_real_fds();
         BUILT.store(true, SeqCst);
         let collected = match reply {
-            Ok(Some(reply)) => super::snapshot_from(reply),
+            Ok(Some(reply)) => {
+                crate::collect::capture::clear_salvage();
+                super::snapshot_from(reply)
+            }
             Ok(None) => Err(CollectError::Internal(
                 "the run was stopped before the program started".into(),
             )),
