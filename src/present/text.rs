@@ -8,7 +8,9 @@ use std::io::{IsTerminal, Write};
 /// caret or `\u{..}` form, so text from a user's program cannot move the
 /// cursor, change colours or retitle the terminal.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
+    // Printable ASCII, newlines and tabs, the common case, byte by byte.
+    let plain = |b: &u8| (b' '..b'\x7f').contains(b) || *b == b'\n' || *b == b'\t';
+    if text.as_bytes().iter().all(plain) || !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -132,5 +134,8 @@ mod tests {
         assert_eq!(sanitize("ok\nline\t"), "ok\nline\t");
         assert_eq!(sanitize("\u{9b}x"), "\\u{9b}x");
         assert_eq!(sanitize_line("a\nb"), "a⏎b");
+        assert_eq!(sanitize("del\x7f"), "del^?");
+        assert_eq!(sanitize("\u{202e}abc"), "\\u{202e}abc");
+        assert!(matches!(sanitize("plain ascii ~"), Cow::Borrowed(_)));
     }
 }
