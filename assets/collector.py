@@ -2789,9 +2789,11 @@ def why_callable(value, nargs):
             facts.append("immutable class")
         return "class %s" % _why_type_name(value), facts
     if name == "builtin_function_or_method":
-        return "built-in %s" % getattr(value, "__qualname__", "?"), ["builtin function"]
+        facts = ["builtin function"] + _c_call_facts(value, nargs, {"METH_O": 1})
+        return "built-in %s" % getattr(value, "__qualname__", "?"), facts
     if name == "method_descriptor":
-        return "method descriptor %s" % getattr(value, "__qualname__", "?"), ["method descriptor"]
+        facts = ["method descriptor"] + _c_call_facts(value, nargs, {"METH_NOARGS": 1, "METH_O": 2})
+        return "method descriptor %s" % getattr(value, "__qualname__", "?"), facts
     if name == "method-wrapper":
         return "method-wrapper %s of %s" % (getattr(value, "__name__", "?"),
                                             _why_type_name(type(value.__self__))), ["method-wrapper"]
@@ -2800,10 +2802,25 @@ def why_callable(value, nargs):
     return "%s object" % name, ["other callable"]
 
 
+def _c_call_facts(value, nargs, takes):
+    """The calling convention of a C callable ("flags METH_O"), and whether
+    `nargs` (self included) is a number of arguments it must be called
+    with for a form of CALL (`takes`: {flags: nargs})."""
+    flags = call_flags(value)
+    if flags is None:
+        return []
+    facts = ["flags " + flags]
+    if flags in takes and nargs != takes[flags]:
+        facts.append("wrong number of arguments")
+    return facts
+
+
 def _why_getattr_hooks(cls):
     """The facts of a class's own attribute lookup: a __getattribute__ of
     its own, a __getattr__."""
     facts = []
+    if generic_attribute_access(cls)[0]:
+        return facts  # looked up the generic way, whatever __getattribute__ it lists
     getattribute = _why_lookup(cls, "__getattribute__")
     if getattribute is not _UNKNOWN and getattribute is not object.__dict__["__getattribute__"]:
         facts.append("__getattribute__")
@@ -2841,7 +2858,8 @@ def why_attribute(owner, name, store):
         facts.append("managed dict")
     if store:
         setattr_ = _why_lookup(cls, "__setattr__")
-        if setattr_ is not _UNKNOWN and setattr_ is not object.__dict__["__setattr__"]:
+        if setattr_ is not _UNKNOWN and setattr_ is not object.__dict__["__setattr__"] \
+                and not generic_attribute_access(cls)[1]:
             facts.append("__setattr__")
     else:
         facts.extend(_why_getattr_hooks(cls))
@@ -4167,6 +4185,21 @@ def sample_counts(codes):
 
 def sample_clear():
     """Lets go of what the samples found."""
+
+
+def generic_attribute_access(cls):
+    """(gets, sets): whether the class looks attributes up, and sets them,
+    the generic way (its tp_getattro and tp_setattro). The native module
+    replaces this; without it, (False, False): the __getattribute__ and
+    __setattr__ the class lists decide."""
+    return False, False
+
+
+def call_flags(value):
+    """The `METH_*` flags of a C function or method descriptor, as text
+    ("METH_O"); None for anything else. The native module replaces this;
+    without it, None."""
+    return None
 
 
 def salvage(snapshot):

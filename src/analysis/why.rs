@@ -5,7 +5,7 @@
 //! it records none; where the evidence cannot tell, the cause says so.
 
 use super::summary::SiteState;
-use crate::model::version::SpecializeRules;
+use crate::model::version::{CCall, CCallee, SpecializeRules};
 use crate::model::{Instruction, Observed};
 
 /// What made a site fail, or what the evidence says instead.
@@ -72,6 +72,12 @@ pub enum Cause {
     SlotWrapper { callable: String },
     /// A call of some other kind of callable.
     OtherCallable { callable: String },
+    /// A call of a C function or method descriptor whose calling convention
+    /// (its `METH_*` flags) no form of CALL takes.
+    CallingConvention { callable: String, flags: String },
+    /// Keyword arguments to a C function or method descriptor that a form
+    /// takes only without them.
+    CKeywordArguments { callable: String },
     /// A call of a class written in Python (3.11, 3.12).
     PythonClass { class: String },
     /// A call of a class whose `__init__` takes another number of arguments (3.13).
@@ -577,6 +583,21 @@ fn call(
     if has("class") {
         return class_call(family, seen, rules, no_rule);
     }
+    let callee = if has("method descriptor") {
+        Some(CCallee::MethodDescriptor)
+    } else if has("builtin function") {
+        Some(CCallee::Builtin)
+    } else {
+        None
+    };
+    if let Some(callee) = callee {
+        if family == "CALL" && rules.precall_split.is_some() {
+            // 3.11: PRECALL did not take it; CALL takes Python functions only.
+            let kind = rules.call_after_precall(callee);
+            return Verdict::Fails(Cause::OtherCallable { callable }, Some(kind));
+        }
+        return c_call(callee, seen, rules, no_rule);
+    }
     if family == "CALL" && rules.precall_split.is_some() {
         // 3.11's CALL specializes Python functions only: any other callable
         // that got past PRECALL fails with `call_fail_kind`.
@@ -609,6 +630,60 @@ fn call(
         return Verdict::Fails(Cause::OtherCallable { callable }, Some("SPEC_FAIL_OTHER"));
     }
     no_rule()
+}
+
+/// A call of a C callable: `specialize_c_call` or
+/// `specialize_method_descriptor` (3.11's PRECALL, 3.12's and 3.13's CALL).
+fn c_call(
+    callee: CCallee,
+    seen: &Observed,
+    rules: &SpecializeRules,
+    no_rule: &dyn Fn() -> Verdict,
+) -> Verdict {
+    let has = |fact: &str| seen.facts.iter().any(|f| f == fact);
+    let callable = seen.kinds.first().cloned().unwrap_or_default();
+    let Some(flags) = seen.facts.iter().find_map(|f| f.strip_prefix("flags ")) else {
+        return no_rule();
+    };
+    if has("keywords") {
+        // A method descriptor refuses keywords whatever its flags; a
+        // builtin only where its form takes none (METH_O, METH_FASTCALL).
+        let refused =
+            callee == CCallee::MethodDescriptor || matches!(flags, "METH_O" | "METH_FASTCALL");
+        return match rules.keyword_arguments {
+            Some(kind) if refused => {
+                Verdict::Fails(Cause::CKeywordArguments { callable }, Some(kind))
+            }
+            Some(_) => c_call_by_flags(callee, flags, callable, rules),
+            // 3.13: a call with keywords is CALL_KW, which has no cache.
+            None => no_rule(),
+        };
+    }
+    if has("wrong number of arguments") {
+        return Verdict::Fails(
+            Cause::WrongNumberOfArguments { callable },
+            Some("SPEC_FAIL_WRONG_NUMBER_ARGUMENTS"),
+        );
+    }
+    c_call_by_flags(callee, flags, callable, rules)
+}
+
+fn c_call_by_flags(
+    callee: CCallee,
+    flags: &str,
+    callable: String,
+    rules: &SpecializeRules,
+) -> Verdict {
+    match rules.c_call(callee, flags) {
+        CCall::Specializes => Verdict::Specializes,
+        CCall::Fails(kind) => Verdict::Fails(
+            Cause::CallingConvention {
+                callable,
+                flags: flags.to_string(),
+            },
+            Some(kind),
+        ),
+    }
 }
 
 /// A call of a class: `specialize_class_call` (3.11's PRECALL, 3.12's and

@@ -299,6 +299,8 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(sampler::sample_counts, &module)?)?;
     module.add_function(wrap_pyfunction!(sampler::sample_clear, &module)?)?;
     module.add_function(wrap_pyfunction!(salvage, &module)?)?;
+    module.add_function(wrap_pyfunction!(call_flags, &module)?)?;
+    module.add_function(wrap_pyfunction!(generic_attribute_access, &module)?)?;
     module.add_function(wrap_pyfunction!(progress::why_progress_start, &module)?)?;
     module.add_function(wrap_pyfunction!(progress::why_progress_stop, &module)?)?;
     Ok(module)
@@ -370,6 +372,74 @@ fn type_version(cls: &Bound<'_, PyType>) -> u32 {
     // SAFETY: `cls` is a live type object; pyo3-ffi's PyTypeObject matches
     // the layout of the linked CPython.
     unsafe { (*cls.as_type_ptr()).tp_version_tag }
+}
+
+/// The `METH_*` calling convention of a C function
+/// (`builtin_function_or_method`) or a method descriptor, the flags
+/// `specialize.c` chooses a CALL form by: "METH_O", "METH_FASTCALL|METH_KEYWORDS"
+/// and so on, as its switch masks them; None for any other object. Read from
+/// the object's `PyMethodDef`, which Python does not show.
+#[pyfunction]
+fn call_flags(value: &Bound<'_, PyAny>) -> Option<String> {
+    use pyo3::ffi;
+    let object = value.as_ptr();
+    // SAFETY: `object` is live; its type is checked exactly before it is read
+    // as that type's struct, whose layout pyo3-ffi gives for the linked
+    // CPython.
+    let flags = unsafe {
+        let kind = ffi::Py_TYPE(object);
+        if std::ptr::eq(kind, &raw const ffi::PyMethodDescr_Type) {
+            let def = (*object.cast::<ffi::PyMethodDescrObject>()).d_method;
+            if def.is_null() {
+                return None;
+            }
+            (*def).ml_flags
+        } else if std::ptr::eq(kind, &raw const ffi::PyCFunction_Type) {
+            ffi::PyCFunction_GetFlags(object)
+        } else {
+            return None;
+        }
+    };
+    let named = [
+        (ffi::METH_METHOD, "METH_METHOD"),
+        (ffi::METH_VARARGS, "METH_VARARGS"),
+        (ffi::METH_FASTCALL, "METH_FASTCALL"),
+        (ffi::METH_NOARGS, "METH_NOARGS"),
+        (ffi::METH_O, "METH_O"),
+        (ffi::METH_KEYWORDS, "METH_KEYWORDS"),
+    ];
+    let names: Vec<&str> = named
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, name)| *name)
+        .collect();
+    Some(if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join("|")
+    })
+}
+
+/// Whether a class looks attributes up, and sets them, the generic way:
+/// `(tp_getattro is PyObject_GenericGetAttr, tp_setattro is
+/// PyObject_GenericSetAttr)`, the test `analyze_descriptor` starts with. A
+/// C type can list its own `__getattribute__` and still look up the generic
+/// way (`str`).
+#[pyfunction]
+fn generic_attribute_access(cls: &Bound<'_, PyType>) -> (bool, bool) {
+    use pyo3::ffi;
+    // SAFETY: `cls` is a live type object; pyo3-ffi's PyTypeObject matches
+    // the layout of the linked CPython.
+    let (get, set) = unsafe {
+        let t = cls.as_type_ptr();
+        ((*t).tp_getattro, (*t).tp_setattro)
+    };
+    let generic_get = ffi::PyObject_GenericGetAttr as *const ();
+    let generic_set = ffi::PyObject_GenericSetAttr as *const ();
+    (
+        get.is_some_and(|f| std::ptr::eq(f as *const (), generic_get)),
+        set.is_some_and(|f| std::ptr::eq(f as *const (), generic_set)),
+    )
 }
 
 /// A function's `func_version`: what CALL stores in its `func_version` entry.

@@ -147,6 +147,84 @@ pub struct SpecializeRules {
     pub precall_split: Option<&'static str>,
 }
 
+/// What a C callable is, for [`SpecializeRules::c_call`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CCallee {
+    /// A `builtin_function_or_method` (`len`, or a C method bound to its
+    /// object): `specialize_c_call`.
+    Builtin,
+    /// A method descriptor of a C type, called with its object as the
+    /// first argument (`str.startswith`, and `s.startswith(x)` on 3.12+):
+    /// `specialize_method_descriptor`.
+    MethodDescriptor,
+}
+
+/// What `specialize.c` does with a call of a C callable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CCall {
+    /// A form takes it.
+    Specializes,
+    /// It fails, recording this kind.
+    Fails(&'static str),
+}
+
+impl SpecializeRules {
+    /// A call (without keywords, and with a number of arguments a form
+    /// takes: see the callers) of a C callable whose `METH_*` flags are
+    /// `flags`, as `specialize_c_call` and `specialize_method_descriptor`
+    /// judge it (3.11's PRECALL, 3.12's and 3.13's CALL). Flags with no
+    /// form of their own fail with `builtin_call_fail_kind` (3.11, both
+    /// callees; 3.12, builtins) or `meth_descr_call_fail_kind` (3.12); 3.13
+    /// specializes them as CALL_NON_PY_GENERAL.
+    pub fn c_call(&self, callee: CCallee, flags: &str) -> CCall {
+        let has_form = matches!(
+            (callee, flags),
+            (
+                _,
+                "METH_O" | "METH_FASTCALL" | "METH_FASTCALL|METH_KEYWORDS"
+            ) | (CCallee::MethodDescriptor, "METH_NOARGS")
+        );
+        if has_form || self.general_calls {
+            return CCall::Specializes;
+        }
+        let kind = match (self.version, callee, flags) {
+            ((3, 11), _, "METH_VARARGS") => "SPEC_FAIL_CALL_PYCFUNCTION",
+            ((3, 11), _, "METH_VARARGS|METH_KEYWORDS") => {
+                "SPEC_FAIL_CALL_PYCFUNCTION_WITH_KEYWORDS"
+            }
+            ((3, 11), _, "METH_NOARGS") => "SPEC_FAIL_CALL_PYCFUNCTION_NOARGS",
+            (_, CCallee::Builtin, "METH_VARARGS") => "SPEC_FAIL_CALL_CFUNC_VARARGS",
+            (_, CCallee::Builtin, "METH_VARARGS|METH_KEYWORDS") => {
+                "SPEC_FAIL_CALL_CFUNC_VARARGS_KEYWORDS"
+            }
+            (_, CCallee::Builtin, "METH_NOARGS") => "SPEC_FAIL_CALL_CFUNC_NOARGS",
+            (_, CCallee::Builtin, "METH_METHOD|METH_FASTCALL|METH_KEYWORDS") => {
+                "SPEC_FAIL_CALL_CFUNC_METHOD_FASTCALL_KEYWORDS"
+            }
+            ((3, 12), CCallee::MethodDescriptor, "METH_VARARGS") => {
+                "SPEC_FAIL_CALL_METH_DESCR_VARARGS"
+            }
+            ((3, 12), CCallee::MethodDescriptor, "METH_VARARGS|METH_KEYWORDS") => {
+                "SPEC_FAIL_CALL_METH_DESCR_VARARGS_KEYWORDS"
+            }
+            ((3, 12), CCallee::MethodDescriptor, "METH_METHOD|METH_FASTCALL|METH_KEYWORDS") => {
+                "SPEC_FAIL_CALL_METH_DESCR_METHOD_FASTCALL_KEYWORDS"
+            }
+            _ => "SPEC_FAIL_CALL_BAD_CALL_FLAGS",
+        };
+        CCall::Fails(kind)
+    }
+
+    /// 3.11's CALL, reached when PRECALL did not take the call: the kind
+    /// `call_fail_kind` records for a C callable.
+    pub fn call_after_precall(&self, callee: CCallee) -> &'static str {
+        match callee {
+            CCallee::Builtin => "SPEC_FAIL_CALL_PYCFUNCTION",
+            CCallee::MethodDescriptor => "SPEC_FAIL_CALL_METHOD_DESCRIPTOR",
+        }
+    }
+}
+
 impl PythonVersion {
     /// The rules of `specialize.c` for this version; None for a version
     /// whose rules specscope does not know.

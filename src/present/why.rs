@@ -224,6 +224,12 @@ pub fn reason_words(d: &Diagnosis) -> String {
         Cause::OtherCallable { callable } => {
             format!("{callable}: {v} has no specialized call for this kind of callable")
         }
+        Cause::CallingConvention { callable, flags } => format!(
+            "{callable} is written in C with the calling convention {flags}: {v} has no specialized call for it"
+        ),
+        Cause::CKeywordArguments { callable } => format!(
+            "keyword arguments to {callable}: {v} specializes calls of this C callable only without keywords"
+        ),
         Cause::PythonClass { class } => format!(
             "{class} is a class written in Python: {v} does not specialize creating an instance of one"
         ),
