@@ -96,8 +96,12 @@ pub enum Cause {
     /// Several kinds reached the site, each of which specializes on its
     /// own: a specialization holds for one and misses on the others.
     Polymorphic { kinds: Vec<String> },
-    /// What the second run brought to the site specializes.
+    /// What the second run brought to the site specializes, though the
+    /// site is not specialized.
     WouldSpecialize { kinds: String },
+    /// What the second run brought to the site specializes, as the site is
+    /// (`--why-all`).
+    Specializes { kinds: String },
     /// specscope knows no rule for this family or this kind.
     NoRule { family: String, kinds: String },
 }
@@ -195,13 +199,13 @@ pub fn diagnose(
         return Some(done(Cause::Polymorphic { kinds }, None, count));
     }
     if let Some(one) = specializes.first() {
-        return Some(done(
-            Cause::WouldSpecialize {
-                kinds: one.kinds.join(" · "),
-            },
-            None,
-            one.count,
-        ));
+        let kinds = one.kinds.join(" · ");
+        let cause = if state == Some(SiteState::Specialized) {
+            Cause::Specializes { kinds }
+        } else {
+            Cause::WouldSpecialize { kinds }
+        };
+        return Some(done(cause, None, one.count));
     }
     let (cause, count) = unknown
         .into_iter()
@@ -816,6 +820,22 @@ mod tests {
 
     fn diagnosis(ins: &Instruction, minor: u8) -> Diagnosis {
         diagnose(ins, Some(SiteState::BackingOff), rules(minor)).unwrap()
+    }
+
+    #[test]
+    fn a_kind_that_specializes_is_said_so_as_the_site_stands() {
+        let ins = site("BINARY_OP", "+", &[(&["int", "int"], &[], 40)]);
+        assert!(matches!(
+            diagnosis(&ins, 12).cause,
+            Cause::WouldSpecialize { .. }
+        ));
+        let now = diagnose(&ins, Some(SiteState::Specialized), rules(12)).unwrap();
+        assert_eq!(
+            now.cause,
+            Cause::Specializes {
+                kinds: "int · int".into()
+            }
+        );
     }
 
     #[test]

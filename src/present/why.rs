@@ -257,6 +257,9 @@ pub fn reason_words(d: &Diagnosis) -> String {
         Cause::WouldSpecialize { kinds } => format!(
             "what reached it while observed ({kinds}) specializes: what made it fail did not come back"
         ),
+        Cause::Specializes { kinds } => {
+            format!("what reached it while observed ({kinds}) specializes, as this site did")
+        }
         Cause::NoRule { family, kinds } => {
             format!("unknown: specscope has no rule for {family} with {kinds} in {v}")
         }
