@@ -2791,6 +2791,9 @@ def why_callable(value, nargs):
     if name == "builtin_function_or_method":
         facts = ["builtin function"] + _c_call_facts(value, nargs, {"METH_O": 1})
         return "built-in %s" % getattr(value, "__qualname__", "?"), facts
+    if name == "builtin_method":
+        # A C method that gets its defining class (METH_METHOD), bound.
+        return "built-in method %s" % getattr(value, "__qualname__", "?"), ["builtin method"]
     if name == "method_descriptor":
         facts = ["method descriptor"] + _c_call_facts(value, nargs, {"METH_NOARGS": 1, "METH_O": 2})
         return "method descriptor %s" % getattr(value, "__qualname__", "?"), facts

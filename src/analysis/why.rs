@@ -587,6 +587,31 @@ fn call(
     if has("class") {
         return class_call(family, seen, rules, no_rule);
     }
+    if has("bound method of a C function") {
+        // A bound method is PRECALL_BOUND_METHOD on 3.11 whatever it
+        // binds; CALL then (3.11), or CALL itself (3.12+), takes it only
+        // for a Python function.
+        return if family == "PRECALL" {
+            Verdict::Specializes
+        } else {
+            Verdict::Fails(
+                Cause::OtherCallable { callable },
+                Some("SPEC_FAIL_CALL_BOUND_METHOD"),
+            )
+        };
+    }
+    if has("builtin method") {
+        // A bound C method with METH_METHOD: `call_fail_kind` (3.11, 3.12);
+        // 3.13's CALL_NON_PY_GENERAL.
+        return if rules.general_calls {
+            Verdict::Specializes
+        } else {
+            Verdict::Fails(
+                Cause::OtherCallable { callable },
+                Some("SPEC_FAIL_CALL_CMETHOD"),
+            )
+        };
+    }
     let callee = if has("method descriptor") {
         Some(CCallee::MethodDescriptor)
     } else if has("builtin function") {

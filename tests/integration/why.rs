@@ -1030,3 +1030,59 @@ fn a_c_type_that_lists_its_own_getattribute_is_not_said_to_override_lookup() {
         "{ins:#}"
     );
 }
+
+#[test]
+fn bound_c_methods_get_the_kinds_call_fail_kind_gives_them() {
+    // `match` is a C method that takes its defining class (METH_METHOD):
+    // bound, a `builtin_method`; `size` binds a C function as a method.
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "bound.py",
+        "import re, types\n\
+         match = re.compile('a').match\n\
+         size = types.MethodType(len, 'abc')\n\
+         def find(s):\n    return match(s)\n\
+         def measure():\n    return size()\n\
+         for i in range(300):\n    find('abc')\n    measure()\n\
+         print(type(match).__name__, type(size).__name__)\n",
+    );
+    let out = specscope()
+        .args([
+            "dump",
+            "--format",
+            "json",
+            "--why-all",
+            "-f",
+            "find",
+            "-f",
+            "measure",
+        ])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(program_output(&out.stderr), "builtin_method method\n");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    if minor() == 13 {
+        // CALL_NON_PY_GENERAL takes the one; the other fails in 3.13 too.
+        assert_eq!(site(&doc, "find", "CALL")["opname"], "CALL_NON_PY_GENERAL");
+        let (kind, _) = failure(&doc, "measure", "CALL");
+        assert_eq!(kind.as_deref(), Some("SPEC_FAIL_CALL_BOUND_METHOD"));
+        return;
+    }
+    let call = if minor() == 11 { "PRECALL" } else { "CALL" };
+    let (kind, reason) = failure(&doc, "find", call);
+    assert_eq!(kind.as_deref(), Some("SPEC_FAIL_CALL_CMETHOD"), "{reason}");
+    assert!(reason.contains("built-in method Pattern.match"), "{reason}");
+    if minor() == 11 {
+        // PRECALL_BOUND_METHOD takes any bound method; CALL then fails.
+        assert!(specialized(&doc, "measure", "PRECALL"));
+        assert_eq!(
+            failure(&doc, "find", "CALL").0.as_deref(),
+            Some("SPEC_FAIL_CALL_CMETHOD")
+        );
+    }
+    let (kind, _) = failure(&doc, "measure", "CALL");
+    assert_eq!(kind.as_deref(), Some("SPEC_FAIL_CALL_BOUND_METHOD"));
+}
