@@ -2859,6 +2859,8 @@ def why_attribute(owner, name, store):
     facts = []
     if getattr(cls, "__flags__", 0) & (1 << 4):  # Py_TPFLAGS_MANAGED_DICT
         facts.append("managed dict")
+    elif type.__dict__["__dictoffset__"].__get__(cls) == 0:
+        facts.append("no instance dict")  # a C type's instance, or __slots__ only
     if store:
         setattr_ = _why_lookup(cls, "__setattr__")
         if setattr_ is not _UNKNOWN and setattr_ is not object.__dict__["__setattr__"] \

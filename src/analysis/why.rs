@@ -518,6 +518,10 @@ fn load_attr(
         "property" if rules.property_specializes => Verdict::Specializes,
         "property" => Verdict::Fails(Cause::Property { class }, Some("SPEC_FAIL_ATTR_PROPERTY")),
         "instance attribute" | "slot" => Verdict::Specializes,
+        // A method to call on an object without an instance dict: the
+        // form without dict checks (`LOAD_ATTR_METHOD_NO_DICT`, 3.11's
+        // `LOAD_METHOD_NO_DICT`) takes it in every version.
+        "method" if method_form && has("no instance dict") => Verdict::Specializes,
         // A method read as a value (`f = obj.method`), not called.
         "method" if !method_form && family == "LOAD_ATTR" => Verdict::Fails(
             Cause::MethodNotCalled { class },

@@ -1024,6 +1024,12 @@ fn a_c_type_that_lists_its_own_getattribute_is_not_said_to_override_lookup() {
     assert!(specialized(&doc, "starts", load), "{ins:#}");
     let reason = ins["evidence"]["reason"].as_str().unwrap();
     assert!(!reason.contains("__getattribute__"), "{reason}");
+    // A str has no instance dict: the method form without dict checks.
+    assert!(
+        ins["opname"].as_str().unwrap().ends_with("_METHOD_NO_DICT"),
+        "{ins:#}"
+    );
+    assert!(reason.contains("specializes, as this site did"), "{reason}");
     assert_ne!(
         ins["evidence"]["fail_kind"].as_str(),
         Some("SPEC_FAIL_OVERRIDDEN"),
