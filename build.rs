@@ -67,6 +67,7 @@ fn precompile_collector() {
             .arg(out_dir.join("collector.marshal"))
             .arg(out_dir.join("collector_dis.marshal"))
             .arg(out_dir.join("optable.json"))
+            .arg(out_dir.join("optable.marshal"))
             .status()
             .is_ok_and(|s| s.success())
     });
@@ -84,12 +85,13 @@ fn precompile_collector() {
 }
 
 /// Arguments: collector.py, collector_dis.py, then where their marshalled
-/// code and the opcode tables go. The collector is run once, as the binary
+/// code and the opcode tables go (as JSON for Rust, marshalled for the
+/// collector). The collector is run once, as the binary
 /// loads it (src/collect/python.rs), so that a module that fails to load
 /// fails the build.
 const PRECOMPILE: &str = "\
 import json, marshal, sys
-collector_py, dis_py, collector_out, dis_out, table_out = sys.argv[1:]
+collector_py, dis_py, collector_out, dis_out, table_out, table_marshal_out = sys.argv[1:]
 def compiled(path, filename):
     with open(path, encoding='utf-8') as f:
         return marshal.dumps(compile(f.read(), filename, 'exec', dont_inherit=True, optimize=2))
@@ -98,8 +100,11 @@ dis_code = compiled(dis_py, '<specscope collector dis>')
 collector = {'__name__': '_specscope_collector', '__file__': '<specscope collector>'}
 exec(marshal.loads(collector_code), collector)
 collector['_DIS_PATH_CODE'] = dis_code
-table = json.dumps(collector['_dis_path']().op_table(), separators=(',', ':'))
-for path, data in ((collector_out, collector_code), (dis_out, dis_code), (table_out, table.encode())):
+op_table = collector['_dis_path']().op_table()
+table = json.dumps(op_table, separators=(',', ':'))
+outputs = ((collector_out, collector_code), (dis_out, dis_code), (table_out, table.encode()),
+           (table_marshal_out, marshal.dumps(op_table)))
+for path, data in outputs:
     with open(path, 'wb') as f:
         f.write(data)
 ";

@@ -1822,6 +1822,11 @@ def _describe(code, ops, namespace, resolver):
 # marshalled by the build script: whoever loads this module puts it here
 # (src/collect/python.rs).
 _DIS_PATH_CODE = None
+# The build's opcode tables (`DisPath.op_table` of the linked interpreter),
+# marshalled, put here the same way.
+_OPTABLE_CODE = None
+# Taken now: a program may replace `marshal.loads`.
+_marshal_loads = _marshal.loads
 
 
 def _dis_path():
@@ -3404,9 +3409,12 @@ class _Session:
         self.stdin = self._open_stdin()
 
     def _opcode_facts(self):
-        """From the table the build made, which the request carries, or else
-        from dis."""
-        table = self.request.get("optable")
+        """From the table the build made (`_OPTABLE_CODE`, when the request
+        asks for the Rust decoder, which reads the same table), or else from
+        dis."""
+        table = None
+        if self.decoder == "rust" and _OPTABLE_CODE is not None:
+            table = _marshal_loads(_OPTABLE_CODE)
         if table is None or table.get("version") != _VERSION:
             # No table made for this very version: dis reads the
             # instructions, and its tables are read here.

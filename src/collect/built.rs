@@ -15,6 +15,10 @@ pub const COLLECTOR_DIS_CODE: &[u8] =
 /// hold them (see `DisPath.op_table` in the collector's dis half).
 pub const OPTABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/optable.json"));
 
+/// The same tables marshalled by the linked interpreter, for the collector
+/// (unmarshalling them costs far less than building them from JSON).
+pub const OPTABLE_MARSHAL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/optable.marshal"));
+
 /// The linked interpreter's executable (its base executable when the build
 /// ran in a virtualenv).
 pub const LINKED_PYTHON: &str = env!("SPECSCOPE_LINKED_PYTHON");

@@ -52,6 +52,11 @@ pub struct RawCache {
 static BUILTIN_TABLE: LazyLock<Option<OpTable>> =
     LazyLock::new(|| serde_json::from_str(crate::collect::built::OPTABLE_JSON).ok());
 
+/// Whether the build's opcode tables could be read.
+pub fn has_builtin_table() -> bool {
+    BUILTIN_TABLE.is_some()
+}
+
 /// The build-time tables, with the cache layouts this version really uses
 /// where `opcode._cache_format` says otherwise.
 pub fn builtin_table(facts: &VersionFacts) -> Option<OpTable> {

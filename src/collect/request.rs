@@ -143,12 +143,7 @@ impl Request {
             /// Present (true) when only the bytecode is wanted.
             #[serde(skip_serializing_if = "std::ops::Not::not")]
             bytecode_only: bool,
-            /// The opcode tables made at build time, passed on as they are.
-            #[serde(skip_serializing_if = "Option::is_none")]
-            optable: Option<&'a serde_json::value::RawValue>,
         }
-        let optable = crate::collect::built::OPTABLE_JSON.trim();
-        let optable: Option<&serde_json::value::RawValue> = serde_json::from_str(optable).ok();
         let target = match &self.target {
             Target::Demo => serde_json::json!({
                 "kind": "demo", "source": DEMO_SOURCE, "filename": DEMO_FILENAME,
@@ -181,7 +176,12 @@ impl Request {
             timeout: self.timeout,
             output_limit: self.output_limit,
             stdin: self.stdin.as_deref(),
-            decoder: if self.decoder == Decoder::Auto && facts.rust_decoder && optable.is_some() {
+            // The collector then reads the build's opcode tables
+            // (`built::OPTABLE_MARSHAL`), the decoder here their JSON.
+            decoder: if self.decoder == Decoder::Auto
+                && facts.rust_decoder
+                && crate::collect::decode::has_builtin_table()
+            {
                 "rust"
             } else {
                 "dis"
@@ -197,7 +197,6 @@ impl Request {
             },
             why: self.why,
             bytecode_only: self.detail == Detail::Bytecode,
-            optable,
         })
         .expect("a request always serializes")
     }
