@@ -11,6 +11,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-changed=assets/collector.py");
     println!("cargo:rerun-if-changed=assets/collector_dis.py");
+    println!("cargo:rerun-if-changed=assets/collector_why.py");
     precompile_collector();
     record_interpreter();
 }
@@ -64,8 +65,10 @@ fn precompile_collector() {
             .args(["-I", "-c", PRECOMPILE])
             .arg(assets.join("collector.py"))
             .arg(assets.join("collector_dis.py"))
+            .arg(assets.join("collector_why.py"))
             .arg(out_dir.join("collector.marshal"))
             .arg(out_dir.join("collector_dis.marshal"))
+            .arg(out_dir.join("collector_why.marshal"))
             .arg(out_dir.join("optable.json"))
             .arg(out_dir.join("optable.marshal"))
             .status()
@@ -75,8 +78,8 @@ fn precompile_collector() {
         // A binary without them would compile the collector and import dis
         // at every start, silently slower: refuse instead.
         panic!(
-            "could not precompile assets/collector.py and assets/collector_dis.py and record \
-             the opcode tables with {}; set PYO3_PYTHON to a working CPython 3.11-3.13",
+            "could not precompile assets/collector.py, collector_dis.py and collector_why.py \
+             and record the opcode tables with {}; set PYO3_PYTHON to a working CPython 3.11-3.13",
             python
                 .as_deref()
                 .unwrap_or("the interpreter pyo3 found (none)")
@@ -84,25 +87,30 @@ fn precompile_collector() {
     }
 }
 
-/// Arguments: collector.py, collector_dis.py, then where their marshalled
+/// Arguments: collector.py, collector_dis.py, collector_why.py, then where their marshalled
 /// code and the opcode tables go (as JSON for Rust, marshalled for the
 /// collector). The collector is run once, as the binary
 /// loads it (src/collect/python.rs), so that a module that fails to load
 /// fails the build.
 const PRECOMPILE: &str = "\
 import json, marshal, sys
-collector_py, dis_py, collector_out, dis_out, table_out, table_marshal_out = sys.argv[1:]
+(collector_py, dis_py, why_py, collector_out, dis_out, why_out, table_out,
+ table_marshal_out) = sys.argv[1:]
 def compiled(path, filename):
     with open(path, encoding='utf-8') as f:
         return marshal.dumps(compile(f.read(), filename, 'exec', dont_inherit=True, optimize=2))
 collector_code = compiled(collector_py, '<specscope collector>')
 dis_code = compiled(dis_py, '<specscope collector dis>')
+why_code = compiled(why_py, '<specscope collector why>')
 collector = {'__name__': '_specscope_collector', '__file__': '<specscope collector>'}
 exec(marshal.loads(collector_code), collector)
 collector['_DIS_PATH_CODE'] = dis_code
+collector['_WHY_CODE'] = why_code
+collector['_load_why']()
 op_table = collector['_dis_path']().op_table()
 table = json.dumps(op_table, separators=(',', ':'))
-outputs = ((collector_out, collector_code), (dis_out, dis_code), (table_out, table.encode()),
+outputs = ((collector_out, collector_code), (dis_out, dis_code), (why_out, why_code),
+           (table_out, table.encode()),
            (table_marshal_out, marshal.dumps(op_table)))
 for path, data in outputs:
     with open(path, 'wb') as f:

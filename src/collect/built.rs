@@ -1,5 +1,5 @@
 //! What the build script made for the linked Python, embedded in one place
-//! (see `build.rs`): the collector and its dis half compiled by that
+//! (see `build.rs`): the collector and its dis and why parts compiled by that
 //! interpreter, its opcode tables, and its path. The build fails when it
 //! cannot make them.
 
@@ -10,6 +10,12 @@ pub const COLLECTOR_CODE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/coll
 /// interpreter: the collector loads it only when it needs `dis`.
 pub const COLLECTOR_DIS_CODE: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/collector_dis.marshal"));
+
+/// `assets/collector_why.py`, compiled and marshalled by the linked
+/// interpreter: the collector runs it in its own namespace when `--why`
+/// needs it.
+pub const COLLECTOR_WHY_CODE: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/collector_why.marshal"));
 
 /// The linked interpreter's opcode tables, as its own `dis` and `opcode`
 /// hold them (see `DisPath.op_table` in the collector's dis half).

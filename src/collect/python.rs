@@ -23,7 +23,9 @@ mod resolve;
 mod sampler;
 mod watchdog;
 
-use crate::collect::built::{COLLECTOR_CODE, COLLECTOR_DIS_CODE, OPTABLE_MARSHAL};
+use crate::collect::built::{
+    COLLECTOR_CODE, COLLECTOR_DIS_CODE, COLLECTOR_WHY_CODE, OPTABLE_MARSHAL,
+};
 
 /// One collection at a time: the collector swaps `sys.stdout`, `__main__`
 /// and file descriptors while a program runs.
@@ -278,7 +280,14 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         "_DIS_PATH_CODE",
         pyo3::types::PyBytes::new(py, COLLECTOR_DIS_CODE),
     )?;
-    module.setattr("_OPTABLE_CODE", pyo3::types::PyBytes::new(py, OPTABLE_MARSHAL))?;
+    module.setattr(
+        "_OPTABLE_CODE",
+        pyo3::types::PyBytes::new(py, OPTABLE_MARSHAL),
+    )?;
+    module.setattr(
+        "_WHY_CODE",
+        pyo3::types::PyBytes::new(py, COLLECTOR_WHY_CODE),
+    )?;
     module.add_function(wrap_pyfunction!(type_version, &module)?)?;
     module.add_function(wrap_pyfunction!(function_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(resolve::held_function_versions, &module)?)?;

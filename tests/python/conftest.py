@@ -1,6 +1,6 @@
 """Loads the collector the way specscope does, minus the native functions:
-assets/collector.py as a module, with its dis half compiled and put on it
-(as src/collect/python.rs puts the build's copy)."""
+assets/collector.py as a module, with its dis half and why part compiled and
+put on it (as src/collect/python.rs puts the build's copies)."""
 
 import importlib.util
 import marshal
@@ -20,6 +20,12 @@ def load_collector():
     dis_path = ASSETS / "collector_dis.py"
     code = compile(dis_path.read_text(encoding="utf-8"), str(dis_path), "exec", dont_inherit=True)
     module._DIS_PATH_CODE = marshal.dumps(code)
+    why_path = ASSETS / "collector_why.py"
+    code = compile(why_path.read_text(encoding="utf-8"), str(why_path), "exec", dont_inherit=True)
+    module._WHY_CODE = marshal.dumps(code)
+    # The why part's names (`why_operand_sources`, `_Observer`, ...), as
+    # --why loads them.
+    module._load_why()
     return module
 
 
