@@ -2,13 +2,6 @@
 //! and programs that specialize, back off, de-optimize and re-specialize
 //! are run with sampling off and every 0.1 ms, and every live opname of
 //! each moment (the timeline's steps and the end) must be the same.
-//!
-//! A binary of its own: about fifty runs that keep both cores busy for a
-//! while, which the wall-time checks of the integration tests should not
-//! have to share them with.
-
-#[path = "integration/common/mod.rs"]
-mod common;
 
 use specscope::collect::request::{Request, Target};
 
@@ -168,7 +161,7 @@ fn sampling_leaves_what_the_interpreter_specializes_unchanged() {
     requests.push(warmed);
     // Each run in a process of its own, so that the two runs start alike.
     let dump = |request: &Request, interval: &str| -> serde_json::Value {
-        let out = common::specscope()
+        let out = crate::common::specscope()
             .args(["dump", "--format", "json", "--sample-interval", interval])
             .args(words(request))
             .output()
