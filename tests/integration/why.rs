@@ -438,10 +438,16 @@ fn the_snapshot_shown_is_the_one_taken_before_observing() {
 #[test]
 fn without_call_the_program_runs_again() {
     let dir = tempfile::tempdir().unwrap();
+    // Watching lasts as long as the first run took, and 0.1 s more: the
+    // sleep after the loop leaves the watched loop of the second run room
+    // on a busy machine (where a pause of 0.1 s cut it short at 1,299).
     let script = write(
         dir.path(),
         "prog.py",
-        "def add(a, b):\n    return a + b\n\nfor i in range(3000):\n    add(i, 0.5)\n",
+        "import time\n\
+         def add(a, b):\n    return a + b\n\n\
+         for i in range(3000):\n    add(i, 0.5)\n\
+         time.sleep(0.3)\n",
     );
     let out = specscope()
         .current_dir(dir.path())
