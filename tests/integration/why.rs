@@ -603,12 +603,24 @@ fn a_progress_line_on_a_terminal_only_while_observing_lasts() {
         bin.display(),
         script
     );
-    // `script` gives the command a terminal and copies what it shows.
-    let out = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(dir.path())
-        .output()
-        .expect("script(1) runs");
+    // The same run on a pipe, at the same time.
+    let (out, piped) = std::thread::scope(|scope| {
+        let piped = scope.spawn(|| {
+            specscope()
+                .current_dir(dir.path())
+                .args(["dump", "--call", "work()", "-n", "1", "--why", "-f", "add"])
+                .arg(&script)
+                .output()
+                .unwrap()
+        });
+        // `script` gives the command a terminal and copies what it shows.
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(dir.path())
+            .output()
+            .expect("script(1) runs");
+        (out, piped.join().unwrap())
+    });
     assert!(out.status.success(), "{out:?}");
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -621,12 +633,6 @@ fn a_progress_line_on_a_terminal_only_while_observing_lasts() {
         "{shown:?}"
     );
     // Not on a pipe.
-    let piped = specscope()
-        .current_dir(dir.path())
-        .args(["dump", "--call", "work()", "-n", "1", "--why", "-f", "add"])
-        .arg(&script)
-        .output()
-        .unwrap();
     assert_eq!(piped.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("specscope --why:"));
 }
