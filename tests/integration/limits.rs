@@ -285,10 +285,11 @@ fn a_second_ctrl_c_ends_a_program_that_catches_the_first() {
     ] {
         let _ = std::fs::remove_file(&ready);
         let _ = std::fs::remove_file(&caught);
+        // Ready only inside the `try`: a Ctrl-C before it would end the
+        // program instead of being caught.
         let source = format!(
             "import sys, time\n\
-             def stubborn():\n    while True:\n      try:\n{body}      except KeyboardInterrupt:\n        print('caught it, going on')\n        open(sys.argv[2], 'w').close()\n\
-             open(sys.argv[1], 'w').close()\n\
+             def stubborn():\n    while True:\n      try:\n        open(sys.argv[1], 'w').close()\n{body}      except KeyboardInterrupt:\n        print('caught it, going on')\n        open(sys.argv[2], 'w').close()\n\
              stubborn()\n"
         );
         let script = write(dir.path(), "stubborn.py", &source);
