@@ -691,19 +691,16 @@ mod tests {
         assert!(c.meaning.contains("unknown layout"));
     }
 
-    /// A failing site's counter after `n` executions, as `specialize.c`
-    /// moves it when every attempt fails: from `(value, backoff)` at the
-    /// first execution (3.11: just quickened; 3.12+: warm-up).
-    fn failing_site(start: (u16, u8), n: u64) -> (u16, u8) {
-        let (mut value, mut backoff) = start;
-        for _ in 0..n {
-            if value == 0 {
-                backoff = (backoff + 1).min(MAX_BACKOFF);
-                value = (1 << backoff) - 1;
-            }
-            value -= 1;
+    /// A failing site's counter `(value, backoff)` after one more
+    /// execution, as `specialize.c` moves it when every attempt fails.
+    /// Applied `n` times to the counter at the first execution (3.11: just
+    /// quickened; 3.12+: warm-up), it gives the counter after `n` executions.
+    fn failing_site(mut value: u16, mut backoff: u8) -> (u16, u8) {
+        if value == 0 {
+            backoff = (backoff + 1).min(MAX_BACKOFF);
+            value = (1 << backoff) - 1;
         }
-        (value, backoff)
+        (value - 1, backoff)
     }
 
     #[test]
@@ -715,8 +712,9 @@ mod tests {
         ] {
             let facts = v(version).facts();
             let mut exact = 0;
+            let (mut value, mut backoff) = start;
             for n in 1..=20_000u64 {
-                let (value, backoff) = failing_site(start, n);
+                (value, backoff) = failing_site(value, backoff);
                 let raw = (value << 4) | u16::from(backoff);
                 let counter = facts.decode_counter(site(adaptive, "BINARY_OP"), raw);
                 let Some(bound) = facts.executions_at_least(&counter) else {

@@ -147,22 +147,35 @@ fn threads_left_running_do_not_keep_specscope_alive() {
 
 #[test]
 fn ctrl_c_stops_the_warm_up_and_shows_what_ran() {
+    // The warm-up says when it has begun: a file appears.
+    let dir = tempfile::tempdir().unwrap();
+    let begun = dir.path().join("begun");
     let bin = crate::common::installed::program();
     let child = Process::new(bin)
         .args([
             "dump",
             "-c",
-            "def spin():\n    while True:\n        pass\n",
+            "import sys\n\
+             def spin():\n    open(sys.argv[1], 'w').close()\n    while True:\n        pass\n",
             "--call",
             "spin()",
+            "--",
         ])
+        .arg(&begun)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    while !begun.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the warm-up began"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let status = Process::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -1,8 +1,8 @@
 //! The integration tests, in one binary: the command line as a user runs
-//! it (`assert_cmd`), the explorer through `TestBackend` and tmux, and the
-//! collector in-process. `tests/sweep.rs` (the standard library, run with
-//! `--ignored`) and `tests/limits.rs` (wall-time limits that need the
-//! cores to themselves) are binaries of their own.
+//! it (`assert_cmd`), the explorer through `TestBackend` and tmux, the
+//! collector in-process, the wall-time limits (`limits`) and what sampling
+//! leaves unchanged (`unchanged`). `tests/sweep.rs` (the standard library
+//! in-process, run with `--ignored`) is a binary of its own.
 
 mod common;
 
@@ -20,6 +20,7 @@ mod hostile;
 mod large;
 mod layers;
 mod lessons;
+mod limits;
 mod meanings;
 mod package;
 mod properties;
@@ -30,5 +31,6 @@ mod summary;
 mod truth;
 mod tui;
 mod tui_tmux;
+mod unchanged;
 mod why;
 mod world;

@@ -438,10 +438,16 @@ fn the_snapshot_shown_is_the_one_taken_before_observing() {
 #[test]
 fn without_call_the_program_runs_again() {
     let dir = tempfile::tempdir().unwrap();
+    // Watching lasts as long as the first run took, and 0.1 s more: the
+    // sleep after the loop leaves the watched loop of the second run room
+    // on a busy machine (where a pause of 0.1 s cut it short at 1,299).
     let script = write(
         dir.path(),
         "prog.py",
-        "def add(a, b):\n    return a + b\n\nfor i in range(3000):\n    add(i, 0.5)\n",
+        "import time\n\
+         def add(a, b):\n    return a + b\n\n\
+         for i in range(3000):\n    add(i, 0.5)\n\
+         time.sleep(0.3)\n",
     );
     let out = specscope()
         .current_dir(dir.path())
@@ -570,7 +576,8 @@ fn the_unspecializable_lesson_names_the_mutable_descriptor_class() {
     assert!(why.contains("a Celsius"), "{why}");
 }
 
-/// A warm-up of about a second and a half, and its failing `+`.
+/// A warm-up of about a second and a half, and its failing `+`; it sleeps
+/// most of that time, which leaves the cores to the other tests.
 const SLOW: &str = "\
 import time
 
@@ -582,6 +589,7 @@ def work():
     end = time.perf_counter() + 1.5
     while time.perf_counter() < end:
         t = add(1, 0.5)
+        time.sleep(0.001)
     return t
 ";
 
@@ -595,12 +603,24 @@ fn a_progress_line_on_a_terminal_only_while_observing_lasts() {
         bin.display(),
         script
     );
-    // `script` gives the command a terminal and copies what it shows.
-    let out = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(dir.path())
-        .output()
-        .expect("script(1) runs");
+    // The same run on a pipe, at the same time.
+    let (out, piped) = std::thread::scope(|scope| {
+        let piped = scope.spawn(|| {
+            specscope()
+                .current_dir(dir.path())
+                .args(["dump", "--call", "work()", "-n", "1", "--why", "-f", "add"])
+                .arg(&script)
+                .output()
+                .unwrap()
+        });
+        // `script` gives the command a terminal and copies what it shows.
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(dir.path())
+            .output()
+            .expect("script(1) runs");
+        (out, piped.join().unwrap())
+    });
     assert!(out.status.success(), "{out:?}");
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -613,12 +633,6 @@ fn a_progress_line_on_a_terminal_only_while_observing_lasts() {
         "{shown:?}"
     );
     // Not on a pipe.
-    let piped = specscope()
-        .current_dir(dir.path())
-        .args(["dump", "--call", "work()", "-n", "1", "--why", "-f", "add"])
-        .arg(&script)
-        .output()
-        .unwrap();
     assert_eq!(piped.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("specscope --why:"));
 }

@@ -2,13 +2,6 @@
 //! and programs that specialize, back off, de-optimize and re-specialize
 //! are run with sampling off and every 0.1 ms, and every live opname of
 //! each moment (the timeline's steps and the end) must be the same.
-//!
-//! A binary of its own: about fifty runs that keep both cores busy for a
-//! while, which the wall-time checks of the integration tests should not
-//! have to share them with.
-
-#[path = "integration/common/mod.rs"]
-mod common;
 
 use specscope::collect::request::{Request, Target};
 
@@ -168,7 +161,7 @@ fn sampling_leaves_what_the_interpreter_specializes_unchanged() {
     requests.push(warmed);
     // Each run in a process of its own, so that the two runs start alike.
     let dump = |request: &Request, interval: &str| -> serde_json::Value {
-        let out = common::specscope()
+        let out = crate::common::specscope()
             .args(["dump", "--format", "json", "--sample-interval", interval])
             .args(words(request))
             .output()
@@ -176,11 +169,9 @@ fn sampling_leaves_what_the_interpreter_specializes_unchanged() {
         assert!(out.status.success(), "{request:?}: {out:?}");
         serde_json::from_slice(&out.stdout).unwrap()
     };
-    let mut samples = 0;
-    for request in &requests {
+    let check = |request: &Request| -> u64 {
         let unsampled = dump(request, "0");
         let sampled = dump(request, "0.1");
-        samples += sampled["sampling"]["total"].as_u64().expect("sampled");
         let (a, b) = (live_opnames(&unsampled), live_opnames(&sampled));
         assert_eq!(a.len(), b.len(), "{:?}", request.target);
         let differ: Vec<_> = a.iter().zip(&b).filter(|(x, y)| x != y).collect();
@@ -189,6 +180,24 @@ fn sampling_leaves_what_the_interpreter_specializes_unchanged() {
             "{:?}: sampling changed {differ:#?}",
             request.target
         );
-    }
+        sampled["sampling"]["total"].as_u64().expect("sampled")
+    };
+    // Two requests at a time: the pairs are independent.
+    let samples: u64 = std::thread::scope(|scope| {
+        let halves: Vec<_> = (0..2)
+            .map(|half| {
+                let (requests, check) = (&requests, &check);
+                scope.spawn(move || {
+                    requests
+                        .iter()
+                        .skip(half)
+                        .step_by(2)
+                        .map(check)
+                        .sum::<u64>()
+                })
+            })
+            .collect();
+        halves.into_iter().map(|h| h.join().unwrap()).sum()
+    });
     assert!(samples >= 1000, "only {samples} samples in all");
 }
