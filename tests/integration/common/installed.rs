@@ -100,7 +100,7 @@ finally:
     os.dup2(saved, 1)
     os.close(saved)
 collector = sys.modules.get("_specscope_collector")
-dis = [json.loads(collector.reference_dis(fix)) if collector else [] for fix in (True, False)]
+dis = [collector.reference_dis(fix) if collector else [] for fix in (True, False)]
 sys.stdout.write(json.dumps({"code": code, "fixed": dis[0], "raw": dis[1]}))
 "#;
 
