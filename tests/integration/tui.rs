@@ -143,14 +143,32 @@ fn mask_versions(text: &str) -> String {
             let (head, tail) = segment.split_at(at);
             let mut masked = String::with_capacity(tail.len());
             let mut in_number = false;
+            let mut after_number = false;
             for c in tail.chars() {
                 if c.is_ascii_digit() {
                     if !in_number {
+                        // The padding around a number depends on its width
+                        // (type versions differ with what ran before in
+                        // this process): one space stands for any.
+                        let kept = masked.trim_end_matches(' ').len();
+                        if kept < masked.len() {
+                            masked.truncate(kept);
+                            masked.push(' ');
+                        }
                         masked.push_str("[v]");
                     }
                     in_number = true;
                 } else {
+                    if in_number {
+                        after_number = true;
+                    }
                     in_number = false;
+                    if c == ' ' && after_number && masked.ends_with(' ') {
+                        continue;
+                    }
+                    if c != ' ' {
+                        after_number = false;
+                    }
                     masked.push(c);
                 }
             }
