@@ -853,6 +853,25 @@ fn without_a_crash_the_explorer_leaves_no_file_behind() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// `specscope dump --format json --why-all` of `source` (saved as `name`),
+/// its selection narrowed to `functions`: the snapshot and what the program
+/// printed.
+fn why_all(name: &str, source: &str, functions: &[&str]) -> (Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), name, source);
+    let mut command = specscope();
+    command.args(["dump", "--format", "json", "--why-all"]);
+    for function in functions {
+        command.args(["-f", function]);
+    }
+    let out = command.arg(&script).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        program_output(&out.stderr),
+    )
+}
+
 /// Calls of C callables, and each callable's `METH_*` flags as the program
 /// reads them itself with ctypes (from the `PyMethodDef` its object points
 /// to), to check the flags `--why` names against.
@@ -891,27 +910,7 @@ print(descriptor_flags(str.startswith), descriptor_flags(str.lower), builtin_fla
 
 #[test]
 fn calls_of_c_functions_are_judged_by_their_calling_convention() {
-    let dir = tempfile::tempdir().unwrap();
-    let script = write(dir.path(), "ccalls.py", C_CALLS);
-    let out = specscope()
-        .args([
-            "dump",
-            "--format",
-            "json",
-            "--why-all",
-            "-f",
-            "starts",
-            "-f",
-            "lower",
-            "-f",
-            "largest",
-        ])
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let printed = program_output(&out.stderr);
+    let (doc, printed) = why_all("ccalls.py", C_CALLS, &["starts", "lower", "largest"]);
     let flags: Vec<i32> = printed
         .split_whitespace()
         .map(|f| f.parse().unwrap())
@@ -1013,22 +1012,14 @@ fn a_c_type_that_lists_its_own_getattribute_is_not_said_to_override_lookup() {
     // str lists a __getattribute__ of its own on 3.11 and 3.12 (a slot
     // wrapper of the generic lookup): its methods specialize, and --why must
     // not blame the hook.
-    let dir = tempfile::tempdir().unwrap();
-    let script = write(
-        dir.path(),
+    let (doc, printed) = why_all(
         "strmethod.py",
         "def starts(s):\n    return s.startswith('a')\nfor i in range(300):\n    starts('abc')\nprint('__getattribute__' in vars(str))\n",
+        &["starts"],
     );
-    let out = specscope()
-        .args(["dump", "--format", "json", "--why-all", "-f", "starts"])
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
     // 3.11 and 3.12 list it; 3.13 no longer does.
     let listed = if minor() < 13 { "True\n" } else { "False\n" };
-    assert_eq!(program_output(&out.stderr), listed);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, listed);
     let load = if minor() == 11 {
         "LOAD_METHOD"
     } else {
@@ -1055,9 +1046,7 @@ fn a_c_type_that_lists_its_own_getattribute_is_not_said_to_override_lookup() {
 fn bound_c_methods_get_the_kinds_call_fail_kind_gives_them() {
     // `match` is a C method that takes its defining class (METH_METHOD):
     // bound, a `builtin_method`; `size` binds a C function as a method.
-    let dir = tempfile::tempdir().unwrap();
-    let script = write(
-        dir.path(),
+    let (doc, printed) = why_all(
         "bound.py",
         "import re, types\n\
          match = re.compile('a').match\n\
@@ -1066,24 +1055,9 @@ fn bound_c_methods_get_the_kinds_call_fail_kind_gives_them() {
          def measure():\n    return size()\n\
          for i in range(300):\n    find('abc')\n    measure()\n\
          print(type(match).__name__, type(size).__name__)\n",
+        &["find", "measure"],
     );
-    let out = specscope()
-        .args([
-            "dump",
-            "--format",
-            "json",
-            "--why-all",
-            "-f",
-            "find",
-            "-f",
-            "measure",
-        ])
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    assert_eq!(program_output(&out.stderr), "builtin_method method\n");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, "builtin_method method\n");
     if minor() == 13 {
         // CALL_NON_PY_GENERAL takes the one; the other fails in 3.13 too.
         assert_eq!(site(&doc, "find", "CALL")["opname"], "CALL_NON_PY_GENERAL");
