@@ -769,25 +769,39 @@ fn a_crash_in_the_second_run_still_prints_the_snapshot_taken_before_it() {
     assert!(!table.contains("why:"), "{table}");
 }
 
-#[test]
-fn a_crash_in_the_second_run_leaves_the_explorer_s_snapshot_in_a_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let script = write(dir.path(), "aborts.py", ABORTS_THE_SECOND_TIME);
+/// Opens the explorer with `--why` on `script` in a terminal (`script(1)`
+/// gives it one), with `keys` waiting on its input and a TMPDIR of its own
+/// in `dir`: the outcome, and that folder.
+fn explore_with_why(
+    dir: &std::path::Path,
+    script: &str,
+    keys: &str,
+) -> (std::process::Output, std::path::PathBuf) {
     let command = format!(
         "'{}' --why '{}'",
         crate::common::installed::program().display(),
         script
     );
-    let tmp = dir.path().join("tmp");
+    let tmp = dir.join("tmp");
     std::fs::create_dir(&tmp).unwrap();
-    // The explorer wants a terminal: `script` gives it one.
-    let out = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(dir.path())
+    let out = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("printf '{keys}' | script -qec \"{command}\" /dev/null"),
+        ])
+        .current_dir(dir)
         .env_remove("NO_COLOR")
         .env("TMPDIR", &tmp)
         .output()
         .expect("script(1) runs");
+    (out, tmp)
+}
+
+#[test]
+fn a_crash_in_the_second_run_leaves_the_explorer_s_snapshot_in_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "aborts.py", ABORTS_THE_SECOND_TIME);
+    let (out, tmp) = explore_with_why(dir.path(), &script, "");
     assert_eq!(out.status.code(), Some(14), "{out:?}");
     let shown = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
     let at = shown
@@ -825,23 +839,8 @@ fn without_a_crash_the_explorer_leaves_no_file_behind() {
         "fine.py",
         "def add(a, b):\n    return a + b\nfor i in range(100):\n    add(i, 0.5)\n",
     );
-    let command = format!(
-        "'{}' --why '{}'",
-        crate::common::installed::program().display(),
-        script
-    );
-    let tmp = dir.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
-    // The explorer opens and `q` (already waiting on stdin) closes it.
-    let out = std::process::Command::new("sh")
-        .args([
-            "-c",
-            &format!("printf q | script -qec \"{command}\" /dev/null"),
-        ])
-        .current_dir(dir.path())
-        .env("TMPDIR", &tmp)
-        .output()
-        .expect("script(1) runs");
+    // The explorer opens and `q` (already waiting on its input) closes it.
+    let (out, tmp) = explore_with_why(dir.path(), &script, "q");
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let shown = String::from_utf8_lossy(&out.stdout);
     // It took the screen (and quit at the `q` waiting for it).
