@@ -599,14 +599,11 @@ fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
         // snapshot taken before it is still printed.
         python::salvage_with(move |snapshot| {
             let snapshot = shown(snapshot);
-            let mut note = SALVAGE_NOTE.as_bytes().to_vec();
+            let mut note =
+                format!("{SECOND_RUN_CRASHED}; what follows is {BEFORE_IT}.\n").into_bytes();
             dump::report_program(&snapshot, &mut note, err_paint);
             let output = dump::render(&snapshot, format, color.enabled()).into_bytes();
-            Some(python::Salvage {
-                note,
-                output,
-                output_fd: -1,
-            })
+            Some(python::Salvage { note, output })
         });
     }
     // (When the program will not stop, the collection is ended from
@@ -619,10 +616,11 @@ fn run_dump(args: &DumpArgs) -> Result<u8, Error> {
     }))
 }
 
-/// What a crash in `--why`'s second run adds to its report, before the
-/// snapshot taken ahead of that run is shown.
-const SALVAGE_NOTE: &str = "specscope: --why ran the warm-up a second time, and that run crashed; \
-     what follows is the snapshot taken before it, without why's evidence.\n";
+/// What a crash in `--why`'s second run adds to its report, and what is
+/// shown of the snapshot taken ahead of that run.
+const SECOND_RUN_CRASHED: &str =
+    "specscope: --why ran the warm-up a second time, and that run crashed";
+const BEFORE_IT: &str = "the snapshot taken before it, without why's evidence";
 
 /// The snapshot in the file at `path`, with only the code objects `only`
 /// keeps.
@@ -741,14 +739,12 @@ fn explore(request: &Request, theme: crate::views::tui::ThemeName, only: Option<
             std::fs::write(&path, json).ok()?;
             let shown = path.display().to_string();
             let note = format!(
-                "specscope: --why ran the warm-up a second time, and that run crashed; the snapshot \
-                 taken before it (without why's evidence) is in {shown}: open it with \
+                "{SECOND_RUN_CRASHED}; {BEFORE_IT}, is in {shown}: open it with \
                  `specscope --load {shown}`.\n"
             );
             Some(python::Salvage {
                 note: note.into_bytes(),
                 output: Vec::new(),
-                output_fd: -1,
             })
         });
     }

@@ -629,7 +629,7 @@ fn call(
             let kind = rules.call_after_precall(callee);
             return Verdict::Fails(Cause::OtherCallable { callable }, Some(kind));
         }
-        return c_call(callee, seen, rules, no_rule);
+        return c_call(callee, callable, seen, rules, no_rule);
     }
     if family == "CALL" && rules.precall_split.is_some() {
         // 3.11's CALL specializes Python functions only: any other callable
@@ -669,12 +669,12 @@ fn call(
 /// `specialize_method_descriptor` (3.11's PRECALL, 3.12's and 3.13's CALL).
 fn c_call(
     callee: CCallee,
+    callable: String,
     seen: &Observed,
     rules: &SpecializeRules,
     no_rule: &dyn Fn() -> Verdict,
 ) -> Verdict {
     let has = |fact: &str| seen.facts.iter().any(|f| f == fact);
-    let callable = seen.kinds.first().cloned().unwrap_or_default();
     let Some(flags) = seen.facts.iter().find_map(|f| f.strip_prefix("flags ")) else {
         return no_rule();
     };

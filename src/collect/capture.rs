@@ -124,7 +124,7 @@ static STDERR_FD: AtomicI32 = AtomicI32::new(-1);
 static BUSY: AtomicBool = AtomicBool::new(false);
 /// What a crash still shows when a snapshot was taken before the run that
 /// crashed (`--why`'s second run; see [`set_salvage`]).
-static SALVAGE: AtomicPtr<Salvage> = AtomicPtr::new(std::ptr::null_mut());
+static SALVAGE: AtomicPtr<Kept> = AtomicPtr::new(std::ptr::null_mut());
 /// The crash handler has started: the store must not change any more.
 static CRASHED: AtomicBool = AtomicBool::new(false);
 /// A thread is reporting a crash; another that crashes meanwhile waits.
@@ -502,16 +502,23 @@ fn write_all(fd: RawFd, mut data: &[u8]) {
 
 /// What a crash report ends with when something was collected before the
 /// run that crashed: `note` for specscope's stderr, after the report, and
-/// `output` (the view of what was collected) for file descriptor `output_fd`.
+/// `output`, the view of what was collected.
 pub struct Salvage {
     pub note: Vec<u8>,
     pub output: Vec<u8>,
-    pub output_fd: RawFd,
 }
 
-/// From now on a crash report ends with `salvage` (until [`clear_salvage`]).
-pub fn set_salvage(salvage: Salvage) {
-    let old = SALVAGE.swap(Box::into_raw(Box::new(salvage)), SeqCst);
+/// A [`Salvage`] and where its output goes.
+struct Kept {
+    salvage: Salvage,
+    output_fd: RawFd,
+}
+
+/// From now on a crash report ends with `salvage`, its output written to
+/// `output_fd` (until [`clear_salvage`]).
+pub fn set_salvage(salvage: Salvage, output_fd: RawFd) {
+    let kept = Box::new(Kept { salvage, output_fd });
+    let old = SALVAGE.swap(Box::into_raw(kept), SeqCst);
     if !old.is_null() {
         // SAFETY: made by Box::into_raw here and no longer published.
         drop(unsafe { Box::from_raw(old) });
@@ -853,9 +860,9 @@ fn report(fatal: &Fatal) -> ! {
     if !salvage.is_null() {
         // SAFETY: published by `set_salvage` and never freed while set; only
         // read here, with write, which is async-signal-safe.
-        let salvage = unsafe { &*salvage };
-        write_all(STDERR_FD.load(SeqCst), &salvage.note);
-        write_all(salvage.output_fd, &salvage.output);
+        let kept = unsafe { &*salvage };
+        write_all(STDERR_FD.load(SeqCst), &kept.salvage.note);
+        write_all(kept.output_fd, &kept.salvage.output);
     }
     // SAFETY: _exit is async-signal-safe and ends the process.
     unsafe { libc::_exit(crate::exit::CRASHED as c_int) }

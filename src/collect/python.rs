@@ -627,8 +627,7 @@ static SALVAGER: Mutex<Option<Salvager>> = Mutex::new(None);
 /// (`--why` runs the warm-up a second time, after the snapshot): the
 /// view's text of that snapshot, made by `salvager` before the second run
 /// starts (a crash handler cannot make it), for stdout, and a note for
-/// stderr (`Salvage::output_fd` is filled in here). Holds for every later
-/// collection of this process.
+/// stderr. Holds for every later collection of this process.
 pub fn salvage_with(salvager: impl Fn(Snapshot) -> Option<Salvage> + Send + 'static) {
     *SALVAGER.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(salvager));
 }
@@ -646,9 +645,8 @@ fn salvage(reply: &Bound<'_, PyAny>) -> PyResult<()> {
         Err(CollectError::Selection { snapshot, .. }) => *snapshot,
         Err(_) => return Ok(()),
     };
-    if let Some(mut made) = salvager(snapshot) {
-        made.output_fd = watchdog::real_stdout();
-        crate::collect::capture::set_salvage(made);
+    if let Some(made) = salvager(snapshot) {
+        crate::collect::capture::set_salvage(made, watchdog::real_stdout());
     }
     Ok(())
 }
