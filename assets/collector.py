@@ -2522,6 +2522,10 @@ class _Discard:
         return False
 
 
+# Taken now: while the program runs, `os._exit` is `_Guard`'s, which raises.
+_os_exit = _os._exit
+
+
 def _child_exit(report):
     """Ends a forked child of the program the way its own code would have
     ended it under python, without a dump."""
@@ -2533,7 +2537,7 @@ def _child_exit(report):
         status = 1
     if not isinstance(status, int) or not 0 <= status <= 255:
         status = 1
-    _os._exit(status)
+    _os_exit(status)
 
 
 class _Sampling:
@@ -3225,17 +3229,26 @@ class _Session:
             with _Captured(self, None), _Guard(self, self.request.get("timeout")):
                 self.in_phase += 1
                 why_progress_start(observer.left)
+                status = 0  # how a child the program forks here ends
                 try:
                     with_hooks(self._run_again)
                 except _Stop as e:
                     outcome["ended"] = "stopped: " + e.reason
-                except SystemExit:
+                    status = e.status if e.reason == "os._exit" else 1
+                except SystemExit as e:
                     outcome["ended"] = "completed"
+                    status = e.code if isinstance(e.code, int) else int(e.code is not None)
                 except KeyboardInterrupt:
                     outcome["ended"] = "stopped: interrupt"
+                    status = 1
                 except BaseException as e:
                     outcome["ended"] = "raised %s" % _class_name(type(e))
+                    status = 1
                 finally:
+                    if _os.getpid() != self.parent_pid:
+                        # A child the program forked in its second run got
+                        # here: it ends as in the first run, without a dump.
+                        _child_exit({"exit": {"status": status}})
                     self.in_phase -= 1
                     watching.stop()
                     why_progress_stop()

@@ -1079,3 +1079,40 @@ fn bound_c_methods_get_the_kinds_call_fail_kind_gives_them() {
     let (kind, _) = failure(&doc, "measure", "CALL");
     assert_eq!(kind.as_deref(), Some("SPEC_FAIL_CALL_BOUND_METHOD"));
 }
+
+#[test]
+fn a_child_forked_in_the_second_run_ends_without_a_dump_of_its_own() {
+    // The program forks in both runs; each child leaves with os._exit(0).
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "forks.py",
+        "import os\n\
+         def add(a, b):\n    return a + b\n\
+         for i in range(100):\n    add(i, 0.5)\n\
+         print('parent', flush=True)\n\
+         pid = os.fork()\n\
+         if pid == 0:\n    os._exit(0)\n\
+         os.waitpid(pid, 0)\n",
+    );
+    let out = specscope()
+        .args(["dump", "--why", "-f", "add"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stdout.matches("add (function, ").count(), 1, "{stdout}");
+    assert!(stdout.contains("why: "), "{stdout}");
+    assert_eq!(
+        stderr.matches("── output of the program ──").count(),
+        1,
+        "{stderr}"
+    );
+    // (3.12 and 3.13 also warn that the process forked with threads running.)
+    assert!(
+        program_output(&out.stderr).starts_with("parent\n"),
+        "{stderr}"
+    );
+}
