@@ -683,7 +683,7 @@ def _position(value):
 
 def _compile(source, filename):
     try:
-        return compile(source, filename, "exec", dont_inherit=True)
+        return compile_source(source, filename, "exec")
     except SyntaxError as e:  # IndentationError and TabError too
         text = e.text if type(e.text) is str else ""
         where = e.filename if type(e.filename) is str and e.filename else filename
@@ -2701,6 +2701,7 @@ class _Session:
         """The end of `run` once the program's part is over, and of
         `take_over`: select and describe, from where the run is."""
         self.reply = self._reply()
+
         return self.reply
 
     # ---------------------------------------------------------------- resolve
@@ -2847,7 +2848,7 @@ class _Session:
         asked-for steps. Returns False if the run must stop."""
         report = self.report
         try:
-            compiled = compile(expr, "<%s>" % name, "eval", dont_inherit=True)
+            compiled = compile_source(expr, "<%s>" % name, "eval")
         except SyntaxError as e:
             report["exception"] = {
                 "phase": name,
@@ -3290,11 +3291,11 @@ class _Session:
         or the program itself, as __main__ in a fresh module."""
         _sys.argv[:] = [self.argv0] + list(self.request.get("args", ()))
         if self.call:
-            compiled = compile(self.call, "<call>", "eval", dont_inherit=True)
+            compiled = compile_source(self.call, "<call>", "eval")
             for _ in range(self.calls):
                 eval(compiled, self.namespace)
             if self.then:
-                compiled = compile(self.then, "<then>", "eval", dont_inherit=True)
+                compiled = compile_source(self.then, "<then>", "eval")
                 for _ in range(self.then_calls):
                     eval(compiled, self.namespace)
             return
@@ -3467,6 +3468,14 @@ def watch(seconds):
     stop it (it ignores SIGALRM, cancels the timer, catches BaseException),
     the watchdog ends the run through `take_over`. Without the native
     module, nothing."""
+
+
+def compile_source(source, filename, mode):
+    """`compile(source, filename, mode, dont_inherit=True)`. The native
+    module replaces this with the same compilation without `compile()`'s
+    check for an AST, which on 3.12 and 3.13 makes the `_ast` module's
+    classes at its first call (src/collect/python.rs)."""
+    return compile(source, filename, mode, dont_inherit=True)
 
 
 def function_code(function):

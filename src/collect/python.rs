@@ -256,6 +256,70 @@ pub enum CollectError {
     Internal(String),
 }
 
+/// `compile(source, filename, mode, dont_inherit=True)` of a program's
+/// text, by the call builtin `compile()` makes for a `str` source
+/// (`Py_CompileStringObject`, with the flags it passes then): the same code
+/// object. What it leaves out is `compile()`'s check whether the source is
+/// an AST, which on 3.12 and 3.13 makes the `_ast` module's classes at its
+/// first call in a process, about 1 ms that `python SCRIPT` never spends.
+/// What `compile()` treats apart goes to `compile()` itself, for its
+/// errors: NUL characters, lone surrogates, a mode other than "exec" or
+/// "eval", a source or filename that is not a `str`.
+#[pyfunction]
+fn compile_source<'py>(
+    source: &Bound<'py, PyAny>,
+    filename: &Bound<'py, PyAny>,
+    mode: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = source.py();
+    let start = match mode {
+        "exec" => pyo3::ffi::Py_file_input,
+        "eval" => pyo3::ffi::Py_eval_input,
+        _ => 0,
+    };
+    let text = source
+        .cast::<pyo3::types::PyString>()
+        .ok()
+        .and_then(|text| text.to_str().ok())
+        .and_then(|text| CString::new(text).ok());
+    let (Some(text), true, true) = (
+        text,
+        start != 0,
+        filename.is_instance_of::<pyo3::types::PyString>(),
+    ) else {
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("dont_inherit", true)?;
+        return py
+            .import("builtins")?
+            .getattr("compile")?
+            .call((source, filename, mode), Some(&kwargs));
+    };
+    // CPython's compile.h: PyCF_SOURCE_IS_UTF8, which `compile()` always
+    // sets, and PyCF_IGNORE_COOKIE, which it adds for a `str` (the text is
+    // decoded already: a coding cookie in it must not decode it again).
+    const PYCF_SOURCE_IS_UTF8: std::ffi::c_int = 0x0100;
+    const PYCF_IGNORE_COOKIE: std::ffi::c_int = 0x0800;
+    let mut flags = pyo3::ffi::PyCompilerFlags {
+        cf_flags: PYCF_SOURCE_IS_UTF8 | PYCF_IGNORE_COOKIE,
+        cf_feature_version: std::ffi::c_int::from(py.version_info().minor),
+    };
+    // SAFETY: attached (`py`); `text` is NUL-terminated and outlives the
+    // call, `filename` is a live str, `flags` a valid PyCompilerFlags; the
+    // result is a new reference or NULL with an exception set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            pyo3::ffi::Py_CompileStringObject(
+                text.as_ptr(),
+                filename.as_ptr(),
+                start,
+                &mut flags,
+                -1,
+            ),
+        )
+    }
+}
+
 /// The collector module (`assets/collector.py`), loaded once: its code, and
 /// its dis half's for it to load when it needs `dis`, as the build script
 /// compiled them with this interpreter (the build fails when it cannot),
@@ -294,6 +358,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(resolve::subclass_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(resolve::module_positions, &module)?)?;
     module.add_function(wrap_pyfunction!(function_code, &module)?)?;
+    module.add_function(wrap_pyfunction!(compile_source, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
     module.add_function(wrap_pyfunction!(with_hooks, &module)?)?;

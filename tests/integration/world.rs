@@ -167,6 +167,84 @@ fn multiprocessing_spawn_starts_children_on_the_linked_python() {
     );
 }
 
+// ------------------------------------------------------------ the program's code
+
+/// Python that compares the running module's code object, and the code
+/// objects in its constants, with what `compile()` makes of `source`
+/// (`SOURCE` names an expression for it): prints "same code" or the first
+/// difference.
+const SAME_CODE: &str = "\
+import sys
+def differ(a, b, where):
+    for field in ('co_code', 'co_names', 'co_varnames', 'co_freevars', 'co_cellvars', 'co_flags',
+                  'co_firstlineno', 'co_qualname', 'co_linetable', 'co_exceptiontable', 'co_stacksize'):
+        if getattr(a, field) != getattr(b, field):
+            return '%s: %s differs' % (where, field)
+    if len(a.co_consts) != len(b.co_consts):
+        return '%s: co_consts differ' % where
+    for x, y in zip(a.co_consts, b.co_consts):
+        if hasattr(x, 'co_code'):
+            found = differ(x, y, where + '.' + x.co_qualname)
+            if found:
+                return found
+        elif type(x) is not type(y) or x != y:
+            return '%s: constant %r is %r' % (where, x, y)
+    return None
+print(differ(sys._getframe().f_code, compile(SOURCE, FILENAME, 'exec'), '<module>') or 'same code')
+";
+
+#[test]
+fn the_program_runs_the_code_python_compiles_from_its_text() {
+    // A coding cookie other than UTF-8 (the text is decoded once, not again
+    // by the cookie), a future import, a closure, a comprehension and an
+    // exception table: all must come out as python compiles them.
+    let dir = tempfile::tempdir().unwrap();
+    let body = "# -*- coding: latin-1 -*-\n\
+                from __future__ import annotations\n\
+                WORD = 'caf\u{e9} \u{b5}'\n\
+                def outer(n: int) -> list[int]:\n\
+                \x20   def inner(k):\n\
+                \x20       return k + n\n\
+                \x20   try:\n\
+                \x20       return [inner(i) for i in range(n) if i % 2]\n\
+                \x20   except ValueError as e:\n\
+                \x20       raise TypeError(WORD) from e\n\
+                outer(4)\n\
+                SOURCE = open(__file__, 'rb').read()\n\
+                FILENAME = __file__\n";
+    let latin1: Vec<u8> = format!("{body}{SAME_CODE}")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("a latin-1 character"))
+        .collect();
+    let script = dir.path().join("cookie.py");
+    fs::write(&script, latin1).unwrap();
+    let out = specscope()
+        .args(["dump", "--format", "json"])
+        .arg(&script)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "same code\n", "a script");
+
+    // -c: the text given, compiled as "<string>" (the program reads the
+    // same text from a file to compile it again).
+    let copy = dir.path().join("given.txt");
+    let code = format!(
+        "SOURCE = open({:?}, encoding='utf-8').read()\nFILENAME = '<string>'\n\
+         squares = {{k: k * k for k in range(3)}}\n{SAME_CODE}",
+        copy.to_str().unwrap()
+    );
+    fs::write(&copy, &code).unwrap();
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", &code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "same code\n", "-c");
+}
+
 // ------------------------------------------------------------ standard streams
 
 #[test]
