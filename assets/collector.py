@@ -129,6 +129,9 @@ class _Lasting:
         # program executes, for MODULE:PAT, PATH:PAT and <NAME>:PAT
         # (`_record_exec`), is added once, by the first run that needs it.
         self.exec_hook_added = False
+        # Nor can fork hooks: the ones that stop specscope's threads while
+        # the program forks (`before_fork`) are added by the first run.
+        self.fork_hooks_added = False
         # Source of targets that have no file (the demo, lessons, -c), for
         # tracebacks: {filename: lines}.
         self.unlisted_sources = {}
@@ -2743,6 +2746,9 @@ class _Session:
         """Runs the program as python would run it, then its warm-up and its
         exit handlers; how each ended goes into the report."""
         self._record_executed()
+        if not _lasting.fork_hooks_added:
+            _os.register_at_fork(before=before_fork, after_in_parent=after_fork_in_parent)
+            _lasting.fork_hooks_added = True
         self._keep_source_for_tracebacks()
         self._make_main()
         # From here `take_over` can end the run.
@@ -3468,6 +3474,19 @@ def watch(seconds):
     stop it (it ignores SIGALRM, cancels the timer, catches BaseException),
     the watchdog ends the run through `take_over`. Without the native
     module, nothing."""
+
+
+def before_fork():
+    """Before the program forks: the native module replaces this with a
+    function that stops specscope's threads (the output reader, the
+    sampler, the watchdog) until `after_fork_in_parent`, so that the program
+    forks with no thread but its own, as under python. Without it there are
+    none."""
+
+
+def after_fork_in_parent():
+    """After the program forked, in the process that forked: the threads
+    `before_fork` stopped start again (the native module replaces this)."""
 
 
 def compile_source(source, filename, mode):

@@ -135,6 +135,24 @@ thread_local! {
     static BUSY_HERE: Cell<bool> = const { Cell::new(false) };
 }
 
+/// The reader thread, for [`halt_reader`] to stop it while the program
+/// forks: its handle, the pipe it reads, its capture's generation, and the
+/// write end of the pipe that wakes it.
+struct Reader {
+    thread: std::thread::JoinHandle<()>,
+    pipe: Arc<OwnedFd>,
+    generation: u64,
+    wake: OwnedFd,
+}
+
+static READER: Mutex<Option<Reader>> = Mutex::new(None);
+/// What [`halt_reader`] stopped, for [`resume_reader`] to start again.
+static HALTED_READER: Mutex<Option<(Arc<OwnedFd>, u64)>> = Mutex::new(None);
+
+fn reader() -> MutexGuard<'static, Option<Reader>> {
+    READER.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn lock() -> MutexGuard<'static, Store> {
     STORE.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -348,10 +366,7 @@ pub fn start(pipe: RawFd, stderr: RawFd, limit: usize) -> io::Result<()> {
     // SAFETY: getpid has no preconditions.
     OWNER.store(unsafe { libc::getpid() }, SeqCst);
     CRASHED.store(false, SeqCst);
-    let reader = std::thread::Builder::new()
-        .name("specscope-output".into())
-        .spawn(move || read_until_closed(generation, pipe));
-    if let Err(e) = reader {
+    if let Err(e) = spawn_reader(generation, pipe) {
         store.open = false;
         store.pipe = None;
         return Err(e);
@@ -379,25 +394,129 @@ extern "C" fn in_forked_child() {
     }
 }
 
+/// Starts the reader thread of capture `generation` on `pipe`; an earlier
+/// capture's reader, still draining what the program's children write, is
+/// left to end when they are done.
+fn spawn_reader(generation: u64, pipe: Arc<OwnedFd>) -> io::Result<()> {
+    let mut ends = [0 as c_int; 2];
+    // SAFETY: pipe2 fills two descriptors, closed below once copied.
+    if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // Numbered high, as the capture's pipe, out of reach of a program that
+    // closes the descriptors it did not open.
+    let copies = (high_dup(ends[0]), high_dup(ends[1]));
+    // SAFETY: the two descriptors pipe2 made, closed once each.
+    unsafe {
+        libc::close(ends[0]);
+        libc::close(ends[1]);
+    }
+    // SAFETY: each copy, when made, is a new descriptor owned from here on.
+    let (wake_read, wake) = match copies {
+        (Ok(read), Ok(write)) => unsafe {
+            (OwnedFd::from_raw_fd(read), OwnedFd::from_raw_fd(write))
+        },
+        (read, write) => {
+            for fd in [read, write].into_iter().flatten() {
+                // SAFETY: a copy made above and owned by nothing else.
+                unsafe { libc::close(fd) };
+            }
+            return Err(io::Error::other("no descriptor for the output reader"));
+        }
+    };
+    let reading = Arc::clone(&pipe);
+    let thread = std::thread::Builder::new()
+        .name("specscope-output".into())
+        .spawn(move || read_until_closed(generation, reading, wake_read))?;
+    *reader() = Some(Reader {
+        thread,
+        pipe,
+        generation,
+        wake,
+    });
+    Ok(())
+}
+
+/// Stops the reader thread before the program forks (`os.fork`), so that
+/// the program forks from a process with no thread but its own, as under
+/// python (CPython 3.12 and later warn a program that forks with other
+/// threads running): whatever the pipe holds meanwhile stays in it. True
+/// when there was one to stop; [`resume_reader`] starts it again.
+pub fn halt_reader() -> bool {
+    let Some(running) = reader().take() else {
+        return false;
+    };
+    if running.thread.is_finished() {
+        return false;
+    }
+    let byte = 1u8;
+    // SAFETY: a one-byte write from a valid buffer to a descriptor owned
+    // by `running`.
+    unsafe { libc::write(running.wake.as_raw_fd(), (&raw const byte).cast(), 1) };
+    let _ = running.thread.join();
+    *HALTED_READER.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some((running.pipe, running.generation));
+    true
+}
+
+/// Starts the reader [`halt_reader`] stopped again, in the process that
+/// forked.
+pub fn resume_reader() {
+    let halted = HALTED_READER
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    if let Some((pipe, generation)) = halted
+        && let Err(e) = spawn_reader(generation, pipe)
+    {
+        let mut store = lock();
+        if store.generation == generation && store.open {
+            store.problem.get_or_insert_with(|| {
+                format!("the output could not be read on after the program forked ({e})")
+            });
+        }
+    }
+}
+
 /// The reader thread: moves what the pipe receives into the store as it
 /// arrives, so that a writer never waits long and nothing past the limit is
 /// held. After the capture ends it reads on and drops what children of the
-/// program still write, until the last of them closes the pipe.
-fn read_until_closed(generation: u64, pipe: Arc<OwnedFd>) {
+/// program still write, until the last of them closes the pipe. A byte on
+/// `wake` ends it at once (see [`halt_reader`]).
+fn read_until_closed(generation: u64, pipe: Arc<OwnedFd>, wake: OwnedFd) {
     let fd = pipe.as_raw_fd();
     let mut buf = vec![0u8; 1 << 16];
+    // -1 once the waking end is closed (a later capture took the reader's
+    // place): poll leaves it out.
+    let mut waker = wake.as_raw_fd();
     loop {
-        let mut wanted = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        if unsafe { libc::poll(&mut wanted, 1, -1) } < 0 {
+        let mut wanted = [
+            libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: waker,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: two valid pollfds (poll skips a negative descriptor).
+        if unsafe { libc::poll(wanted.as_mut_ptr(), 2, -1) } < 0 {
             if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                 continue;
             }
             return;
+        }
+        if wanted[1].revents & libc::POLLIN != 0 {
+            return;
+        }
+        if wanted[1].revents != 0 {
+            waker = -1;
+        }
+        if wanted[0].revents == 0 {
+            continue;
         }
         let mut store = lock();
         if store.generation != generation || !store.open {

@@ -320,6 +320,112 @@ fn compile_source<'py>(
     }
 }
 
+/// specscope's threads that [`before_fork`] stopped, for
+/// [`after_fork_in_parent`] to start again.
+#[derive(Default)]
+struct Halted {
+    /// Forks under way (another thread of the program may fork while one
+    /// does): the threads start again when the last one is done.
+    forks: usize,
+    reader: bool,
+    sampler: Option<std::time::Duration>,
+    watchdog: bool,
+    progress: bool,
+}
+
+static HALTED: Mutex<Halted> = Mutex::new(Halted {
+    forks: 0,
+    reader: false,
+    sampler: None,
+    watchdog: false,
+    progress: false,
+});
+
+fn halted() -> std::sync::MutexGuard<'static, Halted> {
+    HALTED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The threads of this process, as the kernel counts them (the 20th field
+/// of `/proc/self/stat`, which CPython reads before it warns a program that
+/// forks); None where that cannot be read.
+fn thread_count() -> Option<usize> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The name, in parentheses, may hold spaces: count from after it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(17)?.parse().ok()
+}
+
+/// `os.register_at_fork(before=...)`: before the program forks, the
+/// threads specscope runs beside it (the output reader, the sampler, the
+/// watchdog, `--why`'s progress line) end, so that the program forks from
+/// a process whose only threads are its own, as under python: CPython 3.12
+/// and later warn a program that forks with other threads running, and a
+/// thread that holds a lock at the fork leaves it held in the child. What
+/// they were doing waits: the pipe holds the output, the deadline stays.
+#[pyfunction]
+fn before_fork(py: Python<'_>) {
+    let mut state = halted();
+    state.forks += 1;
+    if state.forks > 1 {
+        return;
+    }
+    drop(state);
+    // Detached: the sampler attaches to end.
+    let stopped = py.detach(|| {
+        let before = thread_count();
+        let stopped = Halted {
+            forks: 1,
+            reader: crate::collect::capture::halt_reader(),
+            sampler: sampler::halt(),
+            watchdog: watchdog::halt(),
+            progress: progress::halt(),
+        };
+        let ended = usize::from(stopped.reader)
+            + usize::from(stopped.sampler.is_some())
+            + usize::from(stopped.watchdog)
+            + usize::from(stopped.progress);
+        // A joined thread is gone from the kernel's count a moment after
+        // the join returns.
+        if let Some(before) = before.filter(|_| ended > 0) {
+            let until = std::time::Instant::now() + std::time::Duration::from_millis(50);
+            while thread_count().is_some_and(|n| n + ended > before)
+                && std::time::Instant::now() < until
+            {
+                std::thread::yield_now();
+            }
+        }
+        stopped
+    });
+    let mut state = halted();
+    let forks = state.forks;
+    *state = Halted { forks, ..stopped };
+}
+
+/// `os.register_at_fork(after_in_parent=...)`: the threads
+/// [`before_fork`] stopped start again.
+#[pyfunction]
+fn after_fork_in_parent() {
+    let mut state = halted();
+    state.forks = state.forks.saturating_sub(1);
+    if state.forks > 0 {
+        return;
+    }
+    let stopped = std::mem::take(&mut *state);
+    drop(state);
+    if stopped.reader {
+        crate::collect::capture::resume_reader();
+    }
+    if let Some(interval) = stopped.sampler {
+        sampler::resume(interval);
+    }
+    if stopped.watchdog {
+        watchdog::resume();
+    }
+    if stopped.progress {
+        progress::resume();
+    }
+}
+
 /// The collector module (`assets/collector.py`), loaded once: its code, and
 /// its dis half's for it to load when it needs `dis`, as the build script
 /// compiled them with this interpreter (the build fails when it cannot),
@@ -359,6 +465,8 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(resolve::module_positions, &module)?)?;
     module.add_function(wrap_pyfunction!(function_code, &module)?)?;
     module.add_function(wrap_pyfunction!(compile_source, &module)?)?;
+    module.add_function(wrap_pyfunction!(before_fork, &module)?)?;
+    module.add_function(wrap_pyfunction!(after_fork_in_parent, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
     module.add_function(wrap_pyfunction!(with_hooks, &module)?)?;

@@ -245,6 +245,85 @@ fn the_program_runs_the_code_python_compiles_from_its_text() {
     assert_eq!(program_output(&out.stderr), "same code\n", "-c");
 }
 
+// ------------------------------------------------------------ fork
+
+/// A program that forks in `__main__` with every warning shown: under
+/// python it prints what its child and then it wrote, and no warning
+/// (CPython 3.12 and later warn only when other threads run at the fork).
+const FORKS: &str = "\
+import os, warnings
+warnings.simplefilter('always')
+print('threads before', len(os.listdir('/proc/self/task')), flush=True)
+for i in range(3):
+    pid = os.fork()
+    if pid == 0:
+        os.write(1, b'child %d\\n' % i)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    print('parent', i, flush=True)
+";
+
+#[test]
+fn a_program_that_forks_gets_no_warning_python_would_not_give() {
+    let expected = {
+        let out = Process::new(linked_python())
+            .args(["-c", FORKS])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "python warns");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(expected.starts_with("threads before 1\n"), "{expected}");
+    // With the watchdog (--timeout) and the sampler (on by default) beside
+    // the program, whose output the reader thread takes: all three stop
+    // while the program forks, and go on after.
+    let out = specscope()
+        .args(["dump", "--format", "json", "--timeout", "60", "-c", FORKS])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = program_output(&out.stderr);
+    let mine = text.split_once('\n').map_or("", |(_, rest)| rest);
+    let theirs = expected.split_once('\n').map_or("", |(_, rest)| rest);
+    assert_eq!(
+        mine, theirs,
+        "the program's output under specscope:\n{text}"
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["sampling"]["total"].as_u64().is_some(),
+        "{}",
+        json["sampling"]
+    );
+}
+
+#[test]
+fn the_timeout_still_ends_a_program_after_it_forked() {
+    // It forks (the watchdog stops and starts again), then ignores SIGALRM
+    // and spins: only the watchdog can end it.
+    let code = "import os, signal\n\
+                pid = os.fork()\n\
+                if pid == 0:\n\
+                \x20   os._exit(0)\n\
+                os.waitpid(pid, 0)\n\
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)\n\
+                print('spinning', flush=True)\n\
+                while True:\n\
+                \x20   pass\n";
+    let started = Instant::now();
+    let out = specscope()
+        .args(["dump", "--format", "json", "--timeout", "0.5", "-c", code])
+        .assert()
+        .code(i32::from(specscope::exit::TIMEOUT))
+        .get_output()
+        .clone();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(program_output(&out.stderr).contains("spinning"));
+}
+
 // ------------------------------------------------------------ standard streams
 
 #[test]

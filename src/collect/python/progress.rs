@@ -10,8 +10,16 @@ use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 
-/// The progress thread of the observation under way.
-static PROGRESS: Mutex<Option<(Arc<AtomicBool>, JoinHandle<()>)>> = Mutex::new(None);
+/// The progress line of the observation under way: what it shows, and
+/// its thread with the flag that ends it.
+struct Progress {
+    fd: i32,
+    sites: usize,
+    started: Instant,
+    thread: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+}
+
+static PROGRESS: Mutex<Option<Progress>> = Mutex::new(None);
 
 /// How long observing may run before the line appears.
 const QUIET: Duration = Duration::from_secs(1);
@@ -24,6 +32,10 @@ fn write_all(fd: i32, text: &str) {
     }
 }
 
+fn progress() -> std::sync::MutexGuard<'static, Option<Progress>> {
+    PROGRESS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Starts the line's thread for an observation of `sites` sites, when
 /// specscope's stderr is a terminal.
 #[pyfunction]
@@ -33,13 +45,26 @@ pub fn why_progress_start(sites: usize) {
     if fd < 0 || unsafe { libc::isatty(fd) } != 1 {
         return;
     }
+    let mut line = Progress {
+        fd,
+        sites,
+        started: Instant::now(),
+        thread: None,
+    };
+    line.thread = Some(spawn(&line));
+    *progress() = Some(line);
+}
+
+/// The thread that shows the line from a second after `line` started, and
+/// clears it when told to end (and when it was shown).
+fn spawn(line: &Progress) -> (Arc<AtomicBool>, JoinHandle<()>) {
+    let (fd, sites, started) = (line.fd, line.sites, line.started);
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::clone(&stop);
     let thread = std::thread::spawn(move || {
-        let started = Instant::now();
         let mut shown = false;
         while !done.load(SeqCst) {
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::park_timeout(Duration::from_millis(100));
             let elapsed = started.elapsed();
             if elapsed >= QUIET && !done.load(SeqCst) {
                 let s = if sites == 1 { "" } else { "s" };
@@ -57,15 +82,40 @@ pub fn why_progress_start(sites: usize) {
             write_all(fd, "\r\x1b[K");
         }
     });
-    *PROGRESS.lock().unwrap_or_else(|e| e.into_inner()) = Some((stop, thread));
+    (stop, thread)
+}
+
+fn end(thread: Option<(Arc<AtomicBool>, JoinHandle<()>)>) -> bool {
+    let Some((stop, thread)) = thread else {
+        return false;
+    };
+    stop.store(true, SeqCst);
+    thread.thread().unpark();
+    let _ = thread.join();
+    true
 }
 
 /// Ends the line (and clears it).
 #[pyfunction]
 pub fn why_progress_stop() {
-    let running = PROGRESS.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let Some((stop, thread)) = running {
-        stop.store(true, SeqCst);
-        let _ = thread.join();
+    if let Some(mut line) = progress().take() {
+        end(line.thread.take());
+    }
+}
+
+/// Stops the line's thread before the program forks, as
+/// [`crate::collect::capture::halt_reader`] stops the reader (the line is
+/// cleared meanwhile). True when there was one to stop.
+pub(super) fn halt() -> bool {
+    let thread = progress().as_mut().and_then(|line| line.thread.take());
+    end(thread)
+}
+
+/// Starts the line's thread [`halt`] stopped again, unless observing ended.
+pub(super) fn resume() {
+    if let Some(line) = progress().as_mut()
+        && line.thread.is_none()
+    {
+        line.thread = Some(spawn(line));
     }
 }

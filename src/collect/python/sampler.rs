@@ -56,9 +56,13 @@ static OWNER: AtomicI32 = AtomicI32::new(0);
 
 /// What the samples found. Locked only while attached to the interpreter.
 static TALLY: Mutex<Option<Tally>> = Mutex::new(None);
-/// The sampler thread, to wake it when sampling stops or resumes. Locked
-/// only by the collector's thread.
-static SAMPLER: Mutex<Option<std::thread::Thread>> = Mutex::new(None);
+/// The sampler thread stops for a moment (the program forks, see [`halt`]).
+static HALTED: AtomicBool = AtomicBool::new(false);
+
+/// The sampler thread and its interval, to wake it when sampling stops or
+/// resumes, and to stop it while the program forks. Locked only by the
+/// program's thread.
+static SAMPLER: Mutex<Option<(std::thread::JoinHandle<()>, Duration)>> = Mutex::new(None);
 
 struct Tally {
     /// The thread state of the thread the program runs on (see [`start`]).
@@ -86,7 +90,7 @@ fn tally(_py: Python<'_>) -> MutexGuard<'static, Option<Tally>> {
     TALLY.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn sampler_thread() -> MutexGuard<'static, Option<std::thread::Thread>> {
+fn sampler_thread() -> MutexGuard<'static, Option<(std::thread::JoinHandle<()>, Duration)>> {
     SAMPLER.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -117,25 +121,50 @@ pub(super) fn sample_start(py: Python<'_>, interval_ms: f64) -> PyResult<()> {
         previous: None,
         asked: interval,
     });
-    let generation = GENERATION.fetch_add(1, SeqCst) + 1;
+    GENERATION.fetch_add(1, SeqCst);
     PAUSED.store(false, SeqCst);
+    HALTED.store(false, SeqCst);
     OWNER.store(pid(), SeqCst);
     ACTIVE.store(true, SeqCst);
-    let spawned = without_signals(|| {
+    spawn(interval).inspect_err(|_| ACTIVE.store(false, SeqCst))?;
+    Ok(())
+}
+
+/// Starts the sampler thread of the current generation.
+fn spawn(interval: Duration) -> std::io::Result<()> {
+    let generation = GENERATION.load(SeqCst);
+    let handle = without_signals(|| {
         std::thread::Builder::new()
             .name("specscope-sampler".into())
             .stack_size(256 << 10)
             .spawn(move || sample_loop(generation, interval))
-    });
-    match spawned {
-        Ok(handle) => {
-            *sampler_thread() = Some(handle.thread().clone());
-            Ok(())
-        }
-        Err(e) => {
-            ACTIVE.store(false, SeqCst);
-            Err(e.into())
-        }
+    })?;
+    *sampler_thread() = Some((handle, interval));
+    Ok(())
+}
+
+/// Stops the sampler thread before the program forks, as
+/// [`crate::collect::capture::halt_reader`] stops the reader; the caller is
+/// detached (the sampler attaches to end). Its interval when there was one
+/// to stop.
+pub(super) fn halt() -> Option<Duration> {
+    if !ACTIVE.load(SeqCst) || OWNER.load(SeqCst) != pid() {
+        return None;
+    }
+    let (handle, interval) = sampler_thread().take()?;
+    HALTED.store(true, SeqCst);
+    handle.thread().unpark();
+    let _ = handle.join();
+    Some(interval)
+}
+
+/// Starts the sampler thread [`halt`] stopped again, unless sampling has
+/// stopped meanwhile.
+pub(super) fn resume(interval: Duration) {
+    HALTED.store(false, SeqCst);
+    if ACTIVE.load(SeqCst) && OWNER.load(SeqCst) == pid() && sampler_thread().is_none() {
+        // Without a sampler the run goes on unsampled from here.
+        let _ = spawn(interval);
     }
 }
 
@@ -164,10 +193,10 @@ fn stop_sampler() {
     PAUSED.store(false, SeqCst);
     let thread = sampler_thread().take();
     // In a child the program forked, the sampler thread does not exist.
-    if let Some(thread) = thread
+    if let Some((thread, _)) = thread
         && OWNER.load(SeqCst) == pid()
     {
-        thread.unpark();
+        thread.thread().unpark();
     }
 }
 
@@ -180,10 +209,10 @@ pub(super) fn sample_pause(py: Python<'_>, paused: bool) {
         t.previous = None;
     }
     if !paused
-        && let Some(thread) = &*sampler_thread()
+        && let Some((thread, _)) = &*sampler_thread()
         && OWNER.load(SeqCst) == pid()
     {
-        thread.unpark();
+        thread.thread().unpark();
     }
 }
 
@@ -244,7 +273,7 @@ fn without_signals<T>(f: impl FnOnce() -> T) -> T {
 }
 
 fn current(generation: u64) -> bool {
-    ACTIVE.load(SeqCst) && GENERATION.load(SeqCst) == generation
+    ACTIVE.load(SeqCst) && !HALTED.load(SeqCst) && GENERATION.load(SeqCst) == generation
 }
 
 /// The sampler thread: attached to the interpreter only to take a sample.

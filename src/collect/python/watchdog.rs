@@ -87,6 +87,9 @@ struct Watch {
     /// The process that collects: a child the program forked ends its own
     /// way, without a dump.
     pid: libc::pid_t,
+    /// The watchdog thread is to end for a moment (the program forks, see
+    /// [`halt`]).
+    halted: bool,
 }
 
 static WATCH: Mutex<Watch> = Mutex::new(Watch {
@@ -99,6 +102,7 @@ static WATCH: Mutex<Watch> = Mutex::new(Watch {
     thread: 0,
     watchdog: None,
     pid: 0,
+    halted: false,
 });
 static WAKE: Condvar = Condvar::new();
 
@@ -170,6 +174,7 @@ fn begin(then: Then) {
     watch.generation += 1;
     watch.stage = Stage::Running;
     watch.deadline = None;
+    watch.halted = false;
     watch.then = Some(then);
     // SAFETY: pthread_self and getpid have no preconditions.
     watch.thread = unsafe { libc::pthread_self() };
@@ -214,7 +219,7 @@ fn grace(timeout: f64) -> Duration {
 fn watch_over(generation: u64) {
     let mut watch = lock();
     loop {
-        if watch.generation != generation || watch.stage != Stage::Running {
+        if watch.generation != generation || watch.stage != Stage::Running || watch.halted {
             return;
         }
         let now = Instant::now();
@@ -333,16 +338,49 @@ pub(super) fn watch(module: &Bound<'_, PyModule>, seconds: f64) {
     watch.timeout = seconds;
     watch.deadline = Instant::now().checked_add(Duration::from_secs_f64(seconds * 1.2));
     if watch.watchdog.is_none() {
-        let generation = watch.generation;
-        watch.watchdog = std::thread::Builder::new()
-            .name("specscope-watchdog".into())
-            // The explorer or the dump may run on this thread.
-            .stack_size(8 << 20)
-            .spawn(move || watch_over(generation))
-            .ok();
+        spawn(&mut watch);
     }
     drop(watch);
     WAKE.notify_all();
+}
+
+fn spawn(watch: &mut Watch) {
+    let generation = watch.generation;
+    watch.watchdog = std::thread::Builder::new()
+        .name("specscope-watchdog".into())
+        // The explorer or the dump may run on this thread.
+        .stack_size(8 << 20)
+        .spawn(move || watch_over(generation))
+        .ok();
+}
+
+/// Stops the watchdog thread before the program forks, as
+/// [`crate::collect::capture::halt_reader`] stops the reader, while it only
+/// waits for the deadline (once the run is being ended, it goes on). True
+/// when there was one to stop; [`resume`] starts it again.
+pub(super) fn halt() -> bool {
+    let mut watch = lock();
+    // SAFETY: getpid has no preconditions.
+    if watch.stage != Stage::Running || watch.pid != unsafe { libc::getpid() } {
+        return false;
+    }
+    let Some(thread) = watch.watchdog.take() else {
+        return false;
+    };
+    watch.halted = true;
+    drop(watch);
+    WAKE.notify_all();
+    let _ = thread.join();
+    true
+}
+
+/// Starts the watchdog [`halt`] stopped again, unless the run is over.
+pub(super) fn resume() {
+    let mut watch = lock();
+    watch.halted = false;
+    if watch.stage == Stage::Running && watch.watchdog.is_none() {
+        spawn(&mut watch);
+    }
 }
 
 /// A second Ctrl-C (`_on_sigint` in the collector): the run ends from
