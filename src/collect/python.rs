@@ -320,8 +320,8 @@ fn compile_source<'py>(
     }
 }
 
-/// specscope's threads that [`before_fork`] stopped, for
-/// [`after_fork_in_parent`] to start again.
+/// specscope's threads that [`before_fork`] stopped, for [`restart`] to
+/// start again.
 #[derive(Default)]
 struct Halted {
     /// Forks under way (another thread of the program may fork while one
@@ -396,18 +396,52 @@ fn before_fork(py: Python<'_>) {
         }
         stopped
     });
+    // Added to what an earlier fork stopped, if its threads have not
+    // started again yet (see `after_fork_in_parent`).
     let mut state = halted();
-    let forks = state.forks;
-    *state = Halted { forks, ..stopped };
+    state.reader |= stopped.reader;
+    state.sampler = state.sampler.or(stopped.sampler);
+    state.watchdog |= stopped.watchdog;
+    state.progress |= stopped.progress;
 }
 
 /// `os.register_at_fork(after_in_parent=...)`: the threads
-/// [`before_fork`] stopped start again.
+/// [`before_fork`] stopped start again, once the fork is done. CPython 3.13
+/// counts the threads for its warning after this hook has run, not before
+/// as 3.12 does: when the program forked from the main thread, they start
+/// in a pending call, which that thread makes as soon as `os.fork`
+/// returns, at the end of the call instruction. A fork from another thread
+/// restarts them at once: that program has two threads of its own, and
+/// python warns it too.
 #[pyfunction]
 fn after_fork_in_parent() {
     let mut state = halted();
     state.forks = state.forks.saturating_sub(1);
     if state.forks > 0 {
+        return;
+    }
+    drop(state);
+    // SAFETY: getpid and gettid have no preconditions; Py_AddPendingCall
+    // may be called from any thread, with a plain function and no argument.
+    let main_thread = unsafe { libc::gettid() == libc::getpid() };
+    if main_thread
+        && unsafe { pyo3::ffi::Py_AddPendingCall(Some(restart_pending), std::ptr::null_mut()) } == 0
+    {
+        return;
+    }
+    restart();
+}
+
+extern "C" fn restart_pending(_: *mut std::ffi::c_void) -> std::ffi::c_int {
+    let _ = std::panic::catch_unwind(restart);
+    0
+}
+
+/// Starts again the threads [`before_fork`] stopped.
+fn restart() {
+    let mut state = halted();
+    if state.forks > 0 {
+        // Another fork began meanwhile: its own end starts them.
         return;
     }
     let stopped = std::mem::take(&mut *state);
