@@ -855,6 +855,8 @@ class _Guard:
 
     def __enter__(self):
         self.saved_exit = _os._exit
+        session = self.session
+        parent_pid = session.parent_pid
 
         def _exit(status):
             # os._exit's own checks: a status that is not an int, or does
@@ -862,6 +864,16 @@ class _Guard:
             status = _index(status)
             if not -(1 << 31) <= status < 1 << 31:
                 raise OverflowError("Python int too large to convert to C int")
+            if _os.getpid() != parent_pid:
+                # A child the program forked ends here, as under python:
+                # no `finally` of its code runs.
+                _os_exit(status)
+            if _thread.get_ident() != session.thread:
+                # Another thread of the program: the run ends at once, from
+                # here, as the process would (the native module's
+                # `exit_elsewhere` never returns while the run is on).
+                session.exit_status = status
+                exit_elsewhere()
             raise _Stop("os._exit", status)
 
         _exit.__qualname__ = "_exit"
@@ -2629,6 +2641,9 @@ class _Session:
         # "rust": bytes and tables for src/decode.rs; "dis": dis's own instructions.
         self.decoder = request.get("decoder", "dis")
         self.parent_pid = _os.getpid()
+        # The status another thread of the program gave os._exit (see
+        # `_Guard`): the run's end when it is taken over for it.
+        self.exit_status = None
         # What went wrong while collecting, in words (the program broke
         # something the collector needs): shown with whatever could still
         # be collected.
@@ -3052,7 +3067,10 @@ class _Session:
             pass
         self._close_captures()
         self._end_program()
-        if report.get("stopped") is None:
+        if reason == "os._exit":
+            report["exit"] = {"phase": phase, "how": "os._exit", "status": self.exit_status}
+            report.pop("stopped", None)
+        elif report.get("stopped") is None:
             report["stopped"] = {"phase": phase, "reason": reason}
         return self.finish()
 
@@ -3509,6 +3527,13 @@ def high_dup(fd):
     replaces this (src/collect/capture.rs); without it, None: `_high_dup`
     makes the copy itself."""
     return None
+
+
+def exit_elsewhere():
+    """`os._exit` on another thread of the program: the native module
+    replaces this with a function that ends the run from that thread, never
+    to return; without it, this returns (and the thread's `os._exit` raises
+    there)."""
 
 
 def stop_now(reason):

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common;
 use crate::common::specscope;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -322,6 +323,136 @@ fn the_timeout_still_ends_a_program_after_it_forked() {
         .clone();
     assert!(started.elapsed() < Duration::from_secs(20));
     assert!(program_output(&out.stderr).contains("spinning"));
+}
+
+/// What `python -c code` printed on stdout and stderr, one after the other
+/// (the program flushes between them), with process ids made `N`.
+fn python_prints(code: &str) -> String {
+    let out = Process::new(linked_python())
+        .args(["-c", code])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    without_pids(&format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
+fn without_pids(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("pid=") {
+        out.push_str(&rest[..at + 4]);
+        rest = rest[at + 4..].trim_start_matches(|c: char| c.is_ascii_digit());
+        out.push('N');
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_fork_from_another_thread_is_warned_as_python_warns_it() {
+    // The program has two threads of its own when it forks: CPython 3.12
+    // and later warn it, under python as under specscope; 3.11 does not.
+    let code = "import os, sys, threading, warnings\n\
+                warnings.simplefilter('always')\n\
+                def worker():\n\
+                \x20   pid = os.fork()\n\
+                \x20   if pid == 0:\n\
+                \x20       os._exit(0)\n\
+                \x20   os.waitpid(pid, 0)\n\
+                \x20   print('worker forked', flush=True)\n\
+                t = threading.Thread(target=worker)\n\
+                t.start(); t.join()\n\
+                sys.stdout.flush()\n";
+    let expected = python_prints(code);
+    assert_eq!(
+        expected.contains("DeprecationWarning"),
+        common::minor() >= 12,
+        "{expected}"
+    );
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = without_pids(&program_output(&out.stderr));
+    let mut mine: Vec<&str> = text.lines().collect();
+    let mut theirs: Vec<&str> = expected.lines().collect();
+    // python's stderr comes after its stdout here; under specscope the
+    // two are one stream, in the order written.
+    mine.sort_unstable();
+    theirs.sort_unstable();
+    assert_eq!(mine, theirs, "under specscope:\n{text}");
+}
+
+#[test]
+fn os_exit_in_a_forked_child_ends_it_at_once() {
+    // No `finally` of the child's runs, as under python.
+    let code = "import os\n\
+                pid = os.fork()\n\
+                if pid == 0:\n\
+                \x20   try:\n\
+                \x20       os._exit(3)\n\
+                \x20   finally:\n\
+                \x20       print('finally in the child', flush=True)\n\
+                _, status = os.waitpid(pid, 0)\n\
+                print('child exited with', os.waitstatus_to_exitcode(status), flush=True)\n";
+    assert_eq!(python_prints(code), "child exited with 3\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "child exited with 3\n");
+}
+
+#[test]
+fn os_exit_in_another_thread_ends_the_run_at_once() {
+    // Under python the process ends at once, with that status, while the
+    // main thread waits in join(): no `finally` of the thread's runs, and
+    // the main thread prints nothing more. specscope ends the run there,
+    // reports the exit and still shows what was collected.
+    let code = "import os, threading, time\n\
+                def f():\n\
+                \x20   return 1\n\
+                for _ in range(100):\n\
+                \x20   f()\n\
+                def worker():\n\
+                \x20   time.sleep(0.05)\n\
+                \x20   try:\n\
+                \x20       os._exit(5)\n\
+                \x20   finally:\n\
+                \x20       print('finally in the thread', flush=True)\n\
+                t = threading.Thread(target=worker)\n\
+                t.start()\n\
+                print('main waits', flush=True)\n\
+                t.join()\n\
+                print('main after join', flush=True)\n";
+    let python = Process::new(linked_python())
+        .args(["-c", code])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(python.status.code(), Some(5));
+    assert_eq!(String::from_utf8_lossy(&python.stdout), "main waits\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code, "-f", "f"])
+        .assert()
+        .code(i32::from(specscope::exit::PROGRAM_EXIT))
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "main waits\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("os._exit(5)"), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["run"]["exit"]["how"], "os._exit", "{}", json["run"]);
+    assert_eq!(json["run"]["exit"]["status"], 5);
+    assert_eq!(json["code_objects"][0]["qualname"], "f");
 }
 
 // ------------------------------------------------------------ standard streams

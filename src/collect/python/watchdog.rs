@@ -261,7 +261,7 @@ fn watch_over(generation: u64) {
                 let then = watch.then.take();
                 let collector = watch.collector.take();
                 drop(watch);
-                Python::attach(|py| take_over(py, StopReason::Timeout, then, collector));
+                Python::attach(|py| take_over(py, StopReason::Timeout.key(), then, collector));
             }
             // It holds the interpreter: it will come to the pending call,
             // or the last resort ends this.
@@ -321,7 +321,36 @@ fn take_over_here(
     let collector = collector.or_else(|| watch.collector.take());
     drop(watch);
     WAKE.notify_all();
-    take_over(py, reason, then, collector)
+    take_over(py, reason.key(), then, collector)
+}
+
+/// `os._exit` called on another thread of the program than the one it runs
+/// on (the collector's `_exit`, which recorded the status). Under python
+/// the process ends at once, whatever its other threads do; here the run
+/// does: the program's thread is frozen where it is (it does not hold the
+/// interpreter, which this thread holds), and this thread ends the run as
+/// a takeover does, with the exit as its end. Returns only when no run of
+/// this process is under watch.
+#[pyfunction]
+#[pyo3(pass_module)]
+pub(super) fn exit_elsewhere(module: &Bound<'_, PyModule>) {
+    let mut watch = lock();
+    // SAFETY: getpid and pthread_self have no preconditions.
+    if !matches!(watch.stage, Stage::Running | Stage::Requested)
+        || watch.pid != unsafe { libc::getpid() }
+        || watch.thread == unsafe { libc::pthread_self() }
+    {
+        return;
+    }
+    watch.stage = Stage::TakingOver;
+    let then = watch.then.take();
+    let thread = watch.thread;
+    drop(watch);
+    WAKE.notify_all();
+    // Should it not freeze, it waits for the interpreter until the process
+    // ends: it may run a few steps of the program meanwhile.
+    freeze(thread);
+    take_over(module.py(), "os._exit", then, Some(module.clone().unbind()))
 }
 
 /// The collector arms the watchdog as the program starts: the run is
@@ -419,10 +448,11 @@ pub(super) fn stop_now(module: &Bound<'_, PyModule>, reason: &str) {
 
 /// Ends the run from this thread: the collector's `take_over` puts back
 /// what the capture changed and builds the reply; the continuation shows
-/// it; the process ends with the continuation's exit code.
+/// it; the process ends with the continuation's exit code. `reason`: the
+/// key of a [`StopReason`], or "os._exit" (see [`exit_elsewhere`]).
 fn take_over(
     py: Python<'_>,
-    reason: StopReason,
+    reason: &'static str,
     then: Option<Then>,
     collector: Option<Py<PyModule>>,
 ) -> ! {
@@ -441,7 +471,7 @@ fn take_over(
             Some(collector) => collector
                 .bind(py)
                 .getattr("take_over")
-                .and_then(|f| f.call1((reason.key(),)))
+                .and_then(|f| f.call1((reason,)))
                 .and_then(|r| match r.is_none() {
                     true => Ok(None),
                     false => super::objects::from_python(&r).map(Some),
