@@ -191,6 +191,8 @@ _CO_ASYNC_GENERATOR = 0x200
 # This interpreter's version, as the opcode tables name the version they
 # were made for.
 _VERSION = "%d.%d.%d" % _sys.version_info[:3]
+# `python -c` registers the command's text with linecache from 3.13 on.
+_DASH_C_IN_LINECACHE = _sys.version_info >= (3, 13)
 
 # Every cache field but the counter, in any version: the resolver says what
 # each one holds in the form that wrote it (see `_Resolver._roles`).
@@ -800,8 +802,10 @@ def _format_exception(exc):
     """The traceback python would print for exc; a plainer one, written here,
     when the traceback module cannot (the program broke what it imports)."""
     try:
+        # traceback's own copy of linecache is made with it.
+        traceback = _lazy("traceback")
         _register_sources(_lazy("linecache").cache)
-        return "".join(_lazy("traceback").format_exception(type(exc), exc, _exc_traceback(exc)))
+        return "".join(traceback.format_exception(type(exc), exc, _exc_traceback(exc)))
     except BaseException:
         pass
     lines = ["Traceback (most recent call last):\n"]
@@ -2784,15 +2788,31 @@ class _Session:
 
     def _keep_source_for_tracebacks(self):
         """The source of a target that has no file (the demo, a lesson,
-        -c), where linecache finds it for tracebacks."""
-        if self.code is not None and not _os.path.exists(self.filename):
-            _lasting.unlisted_sources[self.filename] = self.source.splitlines(True)
-            shared = _sys.modules.get("linecache")
-            if shared is not None:
-                try:
-                    _register_sources(shared.cache)
-                except Exception:
-                    pass
+        -c), where linecache finds it for tracebacks and warnings. -c as
+        python does it: from 3.13 on it registers the command's text with
+        linecache before it runs it (`run_mod` in Python/pythonrun.c),
+        earlier versions keep none (their tracebacks show no lines)."""
+        if self.code is None or _os.path.exists(self.filename):
+            return
+        if self.kind == "code":
+            if not _DASH_C_IN_LINECACHE:
+                return
+            # linecache._register_code's entry, with the list kept here too
+            # (see `_registered_source`).
+            lines = [line + "\n" for line in self.source.splitlines()]
+            _lasting.unlisted_sources[self.filename] = lines
+            try:
+                __import__("linecache").cache[self.filename] = (len(self.source), None, lines, self.filename)
+            except Exception:
+                pass
+            return
+        _lasting.unlisted_sources[self.filename] = self.source.splitlines(True)
+        shared = _sys.modules.get("linecache")
+        if shared is not None:
+            try:
+                _register_sources(shared.cache)
+            except Exception:
+                pass
 
     def _make_main(self):
         """A fresh `__main__` for the program, as python makes one."""

@@ -455,6 +455,62 @@ fn os_exit_in_another_thread_ends_the_run_at_once() {
     assert_eq!(json["code_objects"][0]["qualname"], "f");
 }
 
+#[test]
+fn a_command_s_lines_are_where_python_puts_them() {
+    // python 3.13 registers the text of -c with linecache (warnings and
+    // tracebacks then show its lines); 3.11 and 3.12 do not.
+    let code = "import sys, warnings\n\
+                warnings.warn('look here')\n\
+                print('in linecache', '<string>' in sys.modules.get('linecache', type('', (), {'cache': {}})).cache, flush=True)\n\
+                sys.stderr.flush()\n";
+    let expected = python_prints(code);
+    assert_eq!(
+        expected.contains("warnings.warn('look here')"),
+        common::minor() >= 13,
+        "{expected}"
+    );
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = program_output(&out.stderr);
+    let mut mine: Vec<&str> = text.lines().collect();
+    let mut theirs: Vec<&str> = expected.lines().collect();
+    mine.sort_unstable();
+    theirs.sort_unstable();
+    assert_eq!(mine, theirs, "under specscope:\n{text}");
+}
+
+#[test]
+fn a_command_s_traceback_is_python_s() {
+    // Lines and carets from 3.13 on, none before, as python prints it.
+    let code = "def f():\n    return 1 / 0\nf()\n";
+    let python = Process::new(linked_python())
+        .args(["-c", code])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(python.stderr).unwrap();
+    assert_eq!(
+        expected.contains("return 1 / 0"),
+        common::minor() >= 13,
+        "{expected}"
+    );
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .code(i32::from(specscope::exit::PROGRAM_EXCEPTION))
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&expected),
+        "python's traceback:\n{expected}\nspecscope's stderr:\n{stderr}"
+    );
+}
+
 // ------------------------------------------------------------ standard streams
 
 #[test]
