@@ -2525,6 +2525,32 @@ def _load_why():
 # ---------------------------------------------------------------- a run
 
 
+# The loaders python gives `__main__`, taken while the import system is
+# the interpreter's own.
+_BuiltinImporter = _builtins.__loader__
+_SourceFileLoader = _sys.modules["_frozen_importlib_external"].SourceFileLoader
+
+
+def _fresh_main(kind, filename):
+    """A `__main__` module as python makes one: `add_main_module` (in
+    Python/pylifecycle.c) gives it `__annotations__`, `__builtins__` and the
+    builtin importer as `__loader__`; for a script `_PyRun_SimpleFileObject`
+    adds `__file__`, `__cached__` (None) and a SourceFileLoader, in that
+    order. -m adds its own (see `_Session._find_module`)."""
+    main = _types.ModuleType("__main__")
+    namespace = main.__dict__
+    namespace["__loader__"] = _BuiltinImporter
+    namespace["__annotations__"] = {}
+    namespace["__builtins__"] = _builtins
+    if kind == "script":
+        namespace["__file__"] = filename
+        namespace["__cached__"] = None
+        namespace["__loader__"] = _SourceFileLoader("__main__", filename)
+    elif kind != "code" and kind != "module":
+        namespace["__file__"] = filename  # the demo, a lesson
+    return main
+
+
 class _Discard:
     """A text stream that keeps nothing."""
 
@@ -2816,10 +2842,7 @@ class _Session:
 
     def _make_main(self):
         """A fresh `__main__` for the program, as python makes one."""
-        main = _types.ModuleType("__main__")
-        if self.kind != "code":
-            main.__file__ = self.filename
-        main.__builtins__ = _builtins
+        main = _fresh_main(self.kind, self.filename)
         self.saved_main = _sys.modules.get("__main__")
         self.main, self.namespace = main, main.__dict__
 
@@ -3343,10 +3366,9 @@ class _Session:
                 for _ in range(self.then_calls):
                     eval(compiled, self.namespace)
             return
-        main = _types.ModuleType("__main__")
-        if self.kind != "code":
+        main = _fresh_main(self.kind, self.filename)
+        if self.kind == "module":
             main.__file__ = self.filename
-        main.__builtins__ = _builtins
         for name in ("__spec__", "__loader__", "__package__", "__cached__"):
             if name in self.namespace:
                 setattr(main, name, self.namespace[name])
