@@ -2846,9 +2846,24 @@ class _Session:
         self.saved_main = _sys.modules.get("__main__")
         self.main, self.namespace = main, main.__dict__
 
+    def _set_argv(self):
+        """`sys.argv`, and `sys.orig_argv` as python's command line would
+        give it: the interpreter, then the script, `-c CODE` or `-m MODULE`,
+        then the program's arguments."""
+        args = list(self.request.get("args", ()))
+        _sys.argv[:] = [self.argv0] + args
+        target = self.request["target"]
+        if self.kind == "code":
+            given = ["-c", self.source]
+        elif self.kind == "module":
+            given = ["-m", target["module"]]
+        else:
+            given = [self.filename]
+        _sys.orig_argv = [_sys.executable] + given + args
+
     def _run_program(self):
         """The program's part of the run, with its output captured."""
-        _sys.argv[:] = [self.argv0] + list(self.request.get("args", ()))
+        self._set_argv()
         _sys.path.insert(0, self.path0)
         started = _time.perf_counter()
         found = self.code is not None or (self._run_phase(self._find_module, "program") and self.code is not None)
@@ -3356,7 +3371,7 @@ class _Session:
     def _run_again(self):
         """The warm-up again: --call (and --then) as many times as before,
         or the program itself, as __main__ in a fresh module."""
-        _sys.argv[:] = [self.argv0] + list(self.request.get("args", ()))
+        self._set_argv()
         if self.call:
             compiled = compile_source(self.call, "<call>", "eval")
             for _ in range(self.calls):

@@ -33,9 +33,10 @@ def main(argv=None):
     """Runs the specscope command line `argv` (default: `sys.argv[1:]`) in
     this interpreter and returns its exit code. What specscope changed of
     the interpreter while the program ran is put back before this returns:
-    `sys.argv`, `sys.path`, the `sys` streams, `__main__` and the signal
-    handlers; what the program itself left behind (threads, hooks, imported
-    modules) stays. `console()` is the command that ends the process."""
+    `sys.argv`, `sys.orig_argv`, `sys.path`, the `sys` streams, `__main__`
+    and the signal handlers; what the program itself left behind (threads,
+    hooks, imported modules) stays. `console()` is the command that ends
+    the process."""
     return _run(sys.argv[1:] if argv is None else list(argv), restore=True, end_process=False)
 
 
@@ -50,6 +51,7 @@ def _run(args, restore, end_process):
         except Exception:
             pass
     saved_argv, saved_path = list(sys.argv), list(sys.path)
+    saved_orig_argv = getattr(sys, "orig_argv", None)
     saved_streams = (sys.stdin, sys.stdout, sys.stderr)
     saved_main = sys.modules.get("__main__")
     saved_signals = {}
@@ -81,6 +83,8 @@ def _run(args, restore, end_process):
     finally:
         if restore:
             sys.argv[:] = saved_argv
+            if saved_orig_argv is not None:
+                sys.orig_argv = saved_orig_argv
             sys.path[:] = saved_path
             sys.stdin, sys.stdout, sys.stderr = saved_streams
             if saved_main is not None:

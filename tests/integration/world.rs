@@ -516,37 +516,47 @@ fn a_command_s_traceback_is_python_s() {
 #[test]
 fn main_is_the_module_python_makes() {
     // Its names in python's order, its loader and `__cached__`, for a
-    // script, -c, -m of a module and -m of a package.
+    // script, -c, -m of a module and -m of a package; and `sys.argv` and
+    // `sys.orig_argv` as python's command line gives them.
     let dir = tempfile::tempdir().unwrap();
     let probe = "import sys\n\
                  main = sys.modules['__main__']\n\
                  names = [k for k in vars(main) if k.startswith('__') and k != '__main__']\n\
                  print(names)\n\
                  print(type(main.__loader__).__name__, main.__loader__.__class__.__module__,\n\
-                 \x20     repr(getattr(main, '__cached__', 'none')), main.__annotations__, main.__package__)\n";
+                 \x20     repr(getattr(main, '__cached__', 'none')), main.__annotations__, main.__package__)\n\
+                 print(sys.orig_argv[0] == sys.executable, sys.orig_argv[1:], sys.argv[1:])\n";
     let script = write(dir.path(), "probe.py", probe);
     write(dir.path(), "pkg/__init__.py", "");
     write(dir.path(), "pkg/__main__.py", probe);
-    let runs: [&[&str]; 4] = [&[&script], &["-c", probe], &["-m", "probe"], &["-m", "pkg"]];
-    for args in runs {
+    // The target, then the program's arguments.
+    let runs: [(&[&str], &[&str]); 4] = [
+        (&[&script], &["--flag"]),
+        (&["-c", probe], &["arg"]),
+        (&["-m", "probe"], &[]),
+        (&["-m", "pkg"], &["one", "two"]),
+    ];
+    for (target, args) in runs {
         let python = Process::new(linked_python())
+            .args(target)
             .args(args)
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        assert!(python.status.success(), "{args:?}");
+        assert!(python.status.success(), "{target:?}");
         let expected = String::from_utf8(python.stdout).unwrap();
         let out = specscope()
-            .arg("dump")
+            .args(["dump", "--format", "json"])
+            .args(target)
+            .arg("--")
             .args(args)
-            .args(["--format", "json"])
             .current_dir(dir.path())
             .assert()
             .success()
             .get_output()
             .clone();
-        assert_eq!(program_output(&out.stderr), expected, "{args:?}");
+        assert_eq!(program_output(&out.stderr), expected, "{target:?}");
     }
 }
 
