@@ -422,8 +422,10 @@ fn os_exit_in_another_thread_ends_the_run_at_once() {
                 \x20   return 1\n\
                 for _ in range(100):\n\
                 \x20   f()\n\
+                ready = threading.Event()\n\
                 def worker():\n\
-                \x20   time.sleep(0.05)\n\
+                \x20   ready.wait()\n\
+                \x20   time.sleep(0.01)\n\
                 \x20   try:\n\
                 \x20       os._exit(5)\n\
                 \x20   finally:\n\
@@ -431,6 +433,7 @@ fn os_exit_in_another_thread_ends_the_run_at_once() {
                 t = threading.Thread(target=worker)\n\
                 t.start()\n\
                 print('main waits', flush=True)\n\
+                ready.set()\n\
                 t.join()\n\
                 print('main after join', flush=True)\n";
     let python = Process::new(linked_python())
