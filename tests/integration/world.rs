@@ -563,6 +563,30 @@ fn main_is_the_module_python_makes() {
     }
 }
 
+#[test]
+fn sigint_s_handler_is_specscope_s_while_the_program_runs() {
+    // As the README says: python's own handler under python, so that
+    // asyncio.run puts its own in while it runs; specscope's under
+    // specscope, which asyncio.run then leaves alone.
+    let code = "import asyncio, signal\n\
+                print('default', signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n\
+                outside = signal.getsignal(signal.SIGINT)\n\
+                async def main():\n\
+                \x20   print('asyncio took it', signal.getsignal(signal.SIGINT) is not outside)\n\
+                asyncio.run(main())\n";
+    assert_eq!(python_prints(code), "default True\nasyncio took it True\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(
+        program_output(&out.stderr),
+        "default False\nasyncio took it False\n"
+    );
+}
+
 // ------------------------------------------------------------ standard streams
 
 #[test]
