@@ -242,12 +242,23 @@ class TargetError(Exception):
 
 
 class _Stop(BaseException):
-    """Raised into the program to stop it: timeout, os._exit."""
+    """Raised into the program to stop it: timeout, os._exit, os.exec*.
+    `exit`: for an exit, the report's "exit" without its phase."""
 
-    def __init__(self, reason, status=None):
+    def __init__(self, reason, status=None, code=None):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.exit = None
+        if reason in _ABRUPT:
+            self.exit = {"how": reason, "status": status}
+            if code is not None:
+                self.exit["code"] = code
+
+
+# The exits that end the process at once under python: no atexit handler
+# runs, and the run is not done again for --why.
+_ABRUPT = ("os._exit", "os.exec")
 
 
 # ---------------------------------------------------------------- output capture
@@ -872,16 +883,20 @@ class _Guard:
                 # A child the program forked ends here, as under python:
                 # no `finally` of its code runs.
                 _os_exit(status)
-            if _thread.get_ident() != session.thread:
-                # Another thread of the program: the run ends at once, from
-                # here, as the process would (the native module's
-                # `exit_elsewhere` never returns while the run is on).
-                session.exit_status = status
-                exit_elsewhere()
-            raise _Stop("os._exit", status)
+            _end_here(session, _Stop("os._exit", status))
 
         _exit.__qualname__ = "_exit"
         _os._exit = _exit
+        self.saved_exec = (_os.execv, _os.execve)
+        real_execv, real_execve = self.saved_exec
+
+        def execv(*args):
+            return _exec_instead(session, "os.execv", real_execv, args)
+
+        def execve(*args):
+            return _exec_instead(session, "os.execve", real_execve, args)
+
+        _os.execv, _os.execve = execv, execve
         self.saved_int = None
         self.saved_alarm = None
         self.session.interrupted = False
@@ -898,6 +913,7 @@ class _Guard:
 
     def __exit__(self, *exc):
         _os._exit = self.saved_exit
+        _os.execv, _os.execve = self.saved_exec
         try:
             if self.timeout:
                 _signal.setitimer(_signal.ITIMER_REAL, 0)
@@ -908,6 +924,49 @@ class _Guard:
         except ValueError:
             pass
         return False
+
+
+def _end_here(session, stop):
+    """Ends the run with `stop` (an exit) at once, from the thread that
+    asked, as the process would end under python: no `finally` block of the
+    program runs, nor its exit handlers (the native module's `exit_now`
+    never returns while the run is on). Without the native module, `stop`
+    is raised there instead."""
+    session.ended_elsewhere = stop.exit
+    exit_now()
+    raise stop
+
+
+def _exec_instead(session, name, real, args):
+    """`os.execv` and `os.execve` (which os.execl*, execvp* and execvpe call)
+    while the program runs. Under python the process becomes another
+    program and nothing of this one is left; here the run ends there, as
+    for `os._exit`, and what was collected is shown. The call goes to the
+    real function where that would fail, so that the program gets the error
+    python gives (`os.execvp` tries one folder of PATH after another): bad
+    arguments, a file that is missing or not executable; and in a child
+    the program forked, which becomes that program as under python."""
+    if _os.getpid() != session.parent_pid or len(args) < 2:
+        return real(*args)
+    path, argv = args[0], args[1]
+    if type(argv) not in (list, tuple) or not argv or not argv[0]:
+        return real(*args)
+    if not isinstance(path, int):
+        try:
+            if not _os.access(path, _os.X_OK) or _os.path.isdir(path):
+                return real(*args)
+        except (TypeError, ValueError):
+            return real(*args)
+    shown = _os.fsdecode(path) if isinstance(path, bytes) else path
+    _end_here(session, _Stop("os.exec", 0, "%s(%s)" % (name, _safe_repr(shown))))
+
+
+def _safe_repr(obj):
+    """repr(obj) of a plain value, or what python prints when that raises."""
+    try:
+        return repr(obj)
+    except BaseException:
+        return "<unprintable %s object>" % _class_name(type(obj))
 
 
 def _exit_status(code):
@@ -2671,9 +2730,9 @@ class _Session:
         # "rust": bytes and tables for src/decode.rs; "dis": dis's own instructions.
         self.decoder = request.get("decoder", "dis")
         self.parent_pid = _os.getpid()
-        # The status another thread of the program gave os._exit (see
-        # `_Guard`): the run's end when it is taken over for it.
-        self.exit_status = None
+        # The exit the program asked for (os._exit, an os.exec function;
+        # see `_end_here`): the run's end when it is taken over for it.
+        self.ended_elsewhere = None
         # What went wrong while collecting, in words (the program broke
         # something the collector needs): shown with whatever could still
         # be collected.
@@ -3011,8 +3070,8 @@ class _Session:
             return False
         except _Stop as e:
             report["stopped"] = {"phase": phase, "reason": e.reason}
-            if e.reason == "os._exit":
-                report["exit"] = {"phase": phase, "how": "os._exit", "status": e.status}
+            if e.exit is not None:
+                report["exit"] = dict(phase=phase, **e.exit)
                 del report["stopped"]
             return False
         except BaseException as e:
@@ -3037,7 +3096,7 @@ class _Session:
         them all."""
         report = self.report
         atexit = _sys.modules.get("atexit")  # never imported: nothing registered
-        if atexit is None or "stopped" in report or report.get("exit", {}).get("how") == "os._exit":
+        if atexit is None or "stopped" in report or report.get("exit", {}).get("how") in _ABRUPT:
             return
         previous = _sys.unraisablehook
 
@@ -3048,8 +3107,8 @@ class _Session:
                 atexit._clear()
                 if isinstance(stop, KeyboardInterrupt):
                     report["stopped"] = {"phase": "atexit", "reason": "interrupt"}
-                elif stop.reason == "os._exit":
-                    report["exit"] = {"phase": "atexit", "how": "os._exit", "status": stop.status}
+                elif stop.exit is not None:
+                    report["exit"] = dict(phase="atexit", **stop.exit)
                 else:
                     report["stopped"] = {"phase": "atexit", "reason": stop.reason}
             else:
@@ -3125,8 +3184,8 @@ class _Session:
             pass
         self._close_captures()
         self._end_program()
-        if reason == "os._exit":
-            report["exit"] = {"phase": phase, "how": "os._exit", "status": self.exit_status}
+        if reason == "exit":
+            report["exit"] = dict(phase=phase, **self.ended_elsewhere)
             report.pop("stopped", None)
         elif report.get("stopped") is None:
             report["stopped"] = {"phase": phase, "reason": reason}
@@ -3226,7 +3285,7 @@ class _Session:
         """Whether the program can run again: its first run was not stopped
         and did not end the process."""
         report = self.report
-        return report.get("stopped") is None and (report.get("exit") or {}).get("how") != "os._exit"
+        return report.get("stopped") is None and (report.get("exit") or {}).get("how") not in _ABRUPT
 
     # ---------------------------------------------------------------- why
 
@@ -3317,7 +3376,7 @@ class _Session:
                     with_hooks(self._run_again)
                 except _Stop as e:
                     outcome["ended"] = "stopped: " + e.reason
-                    status = e.status if e.reason == "os._exit" else 1
+                    status = e.status if e.exit is not None else 1
                 except SystemExit as e:
                     outcome["ended"] = "completed"
                     status = e.code if isinstance(e.code, int) else int(e.code is not None)
@@ -3361,7 +3420,7 @@ class _Session:
                 pass
         self._close_captures()
         self.output = self.saved_output
-        outcome["ended"] = "stopped: " + reason
+        outcome["ended"] = "stopped: " + (self.ended_elsewhere["how"] if reason == "exit" else reason)
         outcome["seconds"] = _time.perf_counter() - started
         found = observer.report()
         outcome["sites"] = [found.get(id(entry[0]), []) for entry in selected]
@@ -3586,11 +3645,11 @@ def high_dup(fd):
     return None
 
 
-def exit_elsewhere():
-    """`os._exit` on another thread of the program: the native module
-    replaces this with a function that ends the run from that thread, never
-    to return; without it, this returns (and the thread's `os._exit` raises
-    there)."""
+def exit_now():
+    """`os._exit` or an `os.exec` function in the program: the native module
+    replaces this with a function that ends the run from the calling
+    thread, never to return; without it, this returns (and the call raises
+    `_Stop` there)."""
 
 
 def stop_now(reason):

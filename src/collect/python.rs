@@ -506,7 +506,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(with_hooks, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::watch, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::stop_now, &module)?)?;
-    module.add_function(wrap_pyfunction!(watchdog::exit_elsewhere, &module)?)?;
+    module.add_function(wrap_pyfunction!(watchdog::exit_now, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_start, &module)?)?;
     module.add_function(wrap_pyfunction!(high_dup, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_write, &module)?)?;

@@ -391,7 +391,7 @@ pub struct ProgramException {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ProgramExit {
     pub phase: Phase,
-    /// `sys.exit` or `os._exit`.
+    /// `sys.exit`, `os._exit` or an `os.exec*` function.
     pub how: ExitHow,
     /// The exit status python would end with.
     pub status: i64,
@@ -445,13 +445,18 @@ pub enum Stream {
     Fd,
 }
 
-/// How the program asked to end (JSON: `sys.exit`, `os._exit`).
+/// How the program asked to end (JSON: `sys.exit`, `os._exit`, `os.exec`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub enum ExitHow {
     #[serde(rename = "sys.exit")]
     SysExit,
     #[serde(rename = "os._exit")]
     OsExit,
+    /// `os.execv`, `os.execve` or one of the `os.exec*` functions that call
+    /// them: the process would become another program. `code` holds the
+    /// call, `status` is 0.
+    #[serde(rename = "os.exec")]
+    OsExec,
 }
 
 impl ExitHow {
@@ -459,6 +464,7 @@ impl ExitHow {
         match self {
             ExitHow::SysExit => "sys.exit",
             ExitHow::OsExit => "os._exit",
+            ExitHow::OsExec => "os.exec",
         }
     }
 }
@@ -563,6 +569,7 @@ mod tests {
         }
         round_trip(ExitHow::SysExit, "\"sys.exit\"");
         round_trip(ExitHow::OsExit, "\"os._exit\"");
+        round_trip(ExitHow::OsExec, "\"os.exec\"");
         round_trip(StopReason::Timeout, "\"timeout\"");
         round_trip(StopReason::Interrupt, "\"interrupt\"");
     }

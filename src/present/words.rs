@@ -189,6 +189,10 @@ pub fn endings(snapshot: &Snapshot) -> Vec<(Ending, String)> {
     }
     if let Some(exit) = &run.exit {
         let call = match &exit.code {
+            Some(code) if exit.how == crate::model::ExitHow::OsExec => format!(
+                "{}, which would make the process another program: the run ends there",
+                sanitize_line(code)
+            ),
             Some(code) => format!(
                 "{}({}) (exit status {})",
                 exit.how.as_str(),

@@ -514,6 +514,106 @@ fn a_command_s_traceback_is_python_s() {
     );
 }
 
+// ------------------------------------------------------------ os.exec*
+
+#[test]
+fn an_exec_ends_the_run_there_and_what_was_collected_is_shown() {
+    // Under python the process becomes `echo`: no `finally` block and no
+    // exit handler of the program runs. Under specscope the run ends there,
+    // as for os._exit, and the dump is shown (echo does not run).
+    let code = "import atexit, os\n\
+                atexit.register(lambda: print('exit handler', flush=True))\n\
+                def f():\n\
+                \x20   return 1\n\
+                for _ in range(100):\n\
+                \x20   f()\n\
+                print('before exec', flush=True)\n\
+                try:\n\
+                \x20   os.execvp('echo', ['echo', 'echo ran'])\n\
+                finally:\n\
+                \x20   print('finally', flush=True)\n";
+    assert_eq!(python_prints(code), "before exec\necho ran\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code, "-f", "f"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "before exec\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("which would make the process another program: the run ends there"),
+        "{stderr}"
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let exit = &json["run"]["exit"];
+    assert_eq!(exit["how"], "os.exec", "{exit}");
+    assert_eq!(exit["status"], 0);
+    let call = exit["code"].as_str().unwrap();
+    assert!(
+        call.starts_with("os.execv('/") && call.ends_with("echo')"),
+        "{call}"
+    );
+    assert_eq!(json["code_objects"][0]["qualname"], "f");
+}
+
+#[test]
+fn an_exec_that_fails_raises_in_the_program_as_under_python() {
+    // A missing file, an empty argument list: the program gets python's
+    // errors and goes on; a child the program forked becomes the program
+    // it names, as under python, its output captured.
+    let code = "import os\n\
+                try:\n\
+                \x20   os.execv('/nonexistent/program', ['program'])\n\
+                except OSError as e:\n\
+                \x20   print(type(e).__name__, e.errno, flush=True)\n\
+                try:\n\
+                \x20   os.execv('/bin/echo', [])\n\
+                except ValueError as e:\n\
+                \x20   print('ValueError', e, flush=True)\n\
+                pid = os.fork()\n\
+                if pid == 0:\n\
+                \x20   os.execv('/bin/echo', ['echo', 'the child became echo'])\n\
+                os.waitpid(pid, 0)\n\
+                print('parent goes on', flush=True)\n";
+    let expected = python_prints(code);
+    assert!(
+        expected.ends_with("the child became echo\nparent goes on\n"),
+        "{expected}"
+    );
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), expected);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["run"]["exit"].is_null(), "{}", json["run"]);
+}
+
+#[test]
+fn an_exec_on_another_thread_ends_the_run_at_once() {
+    let code = "import os, threading\n\
+                def worker():\n\
+                \x20   os.execv('/bin/echo', ['echo', 'echo ran'])\n\
+                t = threading.Thread(target=worker)\n\
+                t.start()\n\
+                t.join()\n\
+                print('main after join', flush=True)\n";
+    assert_eq!(python_prints(code), "echo ran\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("output of the program"), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["run"]["exit"]["code"], "os.execv('/bin/echo')");
+}
+
 // ------------------------------------------------------------ __main__
 
 #[test]

@@ -324,21 +324,22 @@ fn take_over_here(
     take_over(py, reason.key(), then, collector)
 }
 
-/// `os._exit` called on another thread of the program than the one it runs
-/// on (the collector's `_exit`, which recorded the status). Under python
-/// the process ends at once, whatever its other threads do; here the run
-/// does: the program's thread is frozen where it is (it does not hold the
-/// interpreter, which this thread holds), and this thread ends the run as
-/// a takeover does, with the exit as its end. Returns only when no run of
-/// this process is under watch.
+/// `os._exit` or an `os.exec` function called by the program (the
+/// collector's `_end_here`, which recorded the exit). Under python the
+/// process ends, or becomes another program, at once: no `finally` block
+/// or exit handler runs, whatever its threads do. Here the run ends at
+/// once, from the thread that called, as a takeover ends it, with the exit
+/// as its end. Called on another thread than the program's, the program's
+/// thread is frozen where it is first (it does not hold the interpreter,
+/// which this thread holds). Returns only when no run of this process is
+/// under watch.
 #[pyfunction]
 #[pyo3(pass_module)]
-pub(super) fn exit_elsewhere(module: &Bound<'_, PyModule>) {
+pub(super) fn exit_now(module: &Bound<'_, PyModule>) {
     let mut watch = lock();
-    // SAFETY: getpid and pthread_self have no preconditions.
+    // SAFETY: getpid has no preconditions.
     if !matches!(watch.stage, Stage::Running | Stage::Requested)
         || watch.pid != unsafe { libc::getpid() }
-        || watch.thread == unsafe { libc::pthread_self() }
     {
         return;
     }
@@ -347,10 +348,13 @@ pub(super) fn exit_elsewhere(module: &Bound<'_, PyModule>) {
     let thread = watch.thread;
     drop(watch);
     WAKE.notify_all();
-    // Should it not freeze, it waits for the interpreter until the process
-    // ends: it may run a few steps of the program meanwhile.
-    freeze(thread);
-    take_over(module.py(), "os._exit", then, Some(module.clone().unbind()))
+    // SAFETY: pthread_self and pthread_equal have no preconditions.
+    if unsafe { libc::pthread_equal(thread, libc::pthread_self()) } == 0 {
+        // Should it not freeze, it waits for the interpreter until the
+        // process ends: it may run a few steps of the program meanwhile.
+        freeze(thread);
+    }
+    take_over(module.py(), "exit", then, Some(module.clone().unbind()))
 }
 
 /// The collector arms the watchdog as the program starts: the run is
@@ -449,7 +453,7 @@ pub(super) fn stop_now(module: &Bound<'_, PyModule>, reason: &str) {
 /// Ends the run from this thread: the collector's `take_over` puts back
 /// what the capture changed and builds the reply; the continuation shows
 /// it; the process ends with the continuation's exit code. `reason`: the
-/// key of a [`StopReason`], or "os._exit" (see [`exit_elsewhere`]).
+/// key of a [`StopReason`], or "exit" (see [`exit_now`]).
 fn take_over(
     py: Python<'_>,
     reason: &'static str,
