@@ -930,8 +930,9 @@ def _end_here(session, stop):
     """Ends the run with `stop` (an exit) at once, from the thread that
     asked, as the process would end under python: no `finally` block of the
     program runs, nor its exit handlers (the native module's `exit_now`
-    never returns while the run is on). Without the native module, `stop`
-    is raised there instead."""
+    never returns while the run is on). Without the native module, or when
+    specscope returns to its caller once done (the package's `main()`, in a
+    process that must go on), `stop` is raised there instead."""
     session.ended_elsewhere = stop.exit
     exit_now()
     raise stop

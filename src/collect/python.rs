@@ -76,6 +76,23 @@ pub fn host() {
     HOSTED.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
+/// Whether the process ends when specscope is done (the binary, the
+/// package's command), rather than returning to the Python code that
+/// called it (the package's `main()`, see [`returns_to_caller`]).
+static RETURNS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Says that specscope returns to the Python code that called it when it is
+/// done, in the interpreter that loaded it (the package's `main()`): an
+/// `os._exit` or `os.exec*` in the program then raises in it rather than
+/// ending the run on the spot (which ends the process).
+pub fn returns_to_caller(returns: bool) {
+    RETURNS.store(returns, std::sync::atomic::Ordering::SeqCst);
+}
+
+pub(crate) fn returns() -> bool {
+    RETURNS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Whether specscope runs inside an interpreter that loaded it.
 pub fn hosted() -> bool {
     HOSTED.load(std::sync::atomic::Ordering::SeqCst)

@@ -166,9 +166,9 @@ fn main_puts_back_what_it_changed_in_the_interpreter() {
     let check = "import signal, sys, specscope\n\
                  def mine(*a): pass\n\
                  signal.signal(signal.SIGTERM, mine)\n\
-                 before = (list(sys.argv), list(sys.path), sys.stdout, sys.modules['__main__'], signal.getsignal(signal.SIGINT))\n\
+                 before = (list(sys.argv), list(sys.orig_argv), list(sys.path), sys.stdout, sys.modules['__main__'], signal.getsignal(signal.SIGINT))\n\
                  code = specscope.main(['dump', '--format', 'summary', '-c', 'import sys, signal\\nsys.argv.append(1)\\nsys.path.append(2)\\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)'])\n\
-                 after = (list(sys.argv), list(sys.path), sys.stdout, sys.modules['__main__'], signal.getsignal(signal.SIGINT))\n\
+                 after = (list(sys.argv), list(sys.orig_argv), list(sys.path), sys.stdout, sys.modules['__main__'], signal.getsignal(signal.SIGINT))\n\
                  print('same', code, before == after, signal.getsignal(signal.SIGTERM) is mine)\n";
     let out = std::process::Command::new(&python)
         .args(["-c", check])
@@ -178,6 +178,30 @@ fn main_puts_back_what_it_changed_in_the_interpreter() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("same 0 True True"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn main_returns_when_the_program_calls_os_exit_or_exec() {
+    // The command ends the run on the spot, as the process would end; in a
+    // session, main() must return: the call raises in the program instead,
+    // and main() returns the exit code.
+    let Some((_, venv)) = package() else { return };
+    let python = venv.join("bin").join("python");
+    let check = "import specscope\n\
+                 a = specscope.main(['dump', '--format', 'summary', '-c', 'import os\\nos._exit(3)'])\n\
+                 b = specscope.main(['dump', '--format', 'summary', '-c', 'import os\\nos.execv(\"/bin/echo\", [\"echo\", \"ran\"])'])\n\
+                 print('returned', a, b)\n";
+    let out = std::process::Command::new(&python)
+        .args(["-c", check])
+        .env_remove("VIRTUAL_ENV")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("returned 9 0"),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -332,10 +332,14 @@ fn take_over_here(
 /// as its end. Called on another thread than the program's, the program's
 /// thread is frozen where it is first (it does not hold the interpreter,
 /// which this thread holds). Returns only when no run of this process is
-/// under watch.
+/// under watch, or when specscope returns to its caller when done (the
+/// package's `main()`; ending the run here would end the process).
 #[pyfunction]
 #[pyo3(pass_module)]
 pub(super) fn exit_now(module: &Bound<'_, PyModule>) {
+    if super::returns() {
+        return;
+    }
     let mut watch = lock();
     // SAFETY: getpid has no preconditions.
     if !matches!(watch.stage, Stage::Running | Stage::Requested)
