@@ -17,6 +17,7 @@ use crate::collect::request::Request;
 use crate::model::Snapshot;
 use crate::model::version::PythonVersion;
 
+mod frames;
 mod objects;
 mod progress;
 mod resolve;
@@ -578,15 +579,17 @@ impl Drop for HooksOff {
 
 /// Calls `function(*args)`, the program's own code, with the program's
 /// hooks in effect, and holds them off again before the collector goes on,
-/// whether the call returned or raised (see [`HooksOff`]).
+/// whether the call returned or raised (see [`HooksOff`]); its frames start
+/// a stack of their own, as under python (see [`frames`]).
 #[pyfunction]
 #[pyo3(signature = (function, *args))]
 fn with_hooks<'py>(
     function: &Bound<'py, PyAny>,
     args: &Bound<'py, pyo3::types::PyTuple>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let py = function.py();
     if !HOOKS_OFF.with(|off| off.get()) {
-        return function.call(args, None);
+        return frames::on_a_stack_of_its_own(py, || function.call(args, None));
     }
     // SAFETY: `function` proves this thread is attached; HOOKS_OFF says
     // its tracing count was raised by a live HooksOff, so lowering it here
@@ -594,7 +597,7 @@ fn with_hooks<'py>(
     unsafe {
         let state = pyo3::ffi::PyThreadState_Get();
         pyo3::ffi::PyThreadState_LeaveTracing(state);
-        let result = function.call(args, None);
+        let result = frames::on_a_stack_of_its_own(py, || function.call(args, None));
         pyo3::ffi::PyThreadState_EnterTracing(state);
         result
     }

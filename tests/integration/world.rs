@@ -514,6 +514,68 @@ fn a_command_s_traceback_is_python_s() {
     );
 }
 
+// ------------------------------------------------------------ the stack
+
+#[test]
+fn the_program_s_frames_are_the_only_ones_on_its_stack() {
+    // Under python the script's module frame is its thread's first: a
+    // warning two levels up is attributed to the place past it, and the
+    // stack the program sees holds its own frames only.
+    let probe = "import inspect, sys, traceback, warnings\n\
+                 warnings.warn('two up', stacklevel=2)\n\
+                 traceback.print_stack(file=sys.stdout)\n\
+                 print([f.function for f in inspect.stack()])\n\
+                 def f():\n\
+                 \x20   warnings.warn('three up', stacklevel=3)\n\
+                 \x20   frame, depth = sys._getframe(), 0\n\
+                 \x20   while frame is not None:\n\
+                 \x20       frame, depth = frame.f_back, depth + 1\n\
+                 \x20   return depth\n\
+                 print('depth', f())\n\
+                 try:\n\
+                 \x20   sys._getframe(1)\n\
+                 except ValueError as e:\n\
+                 \x20   print('ValueError', e)\n\
+                 sys.stderr.flush()\n";
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "stack.py", probe);
+    for target in [&[script.as_str()][..], &["-c", probe][..]] {
+        let python = Process::new(linked_python())
+            .args(target)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let expected = format!(
+            "{}{}",
+            String::from_utf8_lossy(&python.stdout),
+            String::from_utf8_lossy(&python.stderr)
+        );
+        // (3.13 names the place past the last frame `<sys>:0`.)
+        let past_the_top = if common::minor() >= 13 {
+            "<sys>:0"
+        } else {
+            "sys:1"
+        };
+        assert!(
+            expected.contains(&format!("{past_the_top}: UserWarning: two up")),
+            "{expected}"
+        );
+        let out = specscope()
+            .args(["dump", "--format", "json"])
+            .args(target)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let text = program_output(&out.stderr);
+        let mut mine: Vec<&str> = text.lines().collect();
+        let mut theirs: Vec<&str> = expected.lines().collect();
+        mine.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(mine, theirs, "{target:?} under specscope:\n{text}");
+    }
+}
+
 // ------------------------------------------------------------ os.exec*
 
 #[test]
