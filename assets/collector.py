@@ -3050,6 +3050,7 @@ class _Session:
         self.phase = phase
         self.phase_started = _time.perf_counter()
         self.in_phase += 1
+        uncaught = None
         try:
             if self.alarm_missed:
                 self.alarm_missed = False
@@ -3079,15 +3080,49 @@ class _Session:
             if isinstance(e, KeyboardInterrupt) and self.interrupted:
                 report["stopped"] = {"phase": phase, "reason": "interrupt"}
                 return False
+            shown = _trim_traceback(e)
             report["exception"] = {
                 "phase": phase,
                 "type": _class_name(type(e)),
                 "message": _safe_str(e),
-                "traceback": _format_exception(_trim_traceback(e)),
+                "traceback": _format_exception(shown),
             }
+            if phase != "atexit":
+                uncaught = (shown, report["exception"]["traceback"])
             return False
         finally:
-            self.in_phase -= 1
+            try:
+                if uncaught is not None:
+                    # Out of the except clause: as under python, the hook
+                    # runs with no exception being handled.
+                    self._program_excepthook(*uncaught)
+            finally:
+                self.in_phase -= 1
+
+    def _program_excepthook(self, exc, traceback_text):
+        """An uncaught exception as python ends with one (`_PyErr_PrintEx` in
+        Python/pythonrun.c): when the program replaced `sys.excepthook`,
+        python calls it, and what it prints is the program's output; when
+        the hook raises, python prints that and then the original traceback.
+        (specscope's report shows the traceback either way; python's own
+        hook would print only that.)"""
+        try:
+            hook = _sys.excepthook
+            if hook is _sys.__excepthook__:
+                return
+        except Exception:
+            return
+        try:
+            with_hooks(hook, type(exc), exc, _exc_traceback(exc))
+        except BaseException as error:
+            if isinstance(error, _Stop) or (isinstance(error, KeyboardInterrupt) and self.interrupted):
+                return  # --timeout or Ctrl-C in the hook: the run ends as it would have
+            try:
+                _sys.stderr.write("Error in sys.excepthook:\n" + _format_exception(_trim_traceback(error))
+                                  + "\nOriginal exception was:\n" + traceback_text)
+                _sys.stderr.flush()
+            except BaseException:
+                pass
 
     def _run_atexit(self):
         """Runs the exit handlers the program registered with atexit, as python

@@ -576,6 +576,48 @@ fn the_program_s_frames_are_the_only_ones_on_its_stack() {
     }
 }
 
+// ------------------------------------------------------------ sys.excepthook
+
+#[test]
+fn an_uncaught_exception_goes_to_the_program_s_excepthook() {
+    // python calls the hook the program put in sys.excepthook, and prints
+    // its error and then the original traceback when the hook raises.
+    for (hook, says) in [
+        (
+            "print('hook:', t.__name__, v, file=sys.stderr)",
+            "hook: KeyError 'main'",
+        ),
+        (
+            "raise RuntimeError('the hook broke')",
+            "Original exception was:",
+        ),
+    ] {
+        let code = format!(
+            "import sys\n\
+             def hook(t, v, tb):\n\
+             \x20   {hook}\n\
+             sys.excepthook = hook\n\
+             raise KeyError('main')\n"
+        );
+        let python = Process::new(linked_python())
+            .args(["-c", &code])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let expected = String::from_utf8(python.stderr).unwrap();
+        assert!(expected.contains(says), "{expected}");
+        let out = specscope()
+            .args(["dump", "--format", "json", "-c", &code])
+            .assert()
+            .code(i32::from(specscope::exit::PROGRAM_EXCEPTION))
+            .get_output()
+            .clone();
+        assert_eq!(program_output(&out.stderr), expected, "{hook}");
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["run"]["exception"]["type"], "KeyError");
+    }
+}
+
 // ------------------------------------------------------------ os.exec*
 
 #[test]
