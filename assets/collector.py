@@ -931,8 +931,8 @@ def _end_here(session, stop):
     asked, as the process would end under python: no `finally` block of the
     program runs, nor its exit handlers (the native module's `exit_now`
     never returns while the run is on). Without the native module, or when
-    specscope returns to its caller once done (the package's `main()`, in a
-    process that must go on), `stop` is raised there instead."""
+    the process goes on after specscope (the package's `main()` in a
+    session), `stop` is raised there instead."""
     session.ended_elsewhere = stop.exit
     exit_now()
     raise stop
@@ -2940,6 +2940,7 @@ class _Session:
                 ok = self._warm_up("call", self.call, self.calls, "calls_done")
             if ok and self.call and self.then:
                 self._warm_up("then", self.then, self.then_calls, "then_calls_done")
+            self._join_threads()
             self.sampling.stop()
             self._run_atexit()
         finally:
@@ -3123,6 +3124,67 @@ class _Session:
                 _sys.stderr.flush()
             except BaseException:
                 pass
+
+    def _join_threads(self):
+        """Waits for the program's threads as python does when it ends,
+        before its exit handlers, when the process ends after specscope (the
+        binary, the package's command): `wait_for_thread_shutdown` (in
+        Python/pylifecycle.c) calls `threading._shutdown()`, which runs the
+        callbacks registered with `threading._register_atexit` (an idle
+        ThreadPoolExecutor's workers end on them) and joins every thread that
+        is not a daemon. Not after os._exit, an exec, --timeout or Ctrl-C; a
+        thread that never ends keeps the run going, as it keeps python, until
+        --timeout or Ctrl-C. What `_shutdown` raises is printed as python
+        prints it ("Exception ignored in: ...")."""
+        report = self.report
+        threading = _sys.modules.get("threading")
+        if threading is None or "stopped" in report or report.get("exit", {}).get("how") in _ABRUPT:
+            return
+        if not ends_process():
+            # The process goes on (the package's main() in a session): its
+            # threading module must not be shut down, and the program's
+            # threads run on, as for any code the session runs.
+            return
+
+        def shutdown():
+            try:
+                threading._shutdown()
+            except Exception as e:
+                try:
+                    _sys.stderr.write("Exception ignored in: %s\n%s" % (
+                        _safe_repr(threading), _format_exception(_trim_traceback(e))))
+                    _sys.stderr.flush()
+                except BaseException:
+                    pass
+
+        # 3.13 waits in C (`_thread._shutdown`), which prints what the wait
+        # raises as unraisable and goes on: --timeout's and Ctrl-C's stops
+        # are taken from there.
+        previous = _sys.unraisablehook
+        stops = []
+
+        def unraisable(info):
+            stop = info.exc_value
+            if isinstance(stop, _Stop) or (isinstance(stop, KeyboardInterrupt) and self.interrupted):
+                stops.append(stop)
+            else:
+                previous(info)
+
+        _sys.unraisablehook = unraisable
+        progress_start("specscope: waiting for the program's threads to end, as python does (Ctrl-C stops)")
+        try:
+            self._run_phase(lambda: with_hooks(shutdown), "threads")
+        finally:
+            progress_stop()
+            _sys.unraisablehook = previous
+        if stops and "stopped" not in report and "exit" not in report:
+            stop = stops[0]
+            if isinstance(stop, KeyboardInterrupt):
+                report["stopped"] = {"phase": "threads", "reason": "interrupt"}
+            elif stop.exit is not None:
+                report["exit"] = dict(phase="threads", **stop.exit)
+            else:
+                report["stopped"] = {"phase": "threads", "reason": stop.reason}
 
     def _run_atexit(self):
         """Runs the exit handlers the program registered with atexit, as python
@@ -3406,7 +3468,9 @@ class _Session:
         try:
             with _Captured(self, None), _Guard(self, self.request.get("timeout")):
                 self.in_phase += 1
-                why_progress_start(observer.left)
+                left = observer.left
+                progress_start("specscope --why: running the warm-up again, watching %d site%s"
+                               % (left, "" if left == 1 else "s"))
                 status = 0  # how a child the program forks here ends
                 try:
                     with_hooks(self._run_again)
@@ -3429,7 +3493,7 @@ class _Session:
                         _child_exit({"exit": {"status": status}})
                     self.in_phase -= 1
                     watching.stop()
-                    why_progress_stop()
+                    progress_stop()
         except BaseException as e:
             outcome["ended"] = "failed: %s" % _error_text(e)
         finally:
@@ -3449,7 +3513,7 @@ class _Session:
         self.observing = None
         self.taking_over = True
         self.elsewhere = _thread.get_ident() != self.thread
-        for step in (watching.stop, why_progress_stop):
+        for step in (watching.stop, progress_stop):
             try:
                 step()
             except Exception:
@@ -3741,12 +3805,18 @@ def salvage(snapshot):
     this; without it, nothing."""
 
 
-def why_progress_start(sites):
-    """Shows a progress line on specscope's stderr (when a terminal) after
-    a second of observing `sites` sites. The native module replaces this."""
+def ends_process():
+    """Whether the process ends once specscope is done (the binary, the
+    package's command); the native module replaces this."""
+    return False
 
 
-def why_progress_stop():
+def progress_start(what):
+    """Shows `what` is going on in a progress line on specscope's stderr
+    (when a terminal) after a second. The native module replaces this."""
+
+
+def progress_stop():
     """Ends (and clears) the progress line."""
 
 

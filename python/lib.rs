@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 #[pyo3(signature = (argv, end_process = false))]
 fn run(py: Python<'_>, argv: Vec<OsString>, end_process: bool) -> u8 {
     specscope::collect::python::host();
-    specscope::collect::python::returns_to_caller(!end_process);
+    specscope::collect::python::process_ends_after(end_process);
     py.detach(|| {
         let code = specscope::entry::run(argv);
         if end_process {

@@ -77,21 +77,29 @@ pub fn host() {
     HOSTED.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
-/// Whether the process ends when specscope is done (the binary, the
-/// package's command), rather than returning to the Python code that
-/// called it (the package's `main()`, see [`returns_to_caller`]).
-static RETURNS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Whether the process ends once specscope is done with the command line
+/// (the binary, the package's command), rather than going on after it (the
+/// package's `main()` in a Python session, or a caller of this library).
+static ENDS_PROCESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Says that specscope returns to the Python code that called it when it is
-/// done, in the interpreter that loaded it (the package's `main()`): an
-/// `os._exit` or `os.exec*` in the program then raises in it rather than
-/// ending the run on the spot (which ends the process).
-pub fn returns_to_caller(returns: bool) {
-    RETURNS.store(returns, std::sync::atomic::Ordering::SeqCst);
+/// Says whether the process ends once specscope is done (see
+/// [`ENDS_PROCESS`]): then the program's run ends as `python SCRIPT` ends,
+/// waiting for its threads, and an `os._exit` or `os.exec*` in it ends the
+/// run on the spot; otherwise those raise in the program, and its threads
+/// are left running, as for any code a session runs.
+pub fn process_ends_after(ends: bool) {
+    ENDS_PROCESS.store(ends, std::sync::atomic::Ordering::SeqCst);
 }
 
-pub(crate) fn returns() -> bool {
-    RETURNS.load(std::sync::atomic::Ordering::SeqCst)
+pub(crate) fn process_ends() -> bool {
+    ENDS_PROCESS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// For the collector: whether the process ends once specscope is done
+/// (see [`process_ends_after`]).
+#[pyfunction]
+fn ends_process() -> bool {
+    process_ends()
 }
 
 /// Whether specscope runs inside an interpreter that loaded it.
@@ -517,6 +525,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(resolve::module_positions, &module)?)?;
     module.add_function(wrap_pyfunction!(function_code, &module)?)?;
     module.add_function(wrap_pyfunction!(compile_source, &module)?)?;
+    module.add_function(wrap_pyfunction!(ends_process, &module)?)?;
     module.add_function(wrap_pyfunction!(before_fork, &module)?)?;
     module.add_function(wrap_pyfunction!(after_fork_in_parent, &module)?)?;
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
@@ -537,8 +546,8 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(salvage, &module)?)?;
     module.add_function(wrap_pyfunction!(call_flags, &module)?)?;
     module.add_function(wrap_pyfunction!(generic_attribute_access, &module)?)?;
-    module.add_function(wrap_pyfunction!(progress::why_progress_start, &module)?)?;
-    module.add_function(wrap_pyfunction!(progress::why_progress_stop, &module)?)?;
+    module.add_function(wrap_pyfunction!(progress::progress_start, &module)?)?;
+    module.add_function(wrap_pyfunction!(progress::progress_stop, &module)?)?;
     Ok(module)
 }
 

@@ -408,7 +408,8 @@ pub struct Stopped {
     pub reason: StopReason,
 }
 
-/// A part of a run (JSON: `program`, `call`, `then`, `atexit`, `collection`).
+/// A part of a run (JSON: `program`, `call`, `then`, `threads`, `atexit`,
+/// `collection`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
@@ -418,6 +419,9 @@ pub enum Phase {
     Call,
     /// The `--then` expression.
     Then,
+    /// Waiting for the program's threads as python does when it ends
+    /// (`threading._shutdown()`), before its atexit handlers.
+    Threads,
     /// The program's atexit handlers, run at the end of the warm-up.
     Atexit,
     /// Choosing and describing the code objects, after the program.
@@ -546,6 +550,7 @@ mod tests {
             (Phase::Program, "\"program\""),
             (Phase::Call, "\"call\""),
             (Phase::Then, "\"then\""),
+            (Phase::Threads, "\"threads\""),
             (Phase::Atexit, "\"atexit\""),
             (Phase::Collection, "\"collection\""),
         ] {

@@ -147,6 +147,7 @@ pub fn phase_name(phase: Phase) -> &'static str {
         Phase::Program => "program",
         Phase::Call => "--call expression",
         Phase::Then => "--then expression",
+        Phase::Threads => "program's threads at its end",
         Phase::Atexit => "program's atexit handlers",
         // The program ended; collecting what it ran outlived --timeout.
         Phase::Collection => "collection of what ran",

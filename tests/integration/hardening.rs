@@ -129,20 +129,60 @@ fn a_flood_of_output_is_kept_up_to_a_limit_and_counted() {
 }
 
 #[test]
-fn threads_left_running_do_not_keep_specscope_alive() {
-    let code = "import threading, time\n\
-                threading.Thread(target=lambda: time.sleep(3600)).start()\n\
+fn threads_left_running_are_waited_for_as_python_does() {
+    // python waits for the threads that are not daemons before its exit
+    // handlers (and never for daemon threads): their output is the
+    // program's. One that never ends keeps the run going, as it keeps
+    // python, until --timeout stops the wait.
+    let code = "import atexit, threading, time\n\
+                atexit.register(lambda: print('exit handler', flush=True))\n\
+                def late():\n    time.sleep(0.3)\n    print('the thread ended', flush=True)\n\
+                threading.Thread(target=late).start()\n\
                 def spin():\n    while True:\n        pass\n\
                 threading.Thread(target=spin, daemon=True).start()\n\
-                def f():\n    return 1\n";
-    let started = Instant::now();
-    specscope()
+                def f():\n    return 1\n\
+                print('main ended', flush=True)\n";
+    let out = specscope()
         .args(["dump", "-c", code, "-f", "f"])
         .timeout(Duration::from_secs(60))
         .assert()
         .success()
-        .stdout(predicate::str::contains("f (function"));
+        .stdout(predicate::str::contains("f (function"))
+        .get_output()
+        .clone();
+    assert_eq!(
+        crate::common::program_output(&out.stderr),
+        "main ended\nthe thread ended\nexit handler\n"
+    );
+    let forever = "import threading, time\n\
+                   threading.Thread(target=lambda: time.sleep(3600)).start()\n\
+                   def f():\n    return 1\n";
+    let started = Instant::now();
+    let out = specscope()
+        .args([
+            "dump",
+            "--timeout",
+            "1",
+            "--format",
+            "json",
+            "-c",
+            forever,
+            "-f",
+            "f",
+        ])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(i32::from(specscope::exit::TIMEOUT))
+        .get_output()
+        .clone();
     assert!(started.elapsed() < Duration::from_secs(30));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["run"]["stopped"]["phase"], "threads",
+        "{}",
+        json["run"]
+    );
+    assert_eq!(json["code_objects"][0]["qualname"], "f");
 }
 
 #[test]

@@ -576,6 +576,33 @@ fn the_program_s_frames_are_the_only_ones_on_its_stack() {
     }
 }
 
+// ------------------------------------------------------------ threads at the end
+
+#[test]
+fn the_program_s_threads_end_before_its_exit_handlers_as_under_python() {
+    // A thread that is not a daemon, an idle ThreadPoolExecutor (its
+    // workers end on threading's own exit callbacks) and an exit handler.
+    let code = "import atexit, threading, time\n\
+                from concurrent.futures import ThreadPoolExecutor\n\
+                atexit.register(lambda: print('exit handler', flush=True))\n\
+                pool = ThreadPoolExecutor(2)\n\
+                print(sum(pool.map(abs, range(-5, 5))), flush=True)\n\
+                def late():\n\
+                \x20   time.sleep(0.2)\n\
+                \x20   print('the thread ended', flush=True)\n\
+                threading.Thread(target=late).start()\n\
+                print('main ended', flush=True)\n";
+    let expected = python_prints(code);
+    assert_eq!(expected, "25\nmain ended\nthe thread ended\nexit handler\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), expected);
+}
+
 // ------------------------------------------------------------ sys.excepthook
 
 #[test]

@@ -1,7 +1,9 @@
-//! A progress line while `--why` observes the warm-up a second time: after
-//! a second, specscope's own stderr (not the program's, which the
-//! collection captures) says what is running and for how long, when that
-//! stderr is a terminal. The line is cleared when observing ends.
+//! A progress line while a run goes on longer than the program itself may
+//! have led one to expect (`--why` observing the warm-up a second time;
+//! waiting for the program's threads at its end, as python does): after a
+//! second, specscope's own stderr (not the program's, which the collection
+//! captures) says what is running and for how long, when that stderr is a
+//! terminal. The line is cleared when it ends.
 
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -10,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 
-/// The progress line of the observation under way: what it shows, and
-/// its thread with the flag that ends it.
+/// The progress line under way: what it shows, and its thread with the
+/// flag that ends it.
 struct Progress {
     fd: i32,
-    sites: usize,
+    what: String,
     started: Instant,
     thread: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
 }
@@ -36,10 +38,10 @@ fn progress() -> std::sync::MutexGuard<'static, Option<Progress>> {
     PROGRESS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Starts the line's thread for an observation of `sites` sites, when
-/// specscope's stderr is a terminal.
+/// Starts the line's thread, saying `what` is going on, when specscope's
+/// stderr is a terminal.
 #[pyfunction]
-pub fn why_progress_start(sites: usize) {
+pub fn progress_start(what: String) {
     let fd = super::watchdog::real_stderr();
     // SAFETY: isatty on any descriptor number is safe.
     if fd < 0 || unsafe { libc::isatty(fd) } != 1 {
@@ -47,7 +49,7 @@ pub fn why_progress_start(sites: usize) {
     }
     let mut line = Progress {
         fd,
-        sites,
+        what,
         started: Instant::now(),
         thread: None,
     };
@@ -58,7 +60,7 @@ pub fn why_progress_start(sites: usize) {
 /// The thread that shows the line from a second after `line` started, and
 /// clears it when told to end (and when it was shown).
 fn spawn(line: &Progress) -> (Arc<AtomicBool>, JoinHandle<()>) {
-    let (fd, sites, started) = (line.fd, line.sites, line.started);
+    let (fd, what, started) = (line.fd, line.what.clone(), line.started);
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::clone(&stop);
     let thread = std::thread::spawn(move || {
@@ -67,13 +69,9 @@ fn spawn(line: &Progress) -> (Arc<AtomicBool>, JoinHandle<()>) {
             std::thread::park_timeout(Duration::from_millis(100));
             let elapsed = started.elapsed();
             if elapsed >= QUIET && !done.load(SeqCst) {
-                let s = if sites == 1 { "" } else { "s" };
                 write_all(
                     fd,
-                    &format!(
-                        "\r\x1b[Kspecscope --why: running the warm-up again, watching {sites} site{s} · {:.1} s",
-                        elapsed.as_secs_f64()
-                    ),
+                    &format!("\r\x1b[K{what} · {:.1} s", elapsed.as_secs_f64()),
                 );
                 shown = true;
             }
@@ -97,7 +95,7 @@ fn end(thread: Option<(Arc<AtomicBool>, JoinHandle<()>)>) -> bool {
 
 /// Ends the line (and clears it).
 #[pyfunction]
-pub fn why_progress_stop() {
+pub fn progress_stop() {
     if let Some(mut line) = progress().take() {
         end(line.thread.take());
     }

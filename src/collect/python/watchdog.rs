@@ -337,7 +337,7 @@ fn take_over_here(
 #[pyfunction]
 #[pyo3(pass_module)]
 pub(super) fn exit_now(module: &Bound<'_, PyModule>) {
-    if super::returns() {
+    if !super::process_ends() {
         return;
     }
     let mut watch = lock();

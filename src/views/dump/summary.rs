@@ -45,7 +45,7 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
         let _ = writeln!(
             out,
             "sampled every {} ms: {} samples, {} in the code shown",
-            sampling.interval_ms,
+            milliseconds(sampling.interval_ms),
             grouped(sampling.total),
             grouped(here)
         );
@@ -55,6 +55,13 @@ pub fn render(snapshot: &Snapshot, paint: Paint) -> String {
     out.push('\n');
     look_at_first(snapshot, paint, &mut out);
     out
+}
+
+/// A mean interval in milliseconds to two decimals, without trailing
+/// zeros: `1.0000808` is "1", `1.214` "1.21", `0.5` "0.5".
+fn milliseconds(ms: f64) -> String {
+    let text = format!("{ms:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn family_table(
@@ -184,5 +191,18 @@ fn state_style(state: SiteState) -> &'static str {
         SiteState::BackingOff => "1;31",
         SiteState::GivenUp => "31",
         SiteState::NeverRan => "2",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::milliseconds;
+
+    #[test]
+    fn a_mean_interval_reads_to_two_decimals_without_trailing_zeros() {
+        assert_eq!(milliseconds(1.000_080_860_093_271_1), "1");
+        assert_eq!(milliseconds(1.214), "1.21");
+        assert_eq!(milliseconds(0.5), "0.5");
+        assert_eq!(milliseconds(100.0), "100");
     }
 }
