@@ -209,6 +209,8 @@ fn main_returns_when_the_program_calls_os_exit_or_exec() {
 
 #[test]
 fn threads_and_hooks_the_program_leaves_do_not_outlive_the_command() {
+    // A daemon thread (python does not wait for it either), an audit hook
+    // and a profile function: none of them runs on after the command.
     let Some(_) = package() else { return };
     let started = std::time::Instant::now();
     let out = specscope()
@@ -219,7 +221,7 @@ fn threads_and_hooks_the_program_leaves_do_not_outlive_the_command() {
             "-c",
             "import sys, threading, time\n\
              sys.addaudithook(lambda e, a: print('AUDIT', e))\n\
-             threading.Thread(target=time.sleep, args=(60,)).start()\n\
+             threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n\
              sys.setprofile(lambda *a: print('PROFILE'))\n",
         ])
         .assert()
