@@ -840,6 +840,22 @@ def _trim_traceback(exc):
         return exc
 
 
+def _raised_in_c(exc):
+    """An exception that python would raise from C, where the collector
+    stands in for that C code with a call of its own (`sys.excepthook`,
+    `threading._shutdown`): without the collector's frames, and with no
+    traceback at all when none of the program's is left, as python prints
+    it then (the exception's line alone)."""
+    exc = _trim_traceback(exc)
+    try:
+        tb = _exc_traceback(exc)
+        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+            tb = tb.tb_next
+        return _with_traceback(exc, tb)
+    except BaseException:
+        return exc
+
+
 def _trimmed(exc):
     tb = _exc_traceback(exc)
     while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
@@ -3119,7 +3135,7 @@ class _Session:
             if isinstance(error, _Stop) or (isinstance(error, KeyboardInterrupt) and self.interrupted):
                 return  # --timeout or Ctrl-C in the hook: the run ends as it would have
             try:
-                _sys.stderr.write("Error in sys.excepthook:\n" + _format_exception(_trim_traceback(error))
+                _sys.stderr.write("Error in sys.excepthook:\n" + _format_exception(_raised_in_c(error))
                                   + "\nOriginal exception was:\n" + traceback_text)
                 _sys.stderr.flush()
             except BaseException:
@@ -3135,7 +3151,7 @@ class _Session:
         is not a daemon. Not after os._exit, an exec, --timeout or Ctrl-C; a
         thread that never ends keeps the run going, as it keeps python, until
         --timeout or Ctrl-C. What `_shutdown` raises is printed as python
-        prints it ("Exception ignored in: ...")."""
+        prints it ("Exception ignored ...")."""
         report = self.report
         threading = _sys.modules.get("threading")
         if threading is None or "stopped" in report or report.get("exit", {}).get("how") in _ABRUPT:
@@ -3151,8 +3167,11 @@ class _Session:
                 threading._shutdown()
             except Exception as e:
                 try:
-                    _sys.stderr.write("Exception ignored in: %s\n%s" % (
-                        _safe_repr(threading), _format_exception(_trim_traceback(e))))
+                    # As `wait_for_thread_shutdown` words it (3.13 names
+                    # the shutdown, earlier versions the module).
+                    where = ("on threading shutdown:" if _sys.version_info >= (3, 13)
+                             else "in: %s" % _safe_repr(threading))
+                    _sys.stderr.write("Exception ignored %s\n%s" % (where, _format_exception(_raised_in_c(e))))
                     _sys.stderr.flush()
                 except BaseException:
                     pass

@@ -603,6 +603,25 @@ fn the_program_s_threads_end_before_its_exit_handlers_as_under_python() {
     assert_eq!(program_output(&out.stderr), expected);
 }
 
+#[test]
+fn a_broken_threading_shutdown_is_reported_as_python_reports_it() {
+    let code = "import threading\n\
+                del threading._shutdown\n\
+                print('main ended', flush=True)\n";
+    let expected = python_prints(code);
+    assert!(
+        expected.ends_with("AttributeError: module 'threading' has no attribute '_shutdown'\n"),
+        "{expected}"
+    );
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), expected);
+}
+
 // ------------------------------------------------------------ sys.excepthook
 
 #[test]
@@ -618,6 +637,8 @@ fn an_uncaught_exception_goes_to_the_program_s_excepthook() {
             "raise RuntimeError('the hook broke')",
             "Original exception was:",
         ),
+        // Not callable: the error has no traceback of the program's.
+        ("pass\nhook = 3", "TypeError: 'int' object is not callable"),
     ] {
         let code = format!(
             "import sys\n\
