@@ -3088,14 +3088,11 @@ class _Session:
                     pass
             return False
         except _Stop as e:
-            report["stopped"] = {"phase": phase, "reason": e.reason}
-            if e.exit is not None:
-                report["exit"] = dict(phase=phase, **e.exit)
-                del report["stopped"]
+            self._record_stop(phase, e)
             return False
         except BaseException as e:
             if isinstance(e, KeyboardInterrupt) and self.interrupted:
-                report["stopped"] = {"phase": phase, "reason": "interrupt"}
+                self._record_stop(phase, e)
                 return False
             shown = _trim_traceback(e)
             report["exception"] = {
@@ -3176,34 +3173,13 @@ class _Session:
                 except BaseException:
                     pass
 
-        # 3.13 waits in C (`_thread._shutdown`), which prints what the wait
-        # raises as unraisable and goes on: --timeout's and Ctrl-C's stops
-        # are taken from there.
-        previous = _sys.unraisablehook
-        stops = []
-
-        def unraisable(info):
-            stop = info.exc_value
-            if isinstance(stop, _Stop) or (isinstance(stop, KeyboardInterrupt) and self.interrupted):
-                stops.append(stop)
-            else:
-                previous(info)
-
-        _sys.unraisablehook = unraisable
         progress_start("specscope: waiting for the program's threads to end, as python does (Ctrl-C stops)")
         try:
-            self._run_phase(lambda: with_hooks(shutdown), "threads")
+            # 3.13 waits in C (`_thread._shutdown`), which prints what the
+            # wait raises as unraisable and goes on.
+            self._run_phase_taking_stops(lambda: with_hooks(shutdown), "threads")
         finally:
             progress_stop()
-            _sys.unraisablehook = previous
-        if stops and "stopped" not in report and "exit" not in report:
-            stop = stops[0]
-            if isinstance(stop, KeyboardInterrupt):
-                report["stopped"] = {"phase": "threads", "reason": "interrupt"}
-            elif stop.exit is not None:
-                report["exit"] = dict(phase="threads", **stop.exit)
-            else:
-                report["stopped"] = {"phase": "threads", "reason": stop.reason}
 
     def _run_atexit(self):
         """Runs the exit handlers the program registered with atexit, as python
@@ -3215,28 +3191,46 @@ class _Session:
         atexit = _sys.modules.get("atexit")  # never imported: nothing registered
         if atexit is None or "stopped" in report or report.get("exit", {}).get("how") in _ABRUPT:
             return
+        try:
+            # Unregistering from a handler is allowed: after a stop, the
+            # rest are skipped.
+            self._run_phase_taking_stops(lambda: with_hooks(atexit._run_exitfuncs), "atexit",
+                                         on_stop=atexit._clear)
+        finally:
+            atexit._clear()
+
+    def _run_phase_taking_stops(self, fn, phase, on_stop=None):
+        """`_run_phase` for a phase whose C code prints what the program's
+        code raises as unraisable and goes on (atexit runs each handler so,
+        3.13 waits for threads so): a --timeout, Ctrl-C or exit that reaches
+        `sys.unraisablehook` there ends the phase in the report as a raised
+        one would, and `on_stop` runs."""
         previous = _sys.unraisablehook
 
         def unraisable(info):
             stop = info.exc_value
-            if isinstance(stop, _Stop) or isinstance(stop, KeyboardInterrupt):
-                # Unregistering from a handler is allowed: the rest are skipped.
-                atexit._clear()
-                if isinstance(stop, KeyboardInterrupt):
-                    report["stopped"] = {"phase": "atexit", "reason": "interrupt"}
-                elif stop.exit is not None:
-                    report["exit"] = dict(phase="atexit", **stop.exit)
-                else:
-                    report["stopped"] = {"phase": "atexit", "reason": stop.reason}
+            if isinstance(stop, (_Stop, KeyboardInterrupt)):
+                if on_stop is not None:
+                    on_stop()
+                self._record_stop(phase, stop)
             else:
                 previous(info)
 
         _sys.unraisablehook = unraisable
         try:
-            self._run_phase(lambda: with_hooks(atexit._run_exitfuncs), "atexit")
+            self._run_phase(fn, phase)
         finally:
             _sys.unraisablehook = previous
-            atexit._clear()
+
+    def _record_stop(self, phase, stop):
+        """How `phase` ended, in the report, for a stop: Ctrl-C's
+        KeyboardInterrupt, or a `_Stop` (--timeout, or an exit)."""
+        if isinstance(stop, KeyboardInterrupt):
+            self.report["stopped"] = {"phase": phase, "reason": "interrupt"}
+        elif stop.exit is not None:
+            self.report["exit"] = dict(phase=phase, **stop.exit)
+        else:
+            self.report["stopped"] = {"phase": phase, "reason": stop.reason}
 
     def _end_program(self):
         """What ends the program's part of a run, whether it ended or was taken over."""

@@ -159,10 +159,25 @@ fn python_dash_m_specscope_is_the_same_command() {
     assert!(ops.contains(&"BINARY_OP_ADD_INT"), "{ops:?}");
 }
 
+/// Runs `code` with the virtualenv's python, as a session that imports the
+/// package would, and checks that it printed `says`.
+fn assert_session_prints(venv: &Path, code: &str, says: &str) {
+    let out = std::process::Command::new(venv.join("bin").join("python"))
+        .args(["-c", code])
+        .env_remove("VIRTUAL_ENV")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(says),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn main_puts_back_what_it_changed_in_the_interpreter() {
     let Some((_, venv)) = package() else { return };
-    let python = venv.join("bin").join("python");
     let check = "import signal, sys, specscope\n\
                  def mine(*a): pass\n\
                  signal.signal(signal.SIGTERM, mine)\n\
@@ -170,17 +185,7 @@ fn main_puts_back_what_it_changed_in_the_interpreter() {
                  code = specscope.main(['dump', '--format', 'summary', '-c', 'import sys, signal\\nsys.argv.append(1)\\nsys.path.append(2)\\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)'])\n\
                  after = (list(sys.argv), list(sys.orig_argv), list(sys.path), sys.stdout, sys.modules['__main__'], signal.getsignal(signal.SIGINT))\n\
                  print('same', code, before == after, signal.getsignal(signal.SIGTERM) is mine)\n";
-    let out = std::process::Command::new(&python)
-        .args(["-c", check])
-        .env_remove("VIRTUAL_ENV")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("same 0 True True"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_session_prints(&venv, check, "same 0 True True");
 }
 
 #[test]
@@ -189,22 +194,11 @@ fn main_returns_when_the_program_calls_os_exit_or_exec() {
     // session, main() must return: the call raises in the program instead,
     // and main() returns the exit code.
     let Some((_, venv)) = package() else { return };
-    let python = venv.join("bin").join("python");
     let check = "import specscope\n\
                  a = specscope.main(['dump', '--format', 'summary', '-c', 'import os\\nos._exit(3)'])\n\
                  b = specscope.main(['dump', '--format', 'summary', '-c', 'import os\\nos.execv(\"/bin/echo\", [\"echo\", \"ran\"])'])\n\
                  print('returned', a, b)\n";
-    let out = std::process::Command::new(&python)
-        .args(["-c", check])
-        .env_remove("VIRTUAL_ENV")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("returned 9 0"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_session_prints(&venv, check, "returned 9 0");
 }
 
 #[test]

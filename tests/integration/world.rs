@@ -237,12 +237,7 @@ fn the_program_runs_the_code_python_compiles_from_its_text() {
         copy.to_str().unwrap()
     );
     fs::write(&copy, &code).unwrap();
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", &code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", &code]);
     assert_eq!(program_output(&out.stderr), "same code\n", "-c");
 }
 
@@ -267,11 +262,7 @@ for i in range(3):
 #[test]
 fn a_program_that_forks_gets_no_warning_python_would_not_give() {
     let expected = {
-        let out = Process::new(linked_python())
-            .args(["-c", FORKS])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = run_python(["-c", FORKS]);
         assert!(out.status.success());
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "python warns");
         String::from_utf8(out.stdout).unwrap()
@@ -280,12 +271,7 @@ fn a_program_that_forks_gets_no_warning_python_would_not_give() {
     // With the watchdog (--timeout) and the sampler (on by default) beside
     // the program, whose output the reader thread takes: all three stop
     // while the program forks, and go on after.
-    let out = specscope()
-        .args(["dump", "--format", "json", "--timeout", "60", "-c", FORKS])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["--timeout", "60", "-c", FORKS]);
     let text = program_output(&out.stderr);
     let mine = text.split_once('\n').map_or("", |(_, rest)| rest);
     let theirs = expected.split_once('\n').map_or("", |(_, rest)| rest);
@@ -325,14 +311,43 @@ fn the_timeout_still_ends_a_program_after_it_forked() {
     assert!(program_output(&out.stderr).contains("spinning"));
 }
 
+/// `specscope dump --format json ARGS`, which must succeed.
+fn dump_json(args: &[&str]) -> std::process::Output {
+    specscope()
+        .args(["dump", "--format", "json"])
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .clone()
+}
+
+/// `python ARGS` with stdin at end-of-file.
+fn run_python<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(
+    args: I,
+) -> std::process::Output {
+    Process::new(linked_python())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// The same lines, in any order: under specscope the program's stdout and
+/// stderr are one stream, in the order written, where python's were read
+/// one after the other.
+fn assert_same_lines(mine: &str, theirs: &str, context: &str) {
+    let mut a: Vec<&str> = mine.lines().collect();
+    let mut b: Vec<&str> = theirs.lines().collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b, "{context}");
+}
+
 /// What `python -c code` printed on stdout and stderr, one after the other
 /// (the program flushes between them), with process ids made `N`.
 fn python_prints(code: &str) -> String {
-    let out = Process::new(linked_python())
-        .args(["-c", code])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = run_python(["-c", code]);
     without_pids(&format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -373,20 +388,9 @@ fn a_fork_from_another_thread_is_warned_as_python_warns_it() {
         common::minor() >= 12,
         "{expected}"
     );
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code]);
     let text = without_pids(&program_output(&out.stderr));
-    let mut mine: Vec<&str> = text.lines().collect();
-    let mut theirs: Vec<&str> = expected.lines().collect();
-    // python's stderr comes after its stdout here; under specscope the
-    // two are one stream, in the order written.
-    mine.sort_unstable();
-    theirs.sort_unstable();
-    assert_eq!(mine, theirs, "under specscope:\n{text}");
+    assert_same_lines(&text, &expected, &format!("under specscope:\n{text}"));
 }
 
 #[test]
@@ -402,12 +406,7 @@ fn os_exit_in_a_forked_child_ends_it_at_once() {
                 _, status = os.waitpid(pid, 0)\n\
                 print('child exited with', os.waitstatus_to_exitcode(status), flush=True)\n";
     assert_eq!(python_prints(code), "child exited with 3\n");
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code]);
     assert_eq!(program_output(&out.stderr), "child exited with 3\n");
 }
 
@@ -436,11 +435,7 @@ fn os_exit_in_another_thread_ends_the_run_at_once() {
                 ready.set()\n\
                 t.join()\n\
                 print('main after join', flush=True)\n";
-    let python = Process::new(linked_python())
-        .args(["-c", code])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let python = run_python(["-c", code]);
     assert_eq!(python.status.code(), Some(5));
     assert_eq!(String::from_utf8_lossy(&python.stdout), "main waits\n");
     let out = specscope()
@@ -472,29 +467,16 @@ fn a_command_s_lines_are_where_python_puts_them() {
         common::minor() >= 13,
         "{expected}"
     );
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code]);
     let text = program_output(&out.stderr);
-    let mut mine: Vec<&str> = text.lines().collect();
-    let mut theirs: Vec<&str> = expected.lines().collect();
-    mine.sort_unstable();
-    theirs.sort_unstable();
-    assert_eq!(mine, theirs, "under specscope:\n{text}");
+    assert_same_lines(&text, &expected, &format!("under specscope:\n{text}"));
 }
 
 #[test]
 fn a_command_s_traceback_is_python_s() {
     // Lines and carets from 3.13 on, none before, as python prints it.
     let code = "def f():\n    return 1 / 0\nf()\n";
-    let python = Process::new(linked_python())
-        .args(["-c", code])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let python = run_python(["-c", code]);
     let expected = String::from_utf8(python.stderr).unwrap();
     assert_eq!(
         expected.contains("return 1 / 0"),
@@ -540,11 +522,7 @@ fn the_program_s_frames_are_the_only_ones_on_its_stack() {
     let dir = tempfile::tempdir().unwrap();
     let script = write(dir.path(), "stack.py", probe);
     for target in [&[script.as_str()][..], &["-c", probe][..]] {
-        let python = Process::new(linked_python())
-            .args(target)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let python = run_python(target);
         let expected = format!(
             "{}{}",
             String::from_utf8_lossy(&python.stdout),
@@ -560,19 +538,13 @@ fn the_program_s_frames_are_the_only_ones_on_its_stack() {
             expected.contains(&format!("{past_the_top}: UserWarning: two up")),
             "{expected}"
         );
-        let out = specscope()
-            .args(["dump", "--format", "json"])
-            .args(target)
-            .assert()
-            .success()
-            .get_output()
-            .clone();
+        let out = dump_json(target);
         let text = program_output(&out.stderr);
-        let mut mine: Vec<&str> = text.lines().collect();
-        let mut theirs: Vec<&str> = expected.lines().collect();
-        mine.sort_unstable();
-        theirs.sort_unstable();
-        assert_eq!(mine, theirs, "{target:?} under specscope:\n{text}");
+        assert_same_lines(
+            &text,
+            &expected,
+            &format!("{target:?} under specscope:\n{text}"),
+        );
     }
 }
 
@@ -594,12 +566,7 @@ fn the_program_s_threads_end_before_its_exit_handlers_as_under_python() {
                 print('main ended', flush=True)\n";
     let expected = python_prints(code);
     assert_eq!(expected, "25\nmain ended\nthe thread ended\nexit handler\n");
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code]);
     assert_eq!(program_output(&out.stderr), expected);
 }
 
@@ -613,12 +580,7 @@ fn a_broken_threading_shutdown_is_reported_as_python_reports_it() {
         expected.ends_with("AttributeError: module 'threading' has no attribute '_shutdown'\n"),
         "{expected}"
     );
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code]);
     assert_eq!(program_output(&out.stderr), expected);
 }
 
@@ -647,11 +609,7 @@ fn an_uncaught_exception_goes_to_the_program_s_excepthook() {
              sys.excepthook = hook\n\
              raise KeyError('main')\n"
         );
-        let python = Process::new(linked_python())
-            .args(["-c", &code])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let python = run_python(["-c", &code]);
         let expected = String::from_utf8(python.stderr).unwrap();
         assert!(expected.contains(says), "{expected}");
         let out = specscope()
@@ -685,12 +643,7 @@ fn an_exec_ends_the_run_there_and_what_was_collected_is_shown() {
                 finally:\n\
                 \x20   print('finally', flush=True)\n";
     assert_eq!(python_prints(code), "before exec\necho ran\n");
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code, "-f", "f"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code, "-f", "f"]);
     assert_eq!(program_output(&out.stderr), "before exec\n");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -733,12 +686,7 @@ fn an_exec_that_fails_raises_in_the_program_as_under_python() {
         expected.ends_with("the child became echo\nparent goes on\n"),
         "{expected}"
     );
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code]);
     assert_eq!(program_output(&out.stderr), expected);
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["run"]["exit"].is_null(), "{}", json["run"]);
@@ -754,12 +702,7 @@ fn an_exec_on_another_thread_ends_the_run_at_once() {
                 t.join()\n\
                 print('main after join', flush=True)\n";
     assert_eq!(python_prints(code), "echo ran\n");
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("output of the program"), "{stderr}");
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -827,12 +770,7 @@ fn sigint_s_handler_is_specscope_s_while_the_program_runs() {
                 \x20   print('asyncio took it', signal.getsignal(signal.SIGINT) is not outside)\n\
                 asyncio.run(main())\n";
     assert_eq!(python_prints(code), "default True\nasyncio took it True\n");
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json(&["-c", code]);
     assert_eq!(
         program_output(&out.stderr),
         "default False\nasyncio took it False\n"

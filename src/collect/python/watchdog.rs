@@ -300,6 +300,26 @@ extern "C" fn pending(generation: *mut libc::c_void) -> c_int {
     0
 }
 
+/// What ending the run needs, taken by the thread that is to end it: the
+/// continuation, the collector module and the thread the program runs
+/// on. None when no run of this process (of `generation`, when given) is
+/// under way, or another thread is ending it.
+fn claim(generation: Option<u64>) -> Option<(Option<Then>, Option<Py<PyModule>>, libc::pthread_t)> {
+    let mut watch = lock();
+    // SAFETY: getpid has no preconditions.
+    if generation.is_some_and(|g| g != watch.generation)
+        || !matches!(watch.stage, Stage::Running | Stage::Requested)
+        || watch.pid != unsafe { libc::getpid() }
+    {
+        return None;
+    }
+    watch.stage = Stage::TakingOver;
+    let claimed = (watch.then.take(), watch.collector.take(), watch.thread);
+    drop(watch);
+    WAKE.notify_all();
+    Some(claimed)
+}
+
 /// Ends the run from this thread, attached, if it is still under way
 /// (then never returns).
 fn take_over_here(
@@ -308,20 +328,9 @@ fn take_over_here(
     reason: StopReason,
     collector: Option<Py<PyModule>>,
 ) {
-    let mut watch = lock();
-    // SAFETY: getpid has no preconditions.
-    if generation.is_some_and(|g| g != watch.generation)
-        || !matches!(watch.stage, Stage::Running | Stage::Requested)
-        || watch.pid != unsafe { libc::getpid() }
-    {
-        return;
+    if let Some((then, armed, _)) = claim(generation) {
+        take_over(py, reason.key(), then, collector.or(armed))
     }
-    watch.stage = Stage::TakingOver;
-    let then = watch.then.take();
-    let collector = collector.or_else(|| watch.collector.take());
-    drop(watch);
-    WAKE.notify_all();
-    take_over(py, reason.key(), then, collector)
 }
 
 /// `os._exit` or an `os.exec` function called by the program (the
@@ -340,18 +349,9 @@ pub(super) fn exit_now(module: &Bound<'_, PyModule>) {
     if !super::process_ends() {
         return;
     }
-    let mut watch = lock();
-    // SAFETY: getpid has no preconditions.
-    if !matches!(watch.stage, Stage::Running | Stage::Requested)
-        || watch.pid != unsafe { libc::getpid() }
-    {
+    let Some((then, _, thread)) = claim(None) else {
         return;
-    }
-    watch.stage = Stage::TakingOver;
-    let then = watch.then.take();
-    let thread = watch.thread;
-    drop(watch);
-    WAKE.notify_all();
+    };
     // SAFETY: pthread_self and pthread_equal have no preconditions.
     if unsafe { libc::pthread_equal(thread, libc::pthread_self()) } == 0 {
         // Should it not freeze, it waits for the interpreter until the
