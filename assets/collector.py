@@ -532,7 +532,7 @@ class _Captured:
         # Text the program left in its streams (or in the interpreter's own,
         # sys.__stdout__), while the file descriptors still point here. (Not
         # the interpreter's when the run is taken over from another thread:
-        # the frozen program may hold their locks.)
+        # the program's blocked or parked thread may hold their locks.)
         others = () if self.session.elsewhere else _INTERPRETER_STREAMS
         for stream in self.streams + others:
             try:
@@ -3770,6 +3770,24 @@ def stop_now(reason):
     module replaces this; without it, this returns."""
 
 
+def park():
+    """Stops the calling thread for good, without the interpreter (another
+    thread ends the run). The native module replaces this; without it, no
+    other thread ends a run and nothing makes a `_Parked`."""
+
+
+class _Parked(BaseException):
+    """Raised into the program's thread when another thread ends the run
+    (a timeout that finds it blocked outside the interpreter, or `os._exit`
+    on another thread): CPython makes the exception where that thread next
+    runs Python code, and making it parks the thread before any more of
+    the program runs."""
+
+    def __new__(cls, *args):
+        park()
+        return super().__new__(cls, *args)
+
+
 # Sampling (see `_Sampling`): the native module replaces these; without it
 # nothing is sampled.
 
@@ -3838,11 +3856,12 @@ def take_over(reason):
     would have returned, built the same way from where the run is (None
     when no run is under way).
 
-    The native side calls this with the interpreter held for good: on the
-    thread the program runs on, from the interpreter's loop wherever the
-    program is, or, when that thread is blocked outside the interpreter,
-    from another thread while it stays frozen. Either way no code of the
-    program runs after this. What the captures changed is put back (file
+    The native side calls this on the thread the program runs on, from the
+    interpreter's loop wherever the program is, or from another thread
+    (when the program's thread is blocked outside the interpreter, or the
+    program called `os._exit` there): the program's thread is then parked
+    the next time it runs Python code (see `_Parked`). Either way no code
+    of the program runs after this. What the captures changed is put back (file
     descriptors, `sys.stdout`, ...), and the run is marked stopped by
     `reason` ("timeout" or "interrupt") in the phase that was running."""
     session = _lasting.session

@@ -534,6 +534,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(watchdog::watch, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::stop_now, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::exit_now, &module)?)?;
+    module.add_function(wrap_pyfunction!(watchdog::park, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_start, &module)?)?;
     module.add_function(wrap_pyfunction!(high_dup, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_write, &module)?)?;
@@ -965,7 +966,8 @@ pub fn with_program_paused<T>(f: impl FnOnce() -> T) -> T {
 /// own handlers after this).
 pub fn reset_signals() {
     if watchdog::taken_over() {
-        // The collection's lock may be held by the frozen program's thread.
+        // The collection's lock may be held by the program's thread, parked
+        // or blocked.
         watchdog::reset_signals_here();
         return;
     }

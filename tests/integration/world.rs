@@ -454,6 +454,63 @@ fn os_exit_in_another_thread_ends_the_run_at_once() {
 }
 
 #[test]
+fn os_exit_in_another_thread_while_the_main_thread_trades_the_interpreter() {
+    // The main thread gives the interpreter up and takes it back all the
+    // time (`time.sleep(0)`), so the exit finds it inside CPython's
+    // hand-over more often than not. Stopping it there with a signal hung
+    // the run for good about every second time; it is parked instead the
+    // next time it runs Python code. Five runs, each of which must end.
+    let code = "import os, threading, time\n\
+                def worker():\n\
+                \x20   for _ in range(200000):\n\
+                \x20       pass\n\
+                \x20   os._exit(7)\n\
+                threading.Thread(target=worker).start()\n\
+                while True:\n\
+                \x20   time.sleep(0)\n";
+    assert_eq!(run_python(["-c", code]).status.code(), Some(7));
+    for _ in 0..5 {
+        let out = specscope()
+            .args(["dump", "--format", "json", "-c", code])
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(i32::from(specscope::exit::PROGRAM_EXIT))
+            .get_output()
+            .clone();
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["run"]["exit"]["how"], "os._exit", "{}", json["run"]);
+        assert_eq!(json["run"]["exit"]["status"], 7);
+    }
+}
+
+#[test]
+fn a_timeout_that_ends_the_run_from_the_watchdog_runs_no_more_of_the_program() {
+    // The main thread sleeps past the timeout, SIGALRM ignored: the
+    // watchdog ends the run, and the main thread, waking while the dump is
+    // built, is parked before its next line.
+    let code = "import signal, time\n\
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)\n\
+                print('asleep', flush=True)\n\
+                time.sleep(0.4)\n\
+                print('awake', flush=True)\n\
+                time.sleep(100)\n";
+    let out = specscope()
+        .args(["dump", "--format", "json", "--timeout", "0.2", "-c", code])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(i32::from(specscope::exit::TIMEOUT))
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "asleep\n");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["run"]["stopped"]["reason"], "timeout",
+        "{}",
+        json["run"]
+    );
+}
+
+#[test]
 fn a_command_s_lines_are_where_python_puts_them() {
     // python 3.13 registers the text of -c with linecache (warnings and
     // tracebacks then show its lines); 3.11 and 3.12 do not.

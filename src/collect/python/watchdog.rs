@@ -22,9 +22,9 @@
 //!    code, so the program would go on in slices while its run is ended.
 //! 2. When that thread does not come back to the loop within a short grace
 //!    (it is blocked in a system call: a long `time.sleep`, a read, a lock),
-//!    it is frozen where it is with a signal whose handler never returns
-//!    (unless it holds the interpreter: then it is asked again later), and
-//!    the watchdog thread attaches and ends the run itself.
+//!    the watchdog thread attaches and ends the run itself; the program's
+//!    thread is parked for good the next time it runs Python code
+//!    ([`park_there`]).
 //! 3. When neither happens (C code that holds the interpreter and never
 //!    returns to its loop), a last-resort thread says so and ends the
 //!    process with the run's exit code.
@@ -156,7 +156,7 @@ pub(super) fn taken_over() -> bool {
 pub fn collect_then(request: &Request, then: Then) -> u8 {
     begin(then);
     // Only the part that runs Python is watched: once it returned, the run
-    // is over, and nothing may freeze this thread while it turns the reply
+    // is over, and nothing may park this thread while it turns the reply
     // into a snapshot (it may hold locks the takeover would need).
     let reply = super::collect_reply(request);
     let (then, watchdog) = end();
@@ -246,29 +246,21 @@ fn watch_over(generation: u64) {
     // over once it runs the collector's code.)
     ask(generation);
     Python::attach(|_| ());
-    // 2. Unless it is blocked outside the interpreter's loop.
-    let grace = grace(timeout);
-    let mut next = Instant::now() + grace;
+    // 2. Unless it is blocked outside the interpreter's loop: then this
+    // thread ends the run, once it holds the interpreter (never, when the
+    // program's thread holds it in C code: the last resort ends that).
     let mut watch = lock();
-    loop {
-        if watch.generation != generation || watch.stage != Stage::Requested {
+    let until = Instant::now() + grace(timeout);
+    while watch.generation == generation && watch.stage == Stage::Requested {
+        let now = Instant::now();
+        if now >= until {
+            drop(watch);
+            Python::attach(|py| {
+                take_over_here(py, Some(generation), StopReason::Timeout.key(), None)
+            });
             return;
         }
-        let now = Instant::now();
-        if now >= next {
-            if freeze(watch.thread) {
-                watch.stage = Stage::TakingOver;
-                let then = watch.then.take();
-                let collector = watch.collector.take();
-                drop(watch);
-                Python::attach(|py| take_over(py, StopReason::Timeout.key(), then, collector));
-            }
-            // It holds the interpreter: it will come to the pending call,
-            // or the last resort ends this.
-            next = now + grace;
-            continue;
-        }
-        watch = wait(watch, Some(next - now));
+        watch = wait(watch, Some(until - now));
     }
 }
 
@@ -295,8 +287,12 @@ extern "C" fn pending(generation: *mut libc::c_void) -> c_int {
     let py = unsafe { Python::assume_attached() };
     let generation = generation as usize as u64;
     let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        take_over_here(py, Some(generation), StopReason::Timeout, None);
+        take_over_here(py, Some(generation), StopReason::Timeout.key(), None);
     }));
+    // Another thread ends the run: this one runs no more of the program.
+    if lock().stage == Stage::TakingOver {
+        park_here(py);
+    }
     0
 }
 
@@ -325,11 +321,13 @@ fn claim(generation: Option<u64>) -> Option<(Option<Then>, Option<Py<PyModule>>,
 fn take_over_here(
     py: Python<'_>,
     generation: Option<u64>,
-    reason: StopReason,
+    reason: &'static str,
     collector: Option<Py<PyModule>>,
 ) {
-    if let Some((then, armed, _)) = claim(generation) {
-        take_over(py, reason.key(), then, collector.or(armed))
+    if let Some((then, armed, thread)) = claim(generation) {
+        let collector = collector.or(armed);
+        park_there(py, thread, collector.as_ref());
+        take_over(py, reason, then, collector)
     }
 }
 
@@ -339,26 +337,15 @@ fn take_over_here(
 /// or exit handler runs, whatever its threads do. Here the run ends at
 /// once, from the thread that called, as a takeover ends it, with the exit
 /// as its end. Called on another thread than the program's, the program's
-/// thread is frozen where it is first (it does not hold the interpreter,
-/// which this thread holds). Returns only when no run of this process is
+/// thread is parked (see [`park_there`]). Returns only when no run of this process is
 /// under watch, or when specscope returns to its caller when done (the
 /// package's `main()`; ending the run here would end the process).
 #[pyfunction]
 #[pyo3(pass_module)]
 pub(super) fn exit_now(module: &Bound<'_, PyModule>) {
-    if !super::process_ends() {
-        return;
+    if super::process_ends() {
+        take_over_here(module.py(), None, "exit", Some(module.clone().unbind()));
     }
-    let Some((then, _, thread)) = claim(None) else {
-        return;
-    };
-    // SAFETY: pthread_self and pthread_equal have no preconditions.
-    if unsafe { libc::pthread_equal(thread, libc::pthread_self()) } == 0 {
-        // Should it not freeze, it waits for the interpreter until the
-        // process ends: it may run a few steps of the program meanwhile.
-        freeze(thread);
-    }
-    take_over(module.py(), "exit", then, Some(module.clone().unbind()))
 }
 
 /// The collector arms the watchdog as the program starts: the run is
@@ -449,7 +436,7 @@ pub(super) fn stop_now(module: &Bound<'_, PyModule>, reason: &str) {
     take_over_here(
         module.py(),
         Some(generation),
-        reason,
+        reason.key(),
         Some(module.clone().unbind()),
     );
 }
@@ -509,8 +496,8 @@ fn take_over(
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     // SAFETY: _exit ends the process at once: no exit handler runs on this
-    // thread while the program's threads stand frozen (they may hold locks
-    // that exit handlers take).
+    // thread while the program's threads stand blocked or parked (they may
+    // hold locks that exit handlers take).
     unsafe { libc::_exit(c_int::from(code)) }
 }
 
@@ -598,61 +585,51 @@ fn high_copy(fd: RawFd) -> RawFd {
     }
 }
 
-// ---------------------------------------------------------------- freezing
+// ---------------------------------------------------------------- parking
 
-/// 0: no answer yet; 1: frozen; 2: the thread holds the interpreter.
-static FROZEN: AtomicI32 = AtomicI32::new(0);
-
-/// The handler of the freezing signal: a thread that does not hold the
-/// interpreter (it is blocked in a system call) stays here for good; one
-/// that holds it goes on (the watchdog could not attach while it does).
-extern "C" fn hold(_signal: c_int) {
-    // SAFETY: PyGILState_Check reads this thread's own state and takes no
-    // lock.
-    if unsafe { pyo3::ffi::PyGILState_Check() } != 0 {
-        FROZEN.store(2, SeqCst);
+/// Stops the program's thread for good when another thread ends the run
+/// (`thread`, which the run was claimed for, is not this one): the next
+/// time it runs Python code it makes the collector's `_Parked`, whose
+/// making parks it (see [`park`]). A thread blocked outside the
+/// interpreter stays blocked until then; one that waits for the
+/// interpreter gets it as CPython hands it over, and gives it back at its
+/// next step. (Stopping it with a signal where it is would leave it inside
+/// CPython's hand-over of the interpreter when it waits there, and the
+/// next hand-over would wait for it for ever.)
+fn park_there(py: Python<'_>, thread: libc::pthread_t, collector: Option<&Py<PyModule>>) {
+    // SAFETY: pthread_self and pthread_equal have no preconditions.
+    if unsafe { libc::pthread_equal(thread, libc::pthread_self()) } != 0 {
         return;
     }
-    FROZEN.store(1, SeqCst);
+    let Some(parked) = collector.and_then(|c| c.bind(py).getattr("_Parked").ok()) else {
+        return;
+    };
+    // SAFETY: attached (`py`); the thread id is the one
+    // `threading.get_ident` gives (pthread_self), and the exception class is
+    // a live object the call takes its own reference to.
+    unsafe { pyo3::ffi::PyThreadState_SetAsyncExc(thread as libc::c_long, parked.as_ptr()) };
+}
+
+/// Parks the calling thread for good, without the interpreter: the run is
+/// being ended on another thread, and the process ends there.
+fn park_here(_py: Python<'_>) -> ! {
+    // SAFETY: attached (`_py`); this thread never runs Python code again, so
+    // its thread state is never restored.
+    unsafe { pyo3::ffi::PyEval_SaveThread() };
     loop {
-        // SAFETY: pause is async-signal-safe; every signal is blocked here
-        // (the handler's mask), so this never returns.
+        // SAFETY: pause has no preconditions.
         unsafe { libc::pause() };
     }
 }
 
-/// Freezes `thread` where it is, if it does not hold the interpreter.
-#[cfg(target_os = "linux")]
-fn freeze(thread: libc::pthread_t) -> bool {
-    let signal = libc::SIGRTMIN() + 6;
-    FROZEN.store(0, SeqCst);
-    // SAFETY: sigaction with a zeroed, then filled, struct; pthread_kill
-    // on the thread that runs the collection, which is alive (it is
-    // blocked, or it would have taken the pending call).
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = hold as extern "C" fn(c_int) as libc::sighandler_t;
-        libc::sigfillset(&mut action.sa_mask);
-        if libc::sigaction(signal, &action, std::ptr::null_mut()) != 0
-            || libc::pthread_kill(thread, signal) != 0
-        {
-            return false;
-        }
-    }
-    let until = Instant::now() + Duration::from_millis(200);
-    while FROZEN.load(SeqCst) == 0 && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    FROZEN.load(SeqCst) == 1
-}
-
-#[cfg(not(target_os = "linux"))]
-fn freeze(_thread: libc::pthread_t) -> bool {
-    false
+/// What the collector's `_Parked` calls when it is made: see [`park_there`].
+#[pyfunction]
+pub(super) fn park(py: Python<'_>) {
+    park_here(py)
 }
 
 /// The explorer's signals after a takeover, set at the system level (the
-/// program's handlers at the Python level may be on a frozen thread, or
+/// program's handlers at the Python level may be on a parked thread, or
 /// this may not be the main thread): nothing blocked on this thread, and
 /// SIGTERM, SIGHUP, SIGQUIT and SIGWINCH at their default actions.
 pub(super) fn reset_signals_here() {
