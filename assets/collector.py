@@ -3779,9 +3779,11 @@ def park():
 class _Parked(BaseException):
     """Raised into the program's thread when another thread ends the run
     (a timeout that finds it blocked outside the interpreter, or `os._exit`
-    on another thread): CPython makes the exception where that thread next
-    runs Python code, and making it parks the thread before any more of
-    the program runs."""
+    on another thread). On the main thread a pending call parks the thread
+    first, and this is never made; on another thread, CPython makes it
+    where the thread next runs Python code (3.11: where a handler is found,
+    after the frames without one are left), and making it parks the
+    thread."""
 
     def __new__(cls, *args):
         park()

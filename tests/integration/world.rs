@@ -483,19 +483,33 @@ fn os_exit_in_another_thread_while_the_main_thread_trades_the_interpreter() {
     }
 }
 
+/// Python source of `count` small functions, each run twice, so that
+/// collecting takes a while (tens of milliseconds and more): a takeover
+/// then lasts long enough for the program's thread to wake during it.
+fn many_functions(count: usize) -> String {
+    (0..count)
+        .map(|i| format!("def g{i}(x):\n    return x + {i}\ng{i}(1); g{i}(2.5)\n"))
+        .collect()
+}
+
 #[test]
 fn a_timeout_that_ends_the_run_from_the_watchdog_runs_no_more_of_the_program() {
     // The main thread sleeps past the timeout, SIGALRM ignored: the
-    // watchdog ends the run, and the main thread, waking while the dump is
-    // built, is parked before its next line.
-    let code = "import signal, time\n\
-                signal.signal(signal.SIGALRM, signal.SIG_IGN)\n\
-                print('asleep', flush=True)\n\
-                time.sleep(0.4)\n\
-                print('awake', flush=True)\n\
-                time.sleep(100)\n";
+    // watchdog ends the run from its own thread, and the main thread wakes
+    // while the dump of its 3,000 functions is built. Whether it then finds
+    // the interpreter held for good or gets it for a moment (and is parked
+    // at once), it runs no further line.
+    let code = many_functions(3000)
+        + "import signal, time\n\
+           signal.signal(signal.SIGALRM, signal.SIG_IGN)\n\
+           print('asleep', flush=True)\n\
+           time.sleep(0.35)\n\
+           print('awake', flush=True)\n\
+           time.sleep(100)\n";
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "sleeper.py", &code);
     let out = specscope()
-        .args(["dump", "--format", "json", "--timeout", "0.2", "-c", code])
+        .args(["dump", "--format", "json", "--timeout", "0.2", &script])
         .timeout(Duration::from_secs(30))
         .assert()
         .code(i32::from(specscope::exit::TIMEOUT))
@@ -508,6 +522,94 @@ fn a_timeout_that_ends_the_run_from_the_watchdog_runs_no_more_of_the_program() {
         "{}",
         json["run"]
     );
+}
+
+#[test]
+fn code_that_swallows_errors_cannot_keep_the_program_going_after_os_exit() {
+    // The main thread loops on an SQL query whose Python function sqlite
+    // calls: sqlite clears whatever that function raises (and the query
+    // fails with OperationalError, which the loop catches). Another thread
+    // calls os._exit while the dump of 3,000 functions takes a while: the
+    // main thread must run none of the program's code after that, or its
+    // write would land in the dump on stdout.
+    let code = many_functions(3000)
+        + "import os, sqlite3, threading, time\n\
+           ended = []\n\
+           def f(x):\n\
+           \x20   time.sleep(0.0005)\n\
+           \x20   return x\n\
+           con = sqlite3.connect(':memory:')\n\
+           con.create_function('f', 1, f)\n\
+           def worker():\n\
+           \x20   time.sleep(0.2)\n\
+           \x20   ended.append(1)\n\
+           \x20   os._exit(7)\n\
+           threading.Thread(target=worker).start()\n\
+           while True:\n\
+           \x20   try:\n\
+           \x20       con.execute('select f(1)').fetchall()\n\
+           \x20   except sqlite3.OperationalError:\n\
+           \x20       if ended:\n\
+           \x20           os.write(1, b'LEAKED\\n')\n";
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "swallower.py", &code);
+    assert_eq!(run_python([&script]).status.code(), Some(7));
+    for _ in 0..2 {
+        let out = specscope()
+            .args(["dump", "--format", "json", &script])
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(i32::from(specscope::exit::PROGRAM_EXIT))
+            .get_output()
+            .clone();
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            let text = String::from_utf8_lossy(&out.stdout);
+            panic!("{e}: {}", &text[text.len().saturating_sub(300)..])
+        });
+        assert_eq!(json["run"]["exit"]["status"], 7, "{}", json["run"]);
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("LEAKED"));
+    }
+}
+
+#[test]
+fn os_exit_while_the_watchdog_asks_for_the_run_ends_it_once() {
+    // The timeout passes while the program spins (SIGALRM ignored, a long
+    // switch interval: the main thread keeps the interpreter), and the
+    // program calls os._exit before it took the watchdog's pending call.
+    // Whichever comes first ends the run; the other must not get in its
+    // way (the thread ending the run once parked itself at that pending
+    // call, and nothing was shown).
+    let code = "import os, signal, sys, time\n\
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)\n\
+                sys.setswitchinterval(0.5)\n\
+                t0 = time.monotonic()\n\
+                while time.monotonic() - t0 < 0.3:\n\
+                \x20   pass\n\
+                os._exit(3)\n";
+    let started = Instant::now();
+    let out = specscope()
+        .args(["dump", "--format", "json", "--timeout", "0.2", "-c", code])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let code = out.status.code();
+    if code == Some(i32::from(specscope::exit::TIMEOUT)) {
+        assert_eq!(
+            json["run"]["stopped"]["reason"], "timeout",
+            "{}",
+            json["run"]
+        );
+    } else {
+        assert_eq!(code, Some(i32::from(specscope::exit::PROGRAM_EXIT)));
+        assert_eq!(json["run"]["exit"]["status"], 3, "{}", json["run"]);
+    }
 }
 
 #[test]

@@ -82,6 +82,8 @@ struct Watch {
     collector: Option<Py<PyModule>>,
     /// The thread the collection runs on.
     thread: libc::pthread_t,
+    /// The thread that ends the run, once one claimed it.
+    taker: libc::pthread_t,
     /// The watchdog thread, once armed.
     watchdog: Option<std::thread::JoinHandle<()>>,
     /// The process that collects: a child the program forked ends its own
@@ -100,6 +102,7 @@ static WATCH: Mutex<Watch> = Mutex::new(Watch {
     then: None,
     collector: None,
     thread: 0,
+    taker: 0,
     watchdog: None,
     pid: 0,
     halted: false,
@@ -289,11 +292,23 @@ extern "C" fn pending(generation: *mut libc::c_void) -> c_int {
     let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
         take_over_here(py, Some(generation), StopReason::Timeout.key(), None);
     }));
-    // Another thread ends the run: this one runs no more of the program.
-    if lock().stage == Stage::TakingOver {
+    park_if_taken_elsewhere(py);
+    0
+}
+
+/// Parks this thread when another thread ends the run (see
+/// [`park_there`]); returns otherwise: no run is being ended, or this
+/// thread is ending it (and made the pending call on its way).
+fn park_if_taken_elsewhere(py: Python<'_>) {
+    let elsewhere = {
+        let watch = lock();
+        // SAFETY: pthread_self and pthread_equal have no preconditions.
+        watch.stage == Stage::TakingOver
+            && unsafe { libc::pthread_equal(watch.taker, libc::pthread_self()) } == 0
+    };
+    if elsewhere {
         park_here(py);
     }
-    0
 }
 
 /// What ending the run needs, taken by the thread that is to end it: the
@@ -310,6 +325,8 @@ fn claim(generation: Option<u64>) -> Option<(Option<Then>, Option<Py<PyModule>>,
         return None;
     }
     watch.stage = Stage::TakingOver;
+    // SAFETY: pthread_self has no preconditions.
+    watch.taker = unsafe { libc::pthread_self() };
     let claimed = (watch.then.take(), watch.collector.take(), watch.thread);
     drop(watch);
     WAKE.notify_all();
@@ -588,19 +605,29 @@ fn high_copy(fd: RawFd) -> RawFd {
 // ---------------------------------------------------------------- parking
 
 /// Stops the program's thread for good when another thread ends the run
-/// (`thread`, which the run was claimed for, is not this one): the next
-/// time it runs Python code it makes the collector's `_Parked`, whose
-/// making parks it (see [`park`]). A thread blocked outside the
-/// interpreter stays blocked until then; one that waits for the
-/// interpreter gets it as CPython hands it over, and gives it back at its
-/// next step. (Stopping it with a signal where it is would leave it inside
-/// CPython's hand-over of the interpreter when it waits there, and the
-/// next hand-over would wait for it for ever.)
+/// (`thread`, which the run was claimed for, is not this one), the next
+/// time it runs Python code, before any of the program's: a pending call
+/// parks it (see [`park_here`]), and an asynchronous exception makes it
+/// look at its pending calls (CPython 3.11 and 3.12 do not tell a thread
+/// about a call another thread added). The interpreter makes pending calls
+/// before it raises that exception, so the exception is never raised
+/// there. On a thread that is not the main one, which the interpreter makes
+/// no pending call on, the exception does the parking: the collector's
+/// `_Parked` parks the thread as it is made (on 3.11 that can be after the
+/// frames without a handler are left). A thread blocked outside the
+/// interpreter stays blocked until then; one that waits for the interpreter
+/// gets it as CPython hands it over, and gives it back at its next step.
+/// (Stopping it with a signal where it is would leave it inside CPython's
+/// hand-over of the interpreter when it waits there, and the next hand-over
+/// would wait for it for ever.)
 fn park_there(py: Python<'_>, thread: libc::pthread_t, collector: Option<&Py<PyModule>>) {
     // SAFETY: pthread_self and pthread_equal have no preconditions.
     if unsafe { libc::pthread_equal(thread, libc::pthread_self()) } != 0 {
         return;
     }
+    // SAFETY: Py_AddPendingCall may be called from any thread; the
+    // argument is unused.
+    unsafe { pyo3::ffi::Py_AddPendingCall(Some(park_pending), std::ptr::null_mut()) };
     let Some(parked) = collector.and_then(|c| c.bind(py).getattr("_Parked").ok()) else {
         return;
     };
@@ -608,6 +635,13 @@ fn park_there(py: Python<'_>, thread: libc::pthread_t, collector: Option<&Py<PyM
     // `threading.get_ident` gives (pthread_self), and the exception class is
     // a live object the call takes its own reference to.
     unsafe { pyo3::ffi::PyThreadState_SetAsyncExc(thread as libc::c_long, parked.as_ptr()) };
+}
+
+/// The pending call of [`park_there`].
+extern "C" fn park_pending(_: *mut libc::c_void) -> c_int {
+    // SAFETY: the interpreter makes pending calls on an attached thread.
+    park_if_taken_elsewhere(unsafe { Python::assume_attached() });
+    0
 }
 
 /// Parks the calling thread for good, without the interpreter: the run is
@@ -625,7 +659,7 @@ fn park_here(_py: Python<'_>) -> ! {
 /// What the collector's `_Parked` calls when it is made: see [`park_there`].
 #[pyfunction]
 pub(super) fn park(py: Python<'_>) {
-    park_here(py)
+    park_if_taken_elsewhere(py)
 }
 
 /// The explorer's signals after a takeover, set at the system level (the
