@@ -736,7 +736,11 @@ def _resolve_target(target):
             path = _os.fsdecode(bytes(target["path_bytes"]))
         source = _read_source(path)
         folder = _os.path.dirname(_os.path.abspath(path))
-        return _compile(source, path), path, source, path, folder
+        # As python names the script (`__file__`, its code's file name):
+        # absolute, the path given joined to the working folder as it is
+        # (`./a.py` stays `/cwd/./a.py`); `sys.argv[0]` is the path given.
+        filename = _os.path.join(_os.getcwd(), path)
+        return _compile(source, filename), filename, source, path, folder
     if kind == "module":
         # Found by _find_module once the program's output is captured:
         # importing the packages around the module runs their code.

@@ -176,6 +176,12 @@ unsafe fn initialize(executable: Option<&Path>) -> bool {
             let status = ffi::PyConfig_SetBytesString(config, &raw mut c.executable, path.as_ptr());
             given = ffi::PyStatus_Exception(status) == 0;
         }
+        // Of what python's own signal set-up does, SIGPIPE is ignored
+        // already (Rust's start-up ignores it); SIGXFSZ is ignored here, so
+        // that a write past the file-size limit fails with an error rather
+        // than ending the process. (Before the `signal` module reads the
+        // dispositions it starts from.)
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
         let status = ffi::Py_InitializeFromConfig(config);
         ffi::PyConfig_Clear(config);
         if ffi::PyStatus_Exception(status) != 0 {

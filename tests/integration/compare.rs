@@ -660,7 +660,15 @@ mod explorer {
                 let row: String = (area.x..area.right())
                     .map(|x| buf[(x, y)].symbol())
                     .collect();
-                // Timings change from run to run.
+                // The script's name is absolute, as python makes it: its
+                // temporary folder changes from run to run, as do timings.
+                let row = match row.find("/tmp/.tmp") {
+                    Some(start) => match row[start + 1..].find("/points.py") {
+                        Some(end) => format!("{}[tmp]{}", &row[..start], &row[start + 1 + end..]),
+                        None => row,
+                    },
+                    None => row,
+                };
                 match row.find(" in ").zip(row.find(" ms")) {
                     Some((start, end)) if start < end => {
                         format!("{}[time]{}", &row[..start + 4], &row[end..])

@@ -918,6 +918,77 @@ fn main_is_the_module_python_makes() {
 }
 
 #[test]
+fn a_script_s_file_name_is_absolute_as_python_makes_it() {
+    // python joins the path given to the working folder as it is
+    // (`./sub/../sub/s.py` stays so), for `__file__` and the code's file
+    // name; `sys.argv[0]` is the path given. A program that changes folder
+    // still finds the files beside it.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sub/data.txt", "beside\n");
+    write(
+        dir.path(),
+        "sub/s.py",
+        "import os, sys\n\
+         print(__file__, sys.argv[0], sys._getframe().f_code.co_filename)\n\
+         os.chdir('/')\n\
+         print(open(os.path.join(os.path.dirname(__file__), 'data.txt')).read(), end='')\n",
+    );
+    for path in ["sub/s.py", "./sub/../sub/s.py"] {
+        let python = Process::new(linked_python())
+            .arg(path)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(python.status.success(), "{path}");
+        let expected = String::from_utf8(python.stdout).unwrap();
+        assert!(
+            expected.starts_with('/') && expected.ends_with("beside\n"),
+            "{expected}"
+        );
+        let out = specscope()
+            .args(["dump", "--format", "json", path])
+            .current_dir(dir.path())
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        assert_eq!(program_output(&out.stderr), expected, "{path}");
+    }
+}
+
+#[test]
+fn a_write_past_the_file_size_limit_fails_as_under_python() {
+    // python ignores SIGXFSZ: the write raises OSError (EFBIG) and the
+    // program goes on, where the signal's default would end the process.
+    let code = "import errno, resource, signal\n\
+                print(signal.getsignal(signal.SIGXFSZ) == signal.SIG_IGN)\n\
+                resource.setrlimit(resource.RLIMIT_FSIZE, (1000, resource.RLIM_INFINITY))\n\
+                try:\n\
+                \x20   with open('big.bin', 'wb') as f:\n\
+                \x20       f.write(b'x' * 5000)\n\
+                except OSError as e:\n\
+                \x20   print(errno.errorcode[e.errno])\n";
+    let dir = tempfile::tempdir().unwrap();
+    let python = Process::new(linked_python())
+        .args(["-c", code])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(python.stdout).unwrap();
+    assert_eq!(expected, "True\nEFBIG\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), expected);
+}
+
+#[test]
 fn sigint_s_handler_is_specscope_s_while_the_program_runs() {
     // As the README says: python's own handler under python, so that
     // asyncio.run puts its own in while it runs; specscope's under
