@@ -905,8 +905,6 @@ class _Guard:
                 _os_exit(status)
             _end_here(session, _Stop("os._exit", status))
 
-        _exit.__qualname__ = "_exit"
-        _os._exit = _exit
         self.saved_exec = (_os.execv, _os.execve)
         real_execv, real_execve = self.saved_exec
 
@@ -916,7 +914,14 @@ class _Guard:
         def execve(*args):
             return _exec_instead(session, "os.execve", real_execve, args)
 
-        _os.execv, _os.execve = execv, execve
+        # In `posix` too, where `os` has them from, and named as theirs: the
+        # program finds the same function in both, and pickle (which names a
+        # function by its module and name) names the real one.
+        self.posix = _sys.modules.get(_os.name)
+        for function in (_exit, execv, execve):
+            function.__qualname__ = function.__name__
+            function.__module__ = _os.name
+        self._put(_exit, execv, execve)
         self.saved_int = None
         self.saved_alarm = None
         self.session.interrupted = False
@@ -931,9 +936,13 @@ class _Guard:
             watch(self.timeout)
         return self
 
+    def _put(self, _exit, execv, execve):
+        for module in (_os, self.posix):
+            if module is not None:
+                module._exit, module.execv, module.execve = _exit, execv, execve
+
     def __exit__(self, *exc):
-        _os._exit = self.saved_exit
-        _os.execv, _os.execve = self.saved_exec
+        self._put(self.saved_exit, *self.saved_exec)
         try:
             if self.timeout:
                 _signal.setitimer(_signal.ITIMER_REAL, 0)
@@ -3123,10 +3132,14 @@ class _Session:
         python calls it, and what it prints is the program's output; when
         the hook raises, python prints that and then the original traceback.
         (specscope's report shows the traceback either way; python's own
-        hook would print only that.)"""
+        hook would print only that. A child the program forked has no
+        report: there python's hook prints it, as under python.)"""
         try:
             hook = _sys.excepthook
             if hook is _sys.__excepthook__:
+                if _os.getpid() != self.parent_pid:
+                    _sys.stderr.write(traceback_text)
+                    _sys.stderr.flush()
                 return
         except Exception:
             return

@@ -411,6 +411,20 @@ fn os_exit_in_a_forked_child_ends_it_at_once() {
 }
 
 #[test]
+fn a_forked_child_s_uncaught_exception_is_printed_as_under_python() {
+    // python's own hook prints the child's traceback; the child exits 1.
+    let code = "import os\n\
+                if os.fork() == 0:\n\
+                \x20   raise ValueError('in the child')\n\
+                _, status = os.wait()\n\
+                print('child status', os.waitstatus_to_exitcode(status), flush=True)\n";
+    let expected = python_prints(code);
+    assert!(expected.contains("ValueError: in the child"), "{expected}");
+    let out = dump_json(&["-c", code]);
+    assert_same_lines(&program_output(&out.stderr), &expected, "forked child");
+}
+
+#[test]
 fn os_exit_in_another_thread_ends_the_run_at_once() {
     // Under python the process ends at once, with that status, while the
     // main thread waits in join(): no `finally` of the thread's runs, and
@@ -451,6 +465,44 @@ fn os_exit_in_another_thread_ends_the_run_at_once() {
     assert_eq!(json["run"]["exit"]["how"], "os._exit", "{}", json["run"]);
     assert_eq!(json["run"]["exit"]["status"], 5);
     assert_eq!(json["code_objects"][0]["qualname"], "f");
+}
+
+#[test]
+fn os_exit_and_exec_are_posix_s_own_as_the_program_sees_them() {
+    // `os` has them from `posix`: the same function in both, named as
+    // posix's, so pickle names it (a spawned process can be told to run
+    // os._exit) and `posix._exit` ends the run as `os._exit` does.
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "spawner.py",
+        "import os, pickle, posix, multiprocessing as mp\n\
+         if __name__ == '__main__':\n\
+         \x20   print(os._exit is posix._exit, os.execv is posix.execv, os.execve is posix.execve)\n\
+         \x20   print(os._exit.__module__, os._exit.__qualname__, pickle.loads(pickle.dumps(os._exit)) is os._exit)\n\
+         \x20   p = mp.get_context('spawn').Process(target=os._exit, args=(3,))\n\
+         \x20   p.start()\n\
+         \x20   p.join()\n\
+         \x20   print('child exit', p.exitcode, flush=True)\n\
+         \x20   try:\n\
+         \x20       posix._exit(5)\n\
+         \x20   finally:\n\
+         \x20       print('finally', flush=True)\n",
+    );
+    let python = run_python([&script]);
+    assert_eq!(python.status.code(), Some(5));
+    let expected = String::from_utf8(python.stdout).unwrap();
+    assert_eq!(expected, "True True True\nposix _exit True\nchild exit 3\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", &script])
+        .assert()
+        .code(i32::from(specscope::exit::PROGRAM_EXIT))
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), expected);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["run"]["exit"]["how"], "os._exit", "{}", json["run"]);
+    assert_eq!(json["run"]["exit"]["status"], 5);
 }
 
 #[test]
