@@ -927,6 +927,7 @@ class _Guard:
         self.session.interrupted = False
         try:
             self.saved_int = _signal.signal(_signal.SIGINT, self.session.on_sigint)
+            sigint_watch()
             if self.timeout:
                 self.saved_alarm = _signal.signal(_signal.SIGALRM, self.session.on_alarm)
                 _signal.setitimer(_signal.ITIMER_REAL, self.timeout)
@@ -3260,9 +3261,14 @@ class _Session:
     # ---------------------------------------------------------------- signals
 
     def on_sigint(self, signum, frame):
-        """Ctrl-C while the program runs: a KeyboardInterrupt in it."""
+        """Ctrl-C while the program runs: a KeyboardInterrupt in it. A SIGINT
+        the program sent itself (`signal.raise_signal`, `os.kill` of its own
+        pid) is only that, as under python's own handler: not Ctrl-C, and
+        never the second one."""
         if self.taking_over:
             return
+        if sigint_origin() == "self":
+            raise KeyboardInterrupt
         if self.interrupted:
             # A second Ctrl-C: the program went on after the first (it caught
             # KeyboardInterrupt). The native side ends the run from here and
@@ -3785,6 +3791,18 @@ def exit_now():
 def stop_now(reason):
     """Ends the run at once through `take_over`, never to return. The native
     module replaces this; without it, this returns."""
+
+
+def sigint_watch():
+    """Notes where each SIGINT comes from (see `sigint_origin`). The native
+    module replaces this."""
+
+
+def sigint_origin():
+    """Where the SIGINT being handled came from: "self" (the process sent
+    it to itself) or "outside". The native module replaces this; without
+    it, every SIGINT is from outside."""
+    return "outside"
 
 
 def park():

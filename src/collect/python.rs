@@ -541,6 +541,8 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(watchdog::stop_now, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::exit_now, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::park, &module)?)?;
+    module.add_function(wrap_pyfunction!(watchdog::sigint_watch, &module)?)?;
+    module.add_function(wrap_pyfunction!(watchdog::sigint_origin, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_start, &module)?)?;
     module.add_function(wrap_pyfunction!(high_dup, &module)?)?;
     module.add_function(wrap_pyfunction!(capture_write, &module)?)?;

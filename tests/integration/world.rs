@@ -1041,6 +1041,35 @@ fn a_write_past_the_file_size_limit_fails_as_under_python() {
 }
 
 #[test]
+fn a_sigint_the_program_sends_itself_is_a_keyboardinterrupt_not_ctrl_c() {
+    // Under python each one raises KeyboardInterrupt, however many. Under
+    // specscope a second Ctrl-C ends a program that caught the first: one
+    // the program sends itself is not Ctrl-C, and never the second one.
+    let code = "import os, signal\n\
+                caught = 0\n\
+                for send in [signal.raise_signal, lambda s: os.kill(os.getpid(), s)] * 2:\n\
+                \x20   try:\n\
+                \x20       send(signal.SIGINT)\n\
+                \x20       signal.sigtimedwait([], 0.5)\n\
+                \x20   except KeyboardInterrupt:\n\
+                \x20       caught += 1\n\
+                print('caught', caught, flush=True)\n\
+                signal.raise_signal(signal.SIGINT)\n";
+    let python = run_python(["-c", code]);
+    assert_eq!(String::from_utf8_lossy(&python.stdout), "caught 4\n");
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .assert()
+        .code(i32::from(specscope::exit::PROGRAM_EXCEPTION))
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "caught 4\n");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["run"]["stopped"].is_null(), "{}", json["run"]);
+    assert_eq!(json["run"]["exception"]["type"], "KeyboardInterrupt");
+}
+
+#[test]
 fn sigint_s_handler_is_specscope_s_while_the_program_runs() {
     // As the README says: python's own handler under python, so that
     // asyncio.run puts its own in while it runs; specscope's under

@@ -424,6 +424,95 @@ pub(super) fn resume() {
     }
 }
 
+// ----------------------------------------------------------- SIGINT's origin
+
+/// Where the last SIGINT came from, as [`on_sigint`] saw it: 0 none seen,
+/// 1 from outside the process (the terminal's Ctrl-C, `kill` from another
+/// process), 2 from the process itself (`signal.raise_signal`, `os.kill`
+/// of its own pid).
+static SIGINT_ORIGIN: AtomicI32 = AtomicI32::new(0);
+/// The disposition [`sigint_watch`] put [`on_sigint`] in front of: the
+/// interpreter's own handler, which it hands every SIGINT on to.
+struct PreviousSigint(std::cell::UnsafeCell<std::mem::MaybeUninit<libc::sigaction>>);
+// SAFETY: written by `sigint_watch` before the handler that reads it is
+// installed, and not written again while that handler is installed (only
+// when it is not).
+unsafe impl Sync for PreviousSigint {}
+static PREVIOUS_SIGINT: PreviousSigint =
+    PreviousSigint(std::cell::UnsafeCell::new(std::mem::MaybeUninit::zeroed()));
+
+/// Puts [`on_sigint`] in front of the interpreter's SIGINT handler, which
+/// the collector has just made call its Python-level handler: that handler
+/// asks [`sigint_origin`] whether Ctrl-C was pressed or the program sent
+/// the signal to itself. The interpreter's `signal.signal` replaces it
+/// (the program set a handler of its own, or the collector put the
+/// program's back).
+#[pyfunction]
+pub(super) fn sigint_watch() {
+    SIGINT_ORIGIN.store(0, SeqCst);
+    // SAFETY: sigaction with valid pointers; the previous disposition is
+    // written before the handler that reads it is installed, and never
+    // while it is (the one installed is checked first).
+    unsafe {
+        let previous = (*PREVIOUS_SIGINT.0.get()).as_mut_ptr();
+        let mut current: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGINT, std::ptr::null(), &mut current) != 0
+            || current.sa_sigaction == on_sigint_address()
+            || current.sa_sigaction == libc::SIG_DFL
+            || current.sa_sigaction == libc::SIG_IGN
+        {
+            return;
+        }
+        *previous = current;
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigint_address();
+        action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        action.sa_mask = current.sa_mask;
+        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+    }
+}
+
+/// Where the SIGINT the collector's handler is handling came from:
+/// "self" when the process sent it to itself, "outside" when it came from
+/// elsewhere or was not seen (`_thread.interrupt_main` sends none).
+#[pyfunction]
+pub(super) fn sigint_origin() -> &'static str {
+    match SIGINT_ORIGIN.swap(0, SeqCst) {
+        2 => "self",
+        _ => "outside",
+    }
+}
+
+fn on_sigint_address() -> libc::sighandler_t {
+    on_sigint as extern "C" fn(c_int, *mut libc::siginfo_t, *mut libc::c_void) as libc::sighandler_t
+}
+
+/// Notes where the signal came from, then hands it to the interpreter's
+/// handler. Async-signal-safe.
+extern "C" fn on_sigint(signal: c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+    // SAFETY: the kernel's siginfo for this signal (or null); getpid is
+    // async-signal-safe.
+    let own = !info.is_null()
+        && unsafe {
+            matches!((*info).si_code, libc::SI_USER | libc::SI_TKILL)
+                && (*info).si_pid() == libc::getpid()
+        };
+    SIGINT_ORIGIN.store(if own { 2 } else { 1 }, SeqCst);
+    // SAFETY: written by `sigint_watch` before this handler was installed.
+    unsafe {
+        let previous = &*(*PREVIOUS_SIGINT.0.get()).as_ptr();
+        let handler = previous.sa_sigaction;
+        if previous.sa_flags & libc::SA_SIGINFO != 0 {
+            let call: extern "C" fn(c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(handler);
+            call(signal, info, context);
+        } else {
+            let call: extern "C" fn(c_int) = std::mem::transmute(handler);
+            call(signal);
+        }
+    }
+}
+
 /// A second Ctrl-C (`_on_sigint` in the collector): the run ends from
 /// here at once. Returns only when no run is under watch.
 #[pyfunction]
