@@ -37,6 +37,7 @@ import marshal as _marshal
 import sys as _sys
 import time as _time
 from _operator import index as _index
+from _functools import partial as _partial
 import _stat
 import faulthandler as _faulthandler
 
@@ -353,6 +354,9 @@ class _Sink(_io.BufferedIOBase):
         self._stream = name
         self._fd = fd
         self._decode = _codecs.getincrementaldecoder(encoding)("backslashreplace").decode
+        # What `print` calls: the program's trace function, profiler and
+        # sys.monitoring see none of this Python code, as under python.
+        self.write = _partial(without_hooks, self._write)
 
     @property
     def name(self):
@@ -367,7 +371,7 @@ class _Sink(_io.BufferedIOBase):
     def isatty(self):
         return False
 
-    def write(self, data):
+    def _write(self, data):
         if self.closed:
             raise ValueError("write to closed file")
         with memoryview(data) as view:
@@ -3734,6 +3738,12 @@ def with_hooks(fn, *args):
     replaces this: the collector runs with those hooks suspended (they would
     run on its frames, and may raise), and only the program's code sees them.
     """
+    return fn(*args)
+
+
+def without_hooks(fn, *args):
+    """Calls fn(*args), specscope's own code that the program's code calls,
+    with the program's hooks held off. The native module replaces this."""
     return fn(*args)
 
 

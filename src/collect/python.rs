@@ -537,6 +537,7 @@ fn load_collector(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(type_versions, &module)?)?;
     module.add_function(wrap_pyfunction!(code_warmup, &module)?)?;
     module.add_function(wrap_pyfunction!(with_hooks, &module)?)?;
+    module.add_function(wrap_pyfunction!(without_hooks, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::watch, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::stop_now, &module)?)?;
     module.add_function(wrap_pyfunction!(watchdog::exit_now, &module)?)?;
@@ -571,7 +572,7 @@ thread_local! {
 /// `PyThreadState_EnterTracing`, as debuggers use it): they would run on the
 /// collector's frames, and one that raises would break the collection. Only
 /// [`with_hooks`] lets them act, around the program's own code.
-struct HooksOff(*mut pyo3::ffi::PyThreadState);
+struct HooksOff(*mut pyo3::ffi::PyThreadState, bool);
 
 impl HooksOff {
     fn new(_py: Python<'_>) -> HooksOff {
@@ -580,15 +581,14 @@ impl HooksOff {
         unsafe {
             let state = pyo3::ffi::PyThreadState_Get();
             pyo3::ffi::PyThreadState_EnterTracing(state);
-            HOOKS_OFF.with(|off| off.set(true));
-            HooksOff(state)
+            HooksOff(state, HOOKS_OFF.with(|off| off.replace(true)))
         }
     }
 }
 
 impl Drop for HooksOff {
     fn drop(&mut self) {
-        HOOKS_OFF.with(|off| off.set(false));
+        HOOKS_OFF.with(|off| off.set(self.1));
         // SAFETY: the same thread state, still attached (the guard lives
         // inside `Python::attach`), whose count `new` raised.
         unsafe { pyo3::ffi::PyThreadState_LeaveTracing(self.0) };
@@ -615,10 +615,29 @@ fn with_hooks<'py>(
     unsafe {
         let state = pyo3::ffi::PyThreadState_Get();
         pyo3::ffi::PyThreadState_LeaveTracing(state);
+        HOOKS_OFF.with(|off| off.set(false));
         let result = frames::on_a_stack_of_its_own(py, || function.call(args, None));
+        HOOKS_OFF.with(|off| off.set(true));
         pyo3::ffi::PyThreadState_EnterTracing(state);
         result
     }
+}
+
+/// Calls `function(*args)`, specscope's own Python code that the program's
+/// code calls (the binary layer under its `sys.stdout`), with the program's
+/// hooks held off (see [`HooksOff`]): under python, `print` runs no Python
+/// code that a trace function or `sys.monitoring` would see.
+#[pyfunction]
+#[pyo3(signature = (function, *args))]
+fn without_hooks<'py>(
+    function: &Bound<'py, PyAny>,
+    args: &Bound<'py, pyo3::types::PyTuple>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if HOOKS_OFF.with(|off| off.get()) {
+        return function.call(args, None);
+    }
+    let _off = HooksOff::new(function.py());
+    function.call(args, None)
 }
 
 /// A class's `tp_version_tag`: what LOAD_ATTR and friends store in their

@@ -1070,6 +1070,41 @@ fn a_sigint_the_program_sends_itself_is_a_keyboardinterrupt_not_ctrl_c() {
 }
 
 #[test]
+fn print_runs_no_python_code_the_program_s_hooks_would_see() {
+    // Under python `print` and `sys.stdout.buffer.write` run C code only: a
+    // trace function, a profiler and sys.monitoring (3.12 and later) see
+    // the calls of the program's own frame and nothing more.
+    let code = "import sys\n\
+                seen = []\n\
+                def tracer(frame, event, arg):\n\
+                \x20   seen.append(('trace', frame.f_code.co_name, event))\n\
+                \x20   return tracer\n\
+                sys.settrace(tracer)\n\
+                print('traced')\n\
+                sys.stdout.buffer.write(b'bytes\\n')\n\
+                sys.settrace(None)\n\
+                sys.setprofile(lambda f, e, a: seen.append(('profile', f.f_code.co_name, e)))\n\
+                print('profiled')\n\
+                sys.setprofile(None)\n\
+                if hasattr(sys, 'monitoring'):\n\
+                \x20   m = sys.monitoring\n\
+                \x20   m.use_tool_id(3, 'probe')\n\
+                \x20   m.register_callback(3, m.events.PY_START, lambda code, offset: seen.append(('start', code.co_name)))\n\
+                \x20   m.set_events(3, m.events.PY_START)\n\
+                \x20   print('monitored')\n\
+                \x20   m.set_events(3, 0)\n\
+                sys.stdout.flush()\n\
+                print(seen)\n";
+    let expected = python_prints(code);
+    assert!(
+        expected.contains("('profile', '<module>', 'c_call')"),
+        "{expected}"
+    );
+    let out = dump_json(&["-c", code]);
+    assert_eq!(program_output(&out.stderr), expected);
+}
+
+#[test]
 fn sigint_s_handler_is_specscope_s_while_the_program_runs() {
     // As the README says: python's own handler under python, so that
     // asyncio.run puts its own in while it runs; specscope's under
