@@ -771,7 +771,14 @@ pub fn outcome_code(snapshot: &Snapshot) -> u8 {
     if run.collection_error.is_some() {
         return exit::COLLECTION_BROKEN;
     }
-    if run.exception.is_some() {
+    // os._exit ends the process there and then, whatever came before: in
+    // the program's sys.excepthook or an exit handler, after an uncaught
+    // exception, its status is python's.
+    let abrupt = run
+        .exit
+        .as_ref()
+        .is_some_and(|e| e.how == crate::model::ExitHow::OsExit);
+    if run.exception.is_some() && !abrupt {
         return exit::PROGRAM_EXCEPTION;
     }
     if let Some(stopped) = &run.stopped {

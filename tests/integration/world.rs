@@ -506,6 +506,45 @@ fn os_exit_and_exec_are_posix_s_own_as_the_program_sees_them() {
 }
 
 #[test]
+fn os_exit_after_an_uncaught_exception_decides_the_exit_status() {
+    // In the program's sys.excepthook, or in an exit handler: python ends
+    // with os._exit's status, not the exception's 1.
+    for (code, status) in [
+        (
+            "import os, sys\n\
+             def hook(t, v, tb):\n\
+             \x20   print('hook', v, flush=True)\n\
+             \x20   os._exit(3)\n\
+             sys.excepthook = hook\n\
+             raise ValueError('x')\n",
+            3,
+        ),
+        (
+            "import atexit, os\n\
+             atexit.register(os._exit, 4)\n\
+             raise ValueError('x')\n",
+            4,
+        ),
+    ] {
+        assert_eq!(run_python(["-c", code]).status.code(), Some(status));
+        let out = specscope()
+            .args(["dump", "--format", "json", "-c", code])
+            .assert()
+            .code(i32::from(specscope::exit::PROGRAM_EXIT))
+            .get_output()
+            .clone();
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            json["run"]["exception"]["type"], "ValueError",
+            "{}",
+            json["run"]
+        );
+        assert_eq!(json["run"]["exit"]["how"], "os._exit", "{}", json["run"]);
+        assert_eq!(json["run"]["exit"]["status"], status);
+    }
+}
+
+#[test]
 fn os_exit_in_another_thread_while_the_main_thread_trades_the_interpreter() {
     // The main thread gives the interpreter up and takes it back all the
     // time (`time.sleep(0)`), so the exit finds it inside CPython's
