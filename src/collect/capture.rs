@@ -664,86 +664,145 @@ struct Fatal {
     /// opposed to a signal the program set off and left unhandled.
     crash: bool,
     what: &'static str,
+    /// Sent by another process (a `kill`, the service manager), the signal
+    /// ends specscope as it would end python, without a report: only one
+    /// the program sent itself, or the kernel sent, is the program's doing.
+    others_end_it: bool,
 }
 
-const FATAL: [Fatal; 13] = [
+const FATAL: [Fatal; 19] = [
     Fatal {
         number: libc::SIGSEGV,
         name: "SIGSEGV",
         crash: true,
         what: "a segmentation fault: an invalid memory access, or the C stack overflowed",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGBUS,
         name: "SIGBUS",
         crash: true,
         what: "a bus error: an invalid memory access",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGILL,
         name: "SIGILL",
         crash: true,
         what: "an illegal instruction",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGFPE,
         name: "SIGFPE",
         crash: true,
         what: "an arithmetic fault",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGABRT,
         name: "SIGABRT",
         crash: true,
         what: "abort() was called: os.abort(), a fatal error of the interpreter, or a failed check in C code",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGSYS,
         name: "SIGSYS",
         crash: true,
         what: "a bad system call",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGTRAP,
         name: "SIGTRAP",
         crash: true,
         what: "a trace or breakpoint trap",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGXCPU,
         name: "SIGXCPU",
         crash: false,
         what: "its CPU time limit (RLIMIT_CPU) ran out",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGALRM,
         name: "SIGALRM",
         crash: false,
         what: "an alarm (signal.alarm, setitimer) went off and the program set no handler for it",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGVTALRM,
         name: "SIGVTALRM",
         crash: false,
         what: "a virtual-time timer (setitimer) went off and the program set no handler for it",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGPROF,
         name: "SIGPROF",
         crash: false,
         what: "a profiling timer (setitimer) went off and the program set no handler for it",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGUSR1,
         name: "SIGUSR1",
         crash: false,
         what: "it arrived and the program set no handler for it",
+        others_end_it: false,
     },
     Fatal {
         number: libc::SIGUSR2,
         name: "SIGUSR2",
         crash: false,
         what: "it arrived and the program set no handler for it",
+        others_end_it: false,
+    },
+    Fatal {
+        number: libc::SIGTERM,
+        name: "SIGTERM",
+        crash: false,
+        what: "it sent itself a termination request and set no handler for it",
+        others_end_it: true,
+    },
+    Fatal {
+        number: libc::SIGHUP,
+        name: "SIGHUP",
+        crash: false,
+        what: "a hang-up arrived and the program set no handler for it",
+        others_end_it: true,
+    },
+    Fatal {
+        number: libc::SIGQUIT,
+        name: "SIGQUIT",
+        crash: false,
+        what: "it sent itself a quit request and set no handler for it",
+        others_end_it: true,
+    },
+    Fatal {
+        number: libc::SIGIO,
+        name: "SIGIO",
+        crash: false,
+        what: "an I/O readiness signal arrived and the program set no handler for it",
+        others_end_it: true,
+    },
+    Fatal {
+        number: libc::SIGPWR,
+        name: "SIGPWR",
+        crash: false,
+        what: "it arrived and the program set no handler for it",
+        others_end_it: true,
+    },
+    Fatal {
+        number: libc::SIGSTKFLT,
+        name: "SIGSTKFLT",
+        crash: false,
+        what: "it arrived and the program set no handler for it",
+        others_end_it: true,
     },
 ];
 
@@ -857,7 +916,11 @@ extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, _context: *mu
     let Some(i) = FATAL.iter().position(|f| f.number == signal) else {
         return;
     };
-    if !ACTIVE.load(SeqCst) || !is_owner() {
+    // SAFETY: the kernel's siginfo for this signal (or null); getpid is
+    // async-signal-safe.
+    let from_another_process =
+        !info.is_null() && unsafe { (*info).si_code <= 0 && (*info).si_pid() != libc::getpid() };
+    if !ACTIVE.load(SeqCst) || !is_owner() || (FATAL[i].others_end_it && from_another_process) {
         // SAFETY: in a signal handler for `signal`, with the pointer the
         // kernel passed.
         unsafe { hand_on(i, signal, info) };

@@ -1144,6 +1144,49 @@ fn print_runs_no_python_code_the_program_s_hooks_would_see() {
 }
 
 #[test]
+fn a_termination_signal_the_program_sends_itself_keeps_its_output() {
+    // Under python the process dies by the signal, its output already on
+    // the terminal. Under specscope that output is still shown, with a
+    // paragraph naming the signal (exit 14); sent by another process, the
+    // signal ends specscope as it ends python, without a word.
+    use std::os::unix::process::ExitStatusExt;
+    for (name, number) in [("SIGTERM", libc::SIGTERM), ("SIGHUP", libc::SIGHUP)] {
+        let code = format!(
+            "import os, signal\n\
+             print('before', flush=True)\n\
+             os.kill(os.getpid(), signal.{name})\n\
+             signal.sigtimedwait([], 1)\n\
+             print('after', flush=True)\n"
+        );
+        let python = run_python(["-c", &code]);
+        assert_eq!(python.status.signal(), Some(number), "{name}");
+        assert_eq!(String::from_utf8_lossy(&python.stdout), "before\n");
+        let out = specscope()
+            .args(["dump", "--format", "json", "-c", &code])
+            .assert()
+            .code(i32::from(specscope::exit::CRASHED))
+            .get_output()
+            .clone();
+        assert_eq!(program_output(&out.stderr), "before\n", "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("ended by {name}")), "{stderr}");
+    }
+    let child = Process::new(env!("CARGO_BIN_EXE_specscope"))
+        .args(["dump", "--format", "json", "-c"])
+        .arg("import time\nprint('waiting', flush=True)\ntime.sleep(30)\n")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: kill with a live child's pid.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.signal(), Some(libc::SIGTERM));
+}
+
+#[test]
 fn sigint_s_handler_is_specscope_s_while_the_program_runs() {
     // As the README says: python's own handler under python, so that
     // asyncio.run puts its own in while it runs; specscope's under
