@@ -1187,6 +1187,43 @@ fn a_termination_signal_the_program_sends_itself_keeps_its_output() {
 }
 
 #[test]
+fn the_interpreter_is_not_finalized_after_the_exit_handlers() {
+    // As the README says: python frees the program's globals at its end
+    // (a file's buffer is flushed, `__del__` runs); specscope does not.
+    let code = "f = open('left-open.txt', 'w')\n\
+                f.write('data\\n')\n\
+                class Noisy:\n\
+                \x20   def __del__(self):\n\
+                \x20       print('__del__ ran', flush=True)\n\
+                kept = Noisy()\n";
+    let dir = tempfile::tempdir().unwrap();
+    let python = Process::new(linked_python())
+        .args(["-c", code])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&python.stdout), "__del__ ran\n");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("left-open.txt")).unwrap(),
+        "data\n"
+    );
+    fs::remove_file(dir.path().join("left-open.txt")).unwrap();
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("__del__ ran"));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("left-open.txt")).unwrap(),
+        ""
+    );
+}
+
+#[test]
 fn sigint_s_handler_is_specscope_s_while_the_program_runs() {
     // As the README says: python's own handler under python, so that
     // asyncio.run puts its own in while it runs; specscope's under
