@@ -1224,6 +1224,38 @@ fn the_interpreter_is_not_finalized_after_the_exit_handlers() {
 }
 
 #[test]
+fn print_goes_to_the_capture_whatever_file_descriptor_1_points_to() {
+    // As the README says: under python `print` follows file descriptor 1
+    // to the log; under specscope it stays in the program's output, and
+    // only `os.write(1, ...)` reaches the log.
+    let code = "import os\n\
+                log = open('log.txt', 'w')\n\
+                os.dup2(log.fileno(), 1)\n\
+                print('printed', flush=True)\n\
+                os.write(1, b'written\\n')\n";
+    let dir = tempfile::tempdir().unwrap();
+    let python = Process::new(linked_python())
+        .args(["-c", code])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(python.status.success());
+    let log = dir.path().join("log.txt");
+    assert_eq!(fs::read_to_string(&log).unwrap(), "printed\nwritten\n");
+    fs::remove_file(&log).unwrap();
+    let out = specscope()
+        .args(["dump", "--format", "json", "-c", code])
+        .current_dir(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(program_output(&out.stderr), "printed\n");
+    assert_eq!(fs::read_to_string(&log).unwrap(), "written\n");
+}
+
+#[test]
 fn sigint_s_handler_is_specscope_s_while_the_program_runs() {
     // As the README says: python's own handler under python, so that
     // asyncio.run puts its own in while it runs; specscope's under
