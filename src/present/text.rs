@@ -29,6 +29,24 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A file name as the explorer shows it: from the folder specscope started
+/// in when the file is inside it (`app/main.py`, where python names the
+/// script `/home/me/proj/app/main.py`), whole otherwise.
+pub fn shown_path(path: &str) -> &str {
+    static START: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let start = START.get_or_init(|| {
+        let dir = std::env::current_dir().ok()?;
+        let dir = dir.to_str()?.trim_end_matches('/');
+        (!dir.is_empty()).then(|| dir.to_string())
+    });
+    start
+        .as_deref()
+        .and_then(|dir| path.strip_prefix(dir))
+        .and_then(|rest| rest.strip_prefix('/'))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(path)
+}
+
 /// Like [`sanitize`], but newlines and tabs are replaced too (single-line fields).
 pub fn sanitize_line(text: &str) -> Cow<'_, str> {
     if !text.contains(['\n', '\t', '\r']) {
@@ -126,6 +144,20 @@ pub fn write_stdout(text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_inside_the_starting_folder_are_shown_from_it() {
+        let here = std::env::current_dir().unwrap();
+        let here = here.to_str().unwrap();
+        assert_eq!(shown_path(&format!("{here}/app/main.py")), "app/main.py");
+        assert_eq!(
+            shown_path(&format!("{here}x/main.py")),
+            format!("{here}x/main.py")
+        );
+        assert_eq!(shown_path(here), here);
+        assert_eq!(shown_path("/elsewhere/main.py"), "/elsewhere/main.py");
+        assert_eq!(shown_path("<string>"), "<string>");
+    }
 
     #[test]
     fn escapes_never_pass() {

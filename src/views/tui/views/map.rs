@@ -30,7 +30,10 @@ pub fn render_files(app: &App, area: Rect, buf: &mut Buffer) {
     let width = usize::from(inner.width);
     let mut lines = Vec::new();
     for (i, file) in app.heat().files.iter().enumerate() {
-        let name = clip(&sanitize_line(&file.filename), width);
+        let name = clip(
+            &sanitize_line(crate::present::text::shown_path(&file.filename)),
+            width,
+        );
         let mut line = Line::styled(name, t.text());
         if i == app.map.file {
             line = line.patch_style(t.selection(app.focus() == Pane::Navigator));
@@ -73,7 +76,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let counts = &file.totals;
     let title = format!(
         " Map · {} · {} ",
-        sanitize_line(&file.filename),
+        sanitize_line(crate::present::text::shown_path(&file.filename)),
         SiteState::ALL
             .iter()
             .filter(|s| counts.get(**s) > 0)

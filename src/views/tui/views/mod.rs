@@ -155,7 +155,9 @@ impl App {
             spans.push(Span::raw(" "));
         }
         spans.push(Span::raw(format!("· Python {} · ", s.python.version)));
-        spans.push(Span::raw(sanitize_line(&s.target.filename).into_owned()));
+        spans.push(Span::raw(
+            sanitize_line(crate::present::text::shown_path(&s.target.filename)).into_owned(),
+        ));
         if step.is_none() {
             spans.push(Span::raw(format!(" · {}", warmup_line(s))));
         }

@@ -57,7 +57,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let (specialized, specializable) = app.share(entry.code);
             let share = format!("{specialized}/{specializable}");
             let name = match code.kind {
-                CodeKind::Module => sanitize_line(&code.filename).into_owned(),
+                CodeKind::Module => {
+                    sanitize_line(crate::present::text::shown_path(&code.filename)).into_owned()
+                }
                 // Chosen without its parent (`-f 'P.*'`, a dataclass's
                 // `__init__`), or in a flat order: the name alone would not
                 // say whose it is. Lambdas and comprehensions share their

@@ -28,7 +28,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let mut title = format!(
         " Source · {} ",
-        crate::present::text::sanitize_line(&code.filename)
+        crate::present::text::sanitize_line(crate::present::text::shown_path(&code.filename))
     );
     let Some(file) = app.source_file(code) else {
         let block = pane_block(app, Pane::Source, title);
