@@ -1083,10 +1083,11 @@ fn a_write_past_the_file_size_limit_fails_as_under_python() {
 fn a_sigint_the_program_sends_itself_is_a_keyboardinterrupt_not_ctrl_c() {
     // Under python each one raises KeyboardInterrupt, however many. Under
     // specscope a second Ctrl-C ends a program that caught the first: one
-    // the program sends itself is not Ctrl-C, and never the second one.
-    let code = "import os, signal\n\
+    // the program sends itself (or simulates, `_thread.interrupt_main`) is
+    // not Ctrl-C, and never the second one.
+    let code = "import _thread, os, signal\n\
                 caught = 0\n\
-                for send in [signal.raise_signal, lambda s: os.kill(os.getpid(), s)] * 2:\n\
+                for send in [signal.raise_signal, lambda s: os.kill(os.getpid(), s), lambda s: _thread.interrupt_main(s)] * 2:\n\
                 \x20   try:\n\
                 \x20       send(signal.SIGINT)\n\
                 \x20       signal.sigtimedwait([], 0.5)\n\
@@ -1095,14 +1096,14 @@ fn a_sigint_the_program_sends_itself_is_a_keyboardinterrupt_not_ctrl_c() {
                 print('caught', caught, flush=True)\n\
                 signal.raise_signal(signal.SIGINT)\n";
     let python = run_python(["-c", code]);
-    assert_eq!(String::from_utf8_lossy(&python.stdout), "caught 4\n");
+    assert_eq!(String::from_utf8_lossy(&python.stdout), "caught 6\n");
     let out = specscope()
         .args(["dump", "--format", "json", "-c", code])
         .assert()
         .code(i32::from(specscope::exit::PROGRAM_EXCEPTION))
         .get_output()
         .clone();
-    assert_eq!(program_output(&out.stderr), "caught 4\n");
+    assert_eq!(program_output(&out.stderr), "caught 6\n");
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["run"]["stopped"].is_null(), "{}", json["run"]);
     assert_eq!(json["run"]["exception"]["type"], "KeyboardInterrupt");

@@ -473,13 +473,24 @@ pub(super) fn sigint_watch() {
 }
 
 /// Where the SIGINT the collector's handler is handling came from:
-/// "self" when the process sent it to itself, "outside" when it came from
-/// elsewhere or was not seen (`_thread.interrupt_main` sends none).
+/// "self" when the process sent it to itself, or when no signal arrived
+/// while [`on_sigint`] stood in front of the interpreter's handler (the
+/// program called `_thread.interrupt_main`, which sends none); "outside"
+/// when it came from elsewhere, or [`on_sigint`] was not there to see it.
 #[pyfunction]
 pub(super) fn sigint_origin() -> &'static str {
     match SIGINT_ORIGIN.swap(0, SeqCst) {
         2 => "self",
-        _ => "outside",
+        1 => "outside",
+        _ => {
+            // SAFETY: sigaction with a null new action only reads.
+            let watching = unsafe {
+                let mut current: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(libc::SIGINT, std::ptr::null(), &mut current) == 0
+                    && current.sa_sigaction == on_sigint_address()
+            };
+            if watching { "self" } else { "outside" }
+        }
     }
 }
 
