@@ -313,9 +313,15 @@ fn the_timeout_still_ends_a_program_after_it_forked() {
 
 /// `specscope dump --format json ARGS`, which must succeed.
 fn dump_json(args: &[&str]) -> std::process::Output {
+    dump_json_in(Path::new("."), args)
+}
+
+/// [`dump_json`], started in `dir`.
+fn dump_json_in(dir: &Path, args: &[&str]) -> std::process::Output {
     specscope()
         .args(["dump", "--format", "json"])
         .args(args)
+        .current_dir(dir)
         .assert()
         .success()
         .get_output()
@@ -326,8 +332,17 @@ fn dump_json(args: &[&str]) -> std::process::Output {
 fn run_python<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(
     args: I,
 ) -> std::process::Output {
+    run_python_in(Path::new("."), args)
+}
+
+/// [`run_python`], started in `dir`.
+fn run_python_in<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(
+    dir: &Path,
+    args: I,
+) -> std::process::Output {
     Process::new(linked_python())
         .args(args)
+        .current_dir(dir)
         .stdin(Stdio::null())
         .output()
         .unwrap()
@@ -985,25 +1000,11 @@ fn main_is_the_module_python_makes() {
         (&["-m", "pkg"], &["one", "two"]),
     ];
     for (target, args) in runs {
-        let python = Process::new(linked_python())
-            .args(target)
-            .args(args)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let python = run_python_in(dir.path(), target.iter().chain(args));
         assert!(python.status.success(), "{target:?}");
         let expected = String::from_utf8(python.stdout).unwrap();
-        let out = specscope()
-            .args(["dump", "--format", "json"])
-            .args(target)
-            .arg("--")
-            .args(args)
-            .current_dir(dir.path())
-            .assert()
-            .success()
-            .get_output()
-            .clone();
+        let dumped: Vec<&str> = target.iter().chain(&["--"]).chain(args).copied().collect();
+        let out = dump_json_in(dir.path(), &dumped);
         assert_eq!(program_output(&out.stderr), expected, "{target:?}");
     }
 }
@@ -1025,25 +1026,14 @@ fn a_script_s_file_name_is_absolute_as_python_makes_it() {
          print(open(os.path.join(os.path.dirname(__file__), 'data.txt')).read(), end='')\n",
     );
     for path in ["sub/s.py", "./sub/../sub/s.py"] {
-        let python = Process::new(linked_python())
-            .arg(path)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let python = run_python_in(dir.path(), [path]);
         assert!(python.status.success(), "{path}");
         let expected = String::from_utf8(python.stdout).unwrap();
         assert!(
             expected.starts_with('/') && expected.ends_with("beside\n"),
             "{expected}"
         );
-        let out = specscope()
-            .args(["dump", "--format", "json", path])
-            .current_dir(dir.path())
-            .assert()
-            .success()
-            .get_output()
-            .clone();
+        let out = dump_json_in(dir.path(), &[path]);
         assert_eq!(program_output(&out.stderr), expected, "{path}");
     }
 }
@@ -1061,21 +1051,10 @@ fn a_write_past_the_file_size_limit_fails_as_under_python() {
                 except OSError as e:\n\
                 \x20   print(errno.errorcode[e.errno])\n";
     let dir = tempfile::tempdir().unwrap();
-    let python = Process::new(linked_python())
-        .args(["-c", code])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let python = run_python_in(dir.path(), ["-c", code]);
     let expected = String::from_utf8(python.stdout).unwrap();
     assert_eq!(expected, "True\nEFBIG\n");
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .current_dir(dir.path())
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json_in(dir.path(), &["-c", code]);
     assert_eq!(program_output(&out.stderr), expected);
 }
 
@@ -1198,25 +1177,14 @@ fn the_interpreter_is_not_finalized_after_the_exit_handlers() {
                 \x20       print('__del__ ran', flush=True)\n\
                 kept = Noisy()\n";
     let dir = tempfile::tempdir().unwrap();
-    let python = Process::new(linked_python())
-        .args(["-c", code])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let python = run_python_in(dir.path(), ["-c", code]);
     assert_eq!(String::from_utf8_lossy(&python.stdout), "__del__ ran\n");
     assert_eq!(
         fs::read_to_string(dir.path().join("left-open.txt")).unwrap(),
         "data\n"
     );
     fs::remove_file(dir.path().join("left-open.txt")).unwrap();
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .current_dir(dir.path())
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json_in(dir.path(), &["-c", code]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("__del__ ran"));
     assert_eq!(
         fs::read_to_string(dir.path().join("left-open.txt")).unwrap(),
@@ -1235,23 +1203,12 @@ fn print_goes_to_the_capture_whatever_file_descriptor_1_points_to() {
                 print('printed', flush=True)\n\
                 os.write(1, b'written\\n')\n";
     let dir = tempfile::tempdir().unwrap();
-    let python = Process::new(linked_python())
-        .args(["-c", code])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let python = run_python_in(dir.path(), ["-c", code]);
     assert!(python.status.success());
     let log = dir.path().join("log.txt");
     assert_eq!(fs::read_to_string(&log).unwrap(), "printed\nwritten\n");
     fs::remove_file(&log).unwrap();
-    let out = specscope()
-        .args(["dump", "--format", "json", "-c", code])
-        .current_dir(dir.path())
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = dump_json_in(dir.path(), &["-c", code]);
     assert_eq!(program_output(&out.stderr), "printed\n");
     assert_eq!(fs::read_to_string(&log).unwrap(), "written\n");
 }
