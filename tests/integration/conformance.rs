@@ -5,7 +5,7 @@
 //! there the reference is dis's own layout with each field read from its own
 //! units, and a separate test shows the unpatched `dis` is wrong.
 
-use crate::common::installed::{collect, reference_dis};
+use crate::common::installed::{collect, collect_with_dis};
 use specscope::collect::request::{Request, Target};
 use specscope::model::Snapshot;
 use specscope::views::dump::dis::disassemble;
@@ -18,25 +18,13 @@ fn code_request(code: &str, call: &str, calls: u64) -> Request {
 }
 
 /// Collects, then compares every code object with `dis` of the same object.
-/// reference_dis reads the last collection: keep each pair together.
-fn static_pair_test<T>(f: impl FnOnce() -> T) -> T {
-    static PAIR: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _pair = PAIR.lock().unwrap_or_else(|e| e.into_inner());
-    f()
-}
-
 fn assert_conforms(request: Request) -> Snapshot {
-    static_pair_test(|| conforms(request))
-}
-
-fn conforms(request: Request) -> Snapshot {
-    let snapshot = collect(&request).expect("collection succeeds");
+    let (snapshot, reference) = collect_with_dis(&request, true).expect("collection succeeds");
     assert!(
         snapshot.run.exception.is_none(),
         "{:?}",
         snapshot.run.exception
     );
-    let reference = reference_dis(true).expect("dis runs");
     assert_eq!(reference.len(), snapshot.code_objects.len());
     let facts = snapshot.python.version.facts();
     for (code, expected) in snapshot.code_objects.iter().zip(&reference) {
@@ -142,50 +130,48 @@ fn exception_tables_generators_and_long_code_match_dis() {
 
 #[test]
 fn type_version_is_true_where_3_13_0_dis_is_wrong() {
-    static_pair_test(|| {
-        let mut request = code_request(
-            "import _testcapi\n\
-             class Point:\n    def __init__(self, x):\n        self.x = x\n\
-             def read(p):\n    return p.x\n",
-            "(read(Point(1)), print(_testcapi.type_get_version(Point)))",
-            100,
-        );
-        request.patterns = vec!["read".into()];
-        let snapshot = collect(&request).unwrap();
-        let output: String = snapshot
-            .run
-            .output
-            .iter()
-            .filter(|c| c.stream == specscope::model::Stream::Stdout)
-            .map(|c| c.text.as_str())
-            .collect();
-        let true_version: u64 = output.lines().last().unwrap().trim().parse().unwrap();
-        let expected = format!("(version: {true_version})");
+    let mut request = code_request(
+        "import _testcapi\n\
+         class Point:\n    def __init__(self, x):\n        self.x = x\n\
+         def read(p):\n    return p.x\n",
+        "(read(Point(1)), print(_testcapi.type_get_version(Point)))",
+        100,
+    );
+    request.patterns = vec!["read".into()];
+    let (snapshot, raw_dis) = collect_with_dis(&request, false).unwrap();
+    let output: String = snapshot
+        .run
+        .output
+        .iter()
+        .filter(|c| c.stream == specscope::model::Stream::Stdout)
+        .map(|c| c.text.as_str())
+        .collect();
+    let true_version: u64 = output.lines().last().unwrap().trim().parse().unwrap();
+    let expected = format!("(version: {true_version})");
 
-        let mut ours = String::new();
-        disassemble(
-            &snapshot.code_objects[0],
-            &snapshot.python.version.facts(),
-            &mut ours,
-        );
+    let mut ours = String::new();
+    disassemble(
+        &snapshot.code_objects[0],
+        &snapshot.python.version.facts(),
+        &mut ours,
+    );
+    assert!(
+        ours.contains(&expected),
+        "specscope shows {expected}:\n{ours}"
+    );
+
+    let raw_dis = &raw_dis[0];
+    if snapshot.python.version.facts().dis_cache_info_bug {
         assert!(
-            ours.contains(&expected),
-            "specscope shows {expected}:\n{ours}"
+            !raw_dis.contains(&expected),
+            "3.13.0's dis misreads the version:\n{raw_dis}"
         );
-
-        let raw_dis = &reference_dis(false).unwrap()[0];
-        if snapshot.python.version.facts().dis_cache_info_bug {
-            assert!(
-                !raw_dis.contains(&expected),
-                "3.13.0's dis misreads the version:\n{raw_dis}"
-            );
-        } else {
-            assert!(
-                raw_dis.contains(&expected),
-                "dis shows {expected}:\n{raw_dis}"
-            );
-        }
-    });
+    } else {
+        assert!(
+            raw_dis.contains(&expected),
+            "dis shows {expected}:\n{raw_dis}"
+        );
+    }
 }
 
 /// What does not depend on the run: addresses in reprs and the versions the
@@ -252,9 +238,7 @@ fn the_rust_decoder_reads_what_dis_reads() {
     for request in workloads {
         let mut by_dis = request.clone();
         by_dis.decoder = specscope::collect::request::Decoder::Dis;
-        // reference_dis reads the last collection: do not come between.
-        let (ours, theirs) =
-            static_pair_test(|| (collect(&request).unwrap(), collect(&by_dis).unwrap()));
+        let (ours, theirs) = (collect(&request).unwrap(), collect(&by_dis).unwrap());
         assert_eq!(ours.code_objects.len(), theirs.code_objects.len());
         for (a, b) in ours.code_objects.iter().zip(&theirs.code_objects) {
             assert_eq!(a.qualname, b.qualname);

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::common::installed::collect_here as collect;
 use specscope::analysis::summary::{SiteState, StateCounts, code_counts};
-use specscope::collect::python::collect;
 use specscope::collect::request::{Request, Target};
 use specscope::model::{CodeObject, Instruction, Snapshot};
 use specscope::present::words::site_words;

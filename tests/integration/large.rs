@@ -23,7 +23,7 @@ const WIDTH: u16 = 120;
 const HEIGHT: u16 = 40;
 
 fn collect(target: Target) -> Snapshot {
-    specscope::collect::python::collect(&Request::new(target)).expect("the target collects")
+    crate::common::installed::collect_here(&Request::new(target)).expect("the target collects")
 }
 
 fn specscope() -> Command {
@@ -152,7 +152,7 @@ fn lines_highlighted_in_view_match_the_whole_file_highlighted() {
     let modules = ["argparse", "dataclasses", "textwrap"];
     let mut request = Request::new(Target::Code(format!("import {}", modules.join(", "))));
     request.patterns = modules.iter().map(|m| format!("{m}:*")).collect();
-    let snapshot = specscope::collect::python::collect(&request).expect("the modules collect");
+    let snapshot = crate::common::installed::collect_here(&request).expect("the modules collect");
     let mut checked = 0;
     for (name, source) in &snapshot.files {
         if !name.ends_with(".py") {

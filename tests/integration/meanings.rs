@@ -4,7 +4,8 @@
 //! another (see `Python/specialize.c`, `Python/bytecodes.c` or 3.11's
 //! `Python/ceval.c`, and the cache structs of `pycore_code.h`).
 
-use specscope::collect::python::{collect, linked_version};
+use crate::common::installed::collect_here as collect;
+use specscope::collect::python::linked_version;
 use specscope::collect::request::{Decoder, Request, Target};
 use specscope::model::{CacheEntry, CodeObject, Instruction, Snapshot, Status};
 

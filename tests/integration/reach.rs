@@ -255,7 +255,7 @@ fn generated_code_named_like_a_dash_c_program_is_not_shown_with_the_program_s_so
     // not the dataclass's source.
     let mut request = Request::new(Target::Code(DATACLASS.into()));
     request.patterns = vec!["P.__init__".into(), "main".into()];
-    let snapshot = specscope::collect::python::collect(&request).expect("it collects");
+    let snapshot = crate::common::installed::collect_here(&request).expect("it collects");
     let main = snapshot
         .code_objects
         .iter()

@@ -112,7 +112,7 @@ fn json_keeps_schema_1() {
     let mut shape = BTreeMap::new();
     let mut minor = 0;
     for request in &requests {
-        let snapshot = specscope::collect::python::collect(request).expect("it collects");
+        let snapshot = crate::common::installed::collect_here(request).expect("it collects");
         let snapshot = specscope::present::why::explained(snapshot);
         assert!(snapshot.run.collection_error.is_none(), "{request:?}");
         minor = snapshot.python.version.minor;

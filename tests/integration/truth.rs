@@ -3,8 +3,8 @@
 //! interpreter gave up on, code that ran once, code that never ran, and the
 //! claims of the explanation texts.
 
+use crate::common::installed::collect_here as collect;
 use crate::common::specscope;
-use specscope::collect::python::collect;
 use specscope::collect::request::{Request, Target};
 use specscope::model::{CodeObject, CounterState, Instruction, Snapshot, Status};
 

@@ -15,7 +15,7 @@ use specscope::views::tui::keys::KEYS;
 use specscope::views::tui::{App, Mode, Pane, Theme, ThemeName, draw_frame, test_terminal};
 
 static DEMO: LazyLock<Snapshot> = LazyLock::new(|| {
-    specscope::collect::python::collect(&Request::new(Target::Demo)).expect("the demo collects")
+    crate::common::installed::collect_here(&Request::new(Target::Demo)).expect("the demo collects")
 });
 
 /// The de-optimization lesson with the warm-up of its `Try:` line: a
@@ -26,11 +26,11 @@ static LESSON: LazyLock<Snapshot> = LazyLock::new(|| {
     let cli = specscope::cli::Cli::try_parse_from(["specscope", "--example", "deoptimization"])
         .expect("the lesson's options parse");
     let request = cli.target.request().expect("the lesson exists");
-    specscope::collect::python::collect(&request).expect("the lesson collects")
+    crate::common::installed::collect_here(&request).expect("the lesson collects")
 });
 
 fn collect_code(code: &str) -> Snapshot {
-    specscope::collect::python::collect(&Request::new(Target::Code(code.into())))
+    crate::common::installed::collect_here(&Request::new(Target::Code(code.into())))
         .expect("the code collects")
 }
 

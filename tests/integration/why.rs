@@ -483,7 +483,7 @@ fn polymorphism_lesson() -> specscope::model::Snapshot {
         Some(specscope::model::WhyScope::Failing),
         "the lesson's Try: line asks for --why"
     );
-    let snapshot = specscope::collect::python::collect(&request).expect("the lesson collects");
+    let snapshot = crate::common::installed::collect_here(&request).expect("the lesson collects");
     specscope::present::why::explained(snapshot)
 }
 

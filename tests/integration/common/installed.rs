@@ -1,7 +1,7 @@
 //! The command under test: the binary this build made, or an installed
 //! `specscope` command named by `SPECSCOPE_COMMAND` (the Python package's
 //! console script in a virtualenv, as `.ci/run` installs it). The tests
-//! that collect in-process ([`collect`], [`reference_dis`]) then collect
+//! that collect in-process ([`collect`], [`collect_with_dis`]) then collect
 //! through that command's package instead, inside its virtualenv's python,
 //! so that they check what the installed command does.
 
@@ -104,10 +104,42 @@ dis = [collector.reference_dis(fix) if collector else [] for fix in (True, False
 sys.stdout.write(json.dumps({"code": code, "fixed": dis[0], "raw": dis[1]}))
 "#;
 
+/// Held by each collection the tests make, and by a collection and its
+/// `dis` together ([`collect_with_dis`]): `dis` reads the last collection,
+/// which no test running beside it may replace in between.
+static COLLECTING: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    COLLECTING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Collects `request` in this process, with the binary's library.
+pub fn collect_here(request: &Request) -> Result<Snapshot, CollectError> {
+    let _one = one_at_a_time();
+    specscope::collect::python::collect(request)
+}
+
 /// Collects `request`: in this process (the binary's library), or through
 /// the installed command's package. A request for `dis`'s decoder, which
 /// only the library offers, is collected in this process.
 pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
+    let _one = one_at_a_time();
+    collect_unheld(request)
+}
+
+/// Collects `request` as [`collect`] does, with `dis` of each of its code
+/// objects by the interpreter that collected it (see
+/// [`specscope::collect::python::reference_dis`]).
+pub fn collect_with_dis(
+    request: &Request,
+    fix_cache_values: bool,
+) -> Result<(Snapshot, Vec<String>), CollectError> {
+    let _one = one_at_a_time();
+    let snapshot = collect_unheld(request)?;
+    Ok((snapshot, reference_dis(fix_cache_values)?))
+}
+
+fn collect_unheld(request: &Request) -> Result<Snapshot, CollectError> {
     let Some(python) = installed_python().filter(|_| request.decoder == Decoder::Auto) else {
         return specscope::collect::python::collect(request);
     };
@@ -143,8 +175,8 @@ pub fn collect(request: &Request) -> Result<Snapshot, CollectError> {
 }
 
 /// `dis` of each code object of the last collection, by the interpreter
-/// that collected it (see [`specscope::collect::python::reference_dis`]).
-pub fn reference_dis(fix_cache_values: bool) -> Result<Vec<String>, CollectError> {
+/// that collected it.
+fn reference_dis(fix_cache_values: bool) -> Result<Vec<String>, CollectError> {
     if installed().is_none() {
         return specscope::collect::python::reference_dis(fix_cache_values);
     }
